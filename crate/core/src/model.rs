@@ -1,0 +1,374 @@
+//! The transcript model every reader produces and every writer consumes.
+//!
+//! Invariants (upheld by every reader in [`crate::source`]):
+//! - `Transcript::messages` is the main line: the branch the user last saw (from
+//!   `current_node`), root first. It never contains a message of an alternative branch.
+//! - Every message of the source conversation appears exactly once: either in
+//!   `messages` or in one of `branches` (hidden messages included, marked by
+//!   [`Message::hidden`]).
+//! - No text in a block contains a private-use citation marker (U+E200–U+E2FF):
+//!   citations are resolved into [`Transcript::sources`] and referenced as
+//!   Markdown footnotes `[^N]`, where `N` is the 1-based index into `sources`.
+
+use serde::{Deserialize, Serialize};
+
+/// Seconds since the Unix epoch, as ChatGPT stores them (fractional).
+pub type Timestamp = f64;
+
+/// One conversation, read from any input.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Transcript {
+    /// The conversation id (a UUID for real conversations).
+    pub id: String,
+    /// The title; never empty ("Untitled conversation" when the source has none).
+    pub title: String,
+    /// The conversation's address on chatgpt.com, when known.
+    pub url: Option<String>,
+    /// When the conversation was created.
+    pub create_time: Option<Timestamp>,
+    /// When the conversation was last updated.
+    pub update_time: Option<Timestamp>,
+    /// The model the conversation defaults to (`default_model_slug`), else the last one used.
+    pub model: Option<String>,
+    /// The custom GPT (`g-…`) or project (`g-p-…`) the conversation belongs to.
+    pub gizmo_id: Option<String>,
+    /// Whether the conversation is archived.
+    pub is_archived: bool,
+    /// Which kind of input produced this transcript.
+    pub origin: Origin,
+    /// The main line, in order.
+    pub messages: Vec<Message>,
+    /// Alternative branches (regenerated answers, edited prompts), in tree order.
+    pub branches: Vec<Branch>,
+    /// Cited sources, numbered from 1 in order of first citation.
+    pub sources: Vec<Source>,
+    /// Things the reader had to work around (a broken parent link, a missing
+    /// `current_node`); shown to the user, never fatal.
+    pub warnings: Vec<String>,
+    /// The original conversation object, verbatim JSON, when the input had one
+    /// (written as `source` by the JSON writer; never serialised as part of the model).
+    #[serde(skip)]
+    pub source_json: Option<String>,
+}
+
+impl Transcript {
+    /// Whether the conversation belongs to a project (gizmo id `g-p-…`).
+    pub fn is_project(&self) -> bool {
+        self.gizmo_id.as_deref().is_some_and(|g| g.starts_with("g-p-"))
+    }
+
+    /// The messages shown by default on the main line.
+    pub fn visible_messages(&self) -> impl Iterator<Item = &Message> {
+        self.messages.iter().filter(|m| m.hidden.is_none())
+    }
+
+    /// The model used by the last assistant message, else the conversation default.
+    pub fn effective_model(&self) -> Option<&str> {
+        self.messages
+            .iter()
+            .rev()
+            .find_map(|m| (m.role == Role::Assistant).then_some(m.model.as_deref()).flatten())
+            .or(self.model.as_deref())
+    }
+}
+
+/// The kind of input a transcript was read from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// The official "Export data" ZIP or its `conversations.json`.
+    #[default]
+    Export,
+    /// `GET /backend-api/conversation/<id>`.
+    Api,
+    /// A shared-conversation page (`/share/<id>`).
+    Share,
+    /// The rendered chat page (DOM); may lack hidden details.
+    Page,
+}
+
+/// An alternative branch: a regenerated answer or an edited prompt and what followed it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Branch {
+    /// Id of the message this branch forks from (its parent), or `None` at the root.
+    pub parent_id: Option<String>,
+    /// What kind of alternative it is.
+    pub kind: BranchKind,
+    /// 1-based position among the fork's children (as the site's "< 2/3 >" switcher shows).
+    pub index: usize,
+    /// Number of children at the fork.
+    pub count: usize,
+    /// The branch's messages, in order.
+    pub messages: Vec<Message>,
+}
+
+impl Branch {
+    /// A human label such as "Alternative answer 2/3" or "Edited prompt 1/2".
+    pub fn label(&self) -> String {
+        let what = match self.kind {
+            BranchKind::AlternativeAnswer => "Alternative answer",
+            BranchKind::EditedPrompt => "Edited prompt",
+        };
+        format!("{what} {}/{}", self.index, self.count)
+    }
+}
+
+/// Why a branch exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BranchKind {
+    /// The answer was regenerated.
+    AlternativeAnswer,
+    /// The user edited a prompt.
+    EditedPrompt,
+}
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The person chatting.
+    #[default]
+    User,
+    /// ChatGPT.
+    Assistant,
+    /// System and context messages.
+    System,
+    /// A tool (Python, browsing, image generation, Canvas, …).
+    Tool,
+}
+
+impl Role {
+    /// The heading a reader sees.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::User => "You",
+            Role::Assistant => "ChatGPT",
+            Role::System => "System",
+            Role::Tool => "Tool",
+        }
+    }
+}
+
+/// One message.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    /// The message id (equals the page's `data-message-id`).
+    pub id: String,
+    /// The author's role.
+    pub role: Role,
+    /// The tool or author name (`python`, `web.run`, `dalle.text2im`, …).
+    pub author_name: Option<String>,
+    /// Who the message is addressed to (`all`, `python`, `canmore.create_textdoc`, …).
+    pub recipient: Option<String>,
+    /// When the message was written.
+    pub create_time: Option<Timestamp>,
+    /// The model that wrote it (assistant messages).
+    pub model: Option<String>,
+    /// `Some(reason)` when the site hides the message by default.
+    pub hidden: Option<Hidden>,
+    /// When this message sits at a fork: its position `(index, count)` among the alternatives.
+    pub variant: Option<(usize, usize)>,
+    /// The content, in order.
+    pub blocks: Vec<Block>,
+}
+
+/// Why a message is hidden by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Hidden {
+    /// No content at all.
+    Empty,
+    /// A system message.
+    System,
+    /// Marked `is_visually_hidden_from_conversation`.
+    VisuallyHidden,
+    /// The assistant talking to a tool.
+    ToolCall,
+    /// A tool's answer to the assistant.
+    ToolOutput,
+    /// Model reasoning (thoughts, "Thought for 17s").
+    Reasoning,
+    /// The user's custom instructions.
+    CustomInstructions,
+    /// The model's memory context.
+    Memory,
+}
+
+impl Hidden {
+    /// A short phrase for notes ("reasoning", "tool call").
+    pub fn label(self) -> &'static str {
+        match self {
+            Hidden::Empty => "empty message",
+            Hidden::System => "system message",
+            Hidden::VisuallyHidden => "hidden message",
+            Hidden::ToolCall => "tool call",
+            Hidden::ToolOutput => "tool output",
+            Hidden::Reasoning => "reasoning",
+            Hidden::CustomInstructions => "custom instructions",
+            Hidden::Memory => "memory",
+        }
+    }
+}
+
+/// A piece of message content.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Block {
+    /// Markdown text (CommonMark + GFM; math as `$…$`/`$$…$$`; citations as `[^N]`).
+    Text {
+        /// The Markdown.
+        markdown: String,
+    },
+    /// Code the assistant ran or sent to a tool.
+    Code {
+        /// The language (`python`, `json`, …), if known.
+        language: Option<String>,
+        /// The code.
+        code: String,
+    },
+    /// Output of executed code.
+    ExecutionOutput {
+        /// The printed output.
+        text: String,
+    },
+    /// An image (uploaded, generated, or a chart from code).
+    Image {
+        /// The image file.
+        asset: Asset,
+        /// The generation prompt or a description, if any.
+        prompt: Option<String>,
+    },
+    /// A file the user attached.
+    Attachment {
+        /// The file.
+        asset: Asset,
+    },
+    /// A voice recording.
+    Audio {
+        /// The audio file.
+        asset: Asset,
+    },
+    /// What was said in a voice conversation.
+    Transcription {
+        /// The words.
+        text: String,
+        /// `in` (spoken by the user) or `out` (spoken by ChatGPT), if known.
+        direction: Option<String>,
+    },
+    /// A quoted web source (`tether_quote`).
+    Quote {
+        /// Title of the page.
+        title: Option<String>,
+        /// Its address.
+        url: Option<String>,
+        /// The domain.
+        domain: Option<String>,
+        /// The quoted text.
+        text: String,
+    },
+    /// A Canvas document or code file.
+    Canvas {
+        /// The document's name.
+        title: Option<String>,
+        /// `document`, `code/python`, … .
+        kind: Option<String>,
+        /// Its content (latest version known at this point).
+        content: String,
+    },
+    /// Model reasoning (`thoughts`).
+    Reasoning {
+        /// The thought steps.
+        thoughts: Vec<Thought>,
+    },
+    /// The one-line reasoning recap ("Thought for 17s").
+    ReasoningRecap {
+        /// The recap text.
+        text: String,
+    },
+    /// The user's custom instructions.
+    CustomInstructions {
+        /// "What should ChatGPT know about you?"
+        about_user: Option<String>,
+        /// "How should ChatGPT respond?"
+        instructions: Option<String>,
+    },
+    /// Memory context the model was given.
+    Memory {
+        /// The text.
+        text: String,
+    },
+    /// A tool's textual output that the site does not show (browsing display, …).
+    ToolOutput {
+        /// The text.
+        text: String,
+    },
+    /// An error shown in the conversation.
+    SystemError {
+        /// The error name.
+        name: Option<String>,
+        /// The message.
+        text: String,
+    },
+    /// Content of a kind chatkeep does not know; kept verbatim.
+    Unsupported {
+        /// The source `content_type`.
+        content_type: String,
+        /// The raw JSON of the content, verbatim.
+        raw: String,
+    },
+}
+
+/// One reasoning step.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Thought {
+    /// Its headline.
+    pub summary: Option<String>,
+    /// Its text.
+    pub content: String,
+}
+
+/// A file referenced by a message.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Asset {
+    /// The pointer as ChatGPT stores it (`sediment://file_…`, `file-service://file-…`) or a URL.
+    pub pointer: Option<String>,
+    /// The file name to show and to save under.
+    pub name: Option<String>,
+    /// The MIME type, if known.
+    pub mime: Option<String>,
+    /// Size in bytes, if known.
+    pub size: Option<u64>,
+    /// Width in pixels (images).
+    pub width: Option<u32>,
+    /// Height in pixels (images).
+    pub height: Option<u32>,
+    /// The file's bytes, when the input had them (never serialised).
+    #[serde(skip)]
+    pub data: Option<Vec<u8>>,
+}
+
+impl Asset {
+    /// The bare file id from the pointer (`sediment://file_abc#p_0.jpg` → `file_abc`).
+    pub fn file_id(&self) -> Option<&str> {
+        let p = self.pointer.as_deref()?;
+        let p = p.split_once("://").map_or(p, |(_, rest)| rest);
+        // file-search pointers: `<hash>#file_<hex>#p_0.jpg`
+        let p = p
+            .split('#')
+            .find(|s| s.starts_with("file"))
+            .unwrap_or_else(|| p.split('#').next().unwrap_or(p));
+        (!p.is_empty()).then_some(p)
+    }
+}
+
+/// A cited source, target of a footnote.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    /// The page or file title.
+    pub title: Option<String>,
+    /// The address (`None` for files).
+    pub url: Option<String>,
+    /// Publisher or domain, if known.
+    pub attribution: Option<String>,
+}

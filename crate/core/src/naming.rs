@@ -1,0 +1,1 @@
+//! File names from the template.

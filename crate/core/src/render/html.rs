@@ -1,0 +1,1 @@
+//! html writer (in progress).

@@ -1,0 +1,1 @@
+//! json writer (in progress).

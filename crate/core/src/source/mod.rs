@@ -1,0 +1,4 @@
+//! Readers. Each produces [`crate::Transcript`]s.
+
+pub mod api;
+pub mod export;
