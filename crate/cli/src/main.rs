@@ -1,1 +1,344 @@
-fn main() {}
+//! `chatkeep`: convert ChatGPT exports to Markdown, HTML and JSON on the command line.
+
+mod input;
+
+use anyhow::{bail, Context, Result};
+use chatkeep_core::{naming, render, Branches, Flavor, Format, FrontMatterField, Images, Options, Transcript};
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::Write;
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const EXAMPLES: &str = "\
+Examples:
+  chatkeep convert export.zip --out chats                 Markdown for every conversation
+  chatkeep convert export.zip --format all --out chats    Markdown, HTML and JSON
+  chatkeep convert conversations.json --format html --branches all --reasoning
+  chatkeep convert conversation.json --format md --flavor obsidian --out vault/ChatGPT
+  chatkeep list export.zip                                id, date, title, messages
+
+INPUT is an export ZIP, its conversations.json, a folder holding conversations-NNN.json
+files (an unzipped export), chat.html, or one conversation's JSON (from the API).";
+
+#[derive(Parser)]
+#[command(name = "chatkeep", version, about = "Save ChatGPT conversations as Markdown, HTML or JSON — offline.", after_help = EXAMPLES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Write one file per conversation (plus images) in the chosen formats.
+    #[command(after_help = EXAMPLES)]
+    Convert(ConvertArgs),
+    /// Print id, date, title and message count of each conversation.
+    List {
+        /// The export ZIP, conversations.json, folder, chat.html or conversation JSON.
+        input: PathBuf,
+    },
+}
+
+#[derive(clap::Args)]
+struct ConvertArgs {
+    /// The export ZIP, conversations.json, folder, chat.html or conversation JSON.
+    input: PathBuf,
+    /// Output format(s); repeat or use `all`.
+    #[arg(short, long, value_enum, default_values_t = [FormatArg::Md])]
+    format: Vec<FormatArg>,
+    /// Output folder (created if missing).
+    #[arg(short, long, default_value = "chatkeep-out")]
+    out: PathBuf,
+    /// Write only the branch you last saw, or every alternative answer and edited prompt too.
+    #[arg(long, value_enum, default_value_t = BranchesArg::Current)]
+    branches: BranchesArg,
+    /// Include model reasoning (collapsed).
+    #[arg(long)]
+    reasoning: bool,
+    /// Include messages ChatGPT hides (tool calls, tool output, system and memory messages).
+    #[arg(long)]
+    hidden: bool,
+    /// Include your custom instructions (collapsed).
+    #[arg(long)]
+    custom_instructions: bool,
+    /// Leave out message times.
+    #[arg(long)]
+    no_timestamps: bool,
+    /// Show times at this offset from UTC, in minutes (e.g. 120 or -300).
+    #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
+    utc_offset: i32,
+    /// Images in Markdown: files in an assets folder, embedded data URIs, or left out.
+    #[arg(long, value_enum, default_value_t = ImagesArg::Link)]
+    images: ImagesArg,
+    /// Markdown flavour.
+    #[arg(long, value_enum, default_value_t = FlavorArg::Plain)]
+    flavor: FlavorArg,
+    /// Front-matter fields, comma-separated (title,id,url,created,updated,model,messages,gizmo,origin), or `none`.
+    #[arg(long, value_delimiter = ',')]
+    front_matter: Option<Vec<String>>,
+    /// File name template: {title} {date} {time} {updated} {id} {short_id} {model}.
+    #[arg(long, default_value = "{date} {title}")]
+    template: String,
+    /// Only conversations whose id is one of these (repeat or comma-separate).
+    #[arg(long, value_delimiter = ',')]
+    id: Vec<String>,
+    /// No progress bar or summary.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FormatArg {
+    Md,
+    Html,
+    Json,
+    All,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum BranchesArg {
+    Current,
+    All,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ImagesArg {
+    Link,
+    Embed,
+    Omit,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FlavorArg {
+    Plain,
+    Obsidian,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Convert(args) => convert(&args),
+        Command::List { input } => list(&input).map(|_| ExitCode::SUCCESS),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn options(a: &ConvertArgs) -> Result<Options> {
+    let mut formats: Vec<Format> = Vec::new();
+    for f in &a.format {
+        let add: &[Format] = match f {
+            FormatArg::Md => &[Format::Markdown],
+            FormatArg::Html => &[Format::Html],
+            FormatArg::Json => &[Format::Json],
+            FormatArg::All => &Format::ALL,
+        };
+        for &x in add {
+            if !formats.contains(&x) {
+                formats.push(x);
+            }
+        }
+    }
+    let front_matter = match &a.front_matter {
+        None => FrontMatterField::ALL.to_vec(),
+        Some(v) if v.iter().any(|s| s == "none") => Vec::new(),
+        Some(v) => v
+            .iter()
+            .map(|s| {
+                serde_json::from_value::<FrontMatterField>(serde_json::Value::String(s.trim().to_owned()))
+                    .with_context(|| format!("unknown front-matter field {s:?} (use title,id,url,created,updated,model,messages,gizmo,origin or none)"))
+            })
+            .collect::<Result<_>>()?,
+    };
+    Ok(Options {
+        formats,
+        branches: match a.branches {
+            BranchesArg::Current => Branches::Current,
+            BranchesArg::All => Branches::All,
+        },
+        include_reasoning: a.reasoning,
+        include_hidden: a.hidden,
+        include_custom_instructions: a.custom_instructions,
+        timestamps: !a.no_timestamps,
+        utc_offset_minutes: a.utc_offset,
+        images: match a.images {
+            ImagesArg::Link => Images::Link,
+            ImagesArg::Embed => Images::Embed,
+            ImagesArg::Omit => Images::Omit,
+        },
+        flavor: match a.flavor {
+            FlavorArg::Plain => Flavor::Plain,
+            FlavorArg::Obsidian => Flavor::Obsidian,
+        },
+        front_matter,
+        filename_template: a.template.clone(),
+    })
+}
+
+fn progress_bar(total: Option<u64>, quiet: bool) -> ProgressBar {
+    let pb = match total {
+        Some(t) => ProgressBar::new(t),
+        None => ProgressBar::no_length(),
+    };
+    if quiet {
+        pb.set_draw_target(ProgressDrawTarget::hidden());
+    } else {
+        pb.set_draw_target(ProgressDrawTarget::stderr());
+        pb.set_style(
+            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} · {msg} (ETA {eta})")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+    }
+    pb
+}
+
+/// Output written for one conversation.
+struct Written {
+    files: usize,
+}
+
+fn write_transcript(t: &Transcript, opts: &Options, out: &Path, names: &mut naming::UniqueNames, buf: &mut String) -> Result<Written> {
+    let exts: Vec<&str> = opts.formats.iter().map(|f| f.extension()).collect();
+    let stem = names.claim_stem(&naming::stem(t, opts), &exts);
+    let assets_dir = format!("assets/{stem}");
+    let mut files = 0;
+    for &format in &opts.formats {
+        buf.clear();
+        render::write(t, format, opts, &assets_dir, buf);
+        let path = out.join(format!("{stem}.{}", format.extension()));
+        std::fs::write(&path, buf.as_bytes()).with_context(|| format!("could not write {}", path.display()))?;
+        files += 1;
+        if format == Format::Markdown {
+            for a in render::asset_files(t, opts, &assets_dir) {
+                let p = out.join(&a.path);
+                if let Some(dir) = p.parent() {
+                    std::fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
+                }
+                std::fs::write(&p, a.data).with_context(|| format!("could not write {}", p.display()))?;
+                files += 1;
+            }
+        }
+    }
+    Ok(Written { files })
+}
+
+fn convert(a: &ConvertArgs) -> Result<ExitCode> {
+    let opts = options(a)?;
+    if opts.formats.is_empty() {
+        bail!("no output format chosen");
+    }
+    let mut source = input::open(&a.input)?;
+    std::fs::create_dir_all(&a.out).with_context(|| format!("could not create the output folder {}", a.out.display()))?;
+    let pb = progress_bar(source.total_bytes(), a.quiet);
+    let mut names = naming::UniqueNames::new();
+    let mut buf = String::new();
+    let (mut ok, mut files) = (0usize, 0usize);
+    let mut failures: Vec<String> = Vec::new();
+    let mut write_error: Option<anyhow::Error> = None;
+    let started = std::time::Instant::now();
+    let read = source.for_each(&mut |r, p| {
+        pb.set_position(p.bytes_read);
+        match r {
+            Ok(t) => {
+                if !a.id.is_empty() && !a.id.iter().any(|i| *i == t.id) {
+                    return ControlFlow::Continue(());
+                }
+                pb.set_message(format!("{} conversations", ok + 1));
+                match write_transcript(&t, &opts, &a.out, &mut names, &mut buf) {
+                    Ok(w) => {
+                        ok += 1;
+                        files += w.files;
+                    }
+                    Err(e) => {
+                        write_error = Some(e);
+                        return ControlFlow::Break(());
+                    }
+                }
+                for w in &t.warnings {
+                    pb.suspend(|| eprintln!("note: \"{}\" ({}): {w}", t.title, t.id));
+                }
+            }
+            Err(e) => {
+                pb.suspend(|| eprintln!("warning: {e}"));
+                failures.push(e.to_string());
+            }
+        }
+        ControlFlow::Continue(())
+    });
+    pb.finish_and_clear();
+    if let Some(e) = write_error {
+        return Err(e);
+    }
+    let summary = |stderr: &mut dyn Write| {
+        let _ = writeln!(
+            stderr,
+            "Wrote {ok} conversation(s), {files} file(s), to {} in {:.1} s.",
+            a.out.display(),
+            started.elapsed().as_secs_f64()
+        );
+    };
+    if let Err(e) = read {
+        summary(&mut std::io::stderr());
+        bail!("{e}");
+    }
+    if !a.quiet {
+        summary(&mut std::io::stderr());
+    }
+    if !failures.is_empty() {
+        eprintln!("{} conversation(s) could not be read:", failures.len());
+        for f in &failures {
+            eprintln!("  - {f}");
+        }
+        return Ok(ExitCode::from(3));
+    }
+    if ok == 0 && !a.id.is_empty() {
+        bail!("no conversation with the id(s) {} was found", a.id.join(", "));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn list(input: &Path) -> Result<()> {
+    let mut source = input::open(input)?;
+    source.skip_assets();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut failed = 0usize;
+    let mut io_error = None;
+    source.for_each(&mut |r, _| {
+        let line = match r {
+            Ok(t) => {
+                let date = t
+                    .create_time
+                    .and_then(|c| chatkeep_core::time_fmt::date(c, 0))
+                    .unwrap_or_else(|| "-".to_owned());
+                format!("{}\t{}\t{}\t{}", t.id, date, t.visible_messages().count(), t.title)
+            }
+            Err(e) => {
+                failed += 1;
+                format!("error\t\t\t{e}")
+            }
+        };
+        if let Err(e) = writeln!(out, "{line}") {
+            io_error = Some(e);
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    })?;
+    if let Some(e) = io_error {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(e.into());
+        }
+    }
+    out.flush().ok();
+    if failed > 0 {
+        eprintln!("{failed} conversation(s) could not be read.");
+    }
+    Ok(())
+}

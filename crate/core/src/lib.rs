@@ -24,7 +24,7 @@ pub mod naming;
 pub mod options;
 pub mod render;
 pub mod source;
-mod time_fmt;
+pub mod time_fmt;
 
 pub use error::{Error, Result};
 pub use model::*;

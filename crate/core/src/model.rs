@@ -108,6 +108,7 @@ impl Branch {
         let what = match self.kind {
             BranchKind::AlternativeAnswer => "Alternative answer",
             BranchKind::EditedPrompt => "Edited prompt",
+            BranchKind::Detached => return "Detached messages".to_owned(),
         };
         format!("{what} {}/{}", self.index, self.count)
     }
@@ -121,6 +122,9 @@ pub enum BranchKind {
     AlternativeAnswer,
     /// The user edited a prompt.
     EditedPrompt,
+    /// Messages not connected to the conversation's tree (broken or cyclic parent links),
+    /// kept so that nothing is lost.
+    Detached,
 }
 
 /// Who wrote a message.

@@ -1,9 +1,171 @@
-//! File names from the template.
+//! Safe, unique file names from the options' template.
+//!
+//! Names are valid on Windows, macOS and Linux (no reserved characters or device names, no
+//! trailing dots or spaces, at most 150 bytes before the extension) and never contain a path
+//! separator, so a template cannot write outside the chosen folder.
 
-use crate::{Format, Options, Transcript};
+use crate::{time_fmt, Format, Options, Transcript};
+use std::collections::HashSet;
 
-/// The file name (with extension) for a transcript in a format, from the options' template.
+/// The longest stem, in bytes (leaves room for a ` (123)` suffix, an extension and a folder).
+const MAX_STEM: usize = 150;
+
+/// Fills the template for a transcript: the file name without extension, already safe.
+pub fn stem(t: &Transcript, opts: &Options) -> String {
+    let template = if opts.filename_template.trim().is_empty() {
+        "{date} {title}"
+    } else {
+        opts.filename_template.as_str()
+    };
+    let off = opts.utc_offset_minutes;
+    let created = t.create_time.or(t.update_time);
+    let mut out = String::with_capacity(template.len() + t.title.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else {
+            out.push_str(&rest[open..]);
+            rest = "";
+            break;
+        };
+        let key = &after[..close];
+        let value: Option<String> = match key {
+            "title" => Some(t.title.clone()),
+            "date" => created.and_then(|c| time_fmt::date(c, off)),
+            "time" => created.and_then(|c| time_fmt::clock(c, off)),
+            "updated" => t.update_time.and_then(|c| time_fmt::date(c, off)),
+            "id" => Some(t.id.clone()),
+            "short_id" => Some(t.id.chars().take(8).collect()),
+            "model" => t.effective_model().map(str::to_owned),
+            _ => None,
+        };
+        match value {
+            Some(v) => out.push_str(&v),
+            None if matches!(key, "title" | "date" | "time" | "updated" | "id" | "short_id" | "model") => {}
+            None => {
+                out.push('{');
+                out.push_str(key);
+                out.push('}');
+            }
+        }
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    clean(&out)
+}
+
+/// The full file name (stem and extension) for one format.
 pub fn file_name(t: &Transcript, format: Format, opts: &Options) -> String {
-    let _ = opts;
-    format!("{}.{}", t.id, format.extension())
+    format!("{}.{}", stem(t, opts), format.extension())
+}
+
+/// Makes any text a safe file-name stem.
+pub fn clean(s: &str) -> String {
+    // One line, single spaces.
+    let one_line: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let one_line = one_line.trim_matches(|c: char| c == ' ' || c == '.' || c == '-').to_owned();
+    let upper = one_line.to_ascii_uppercase();
+    let base = upper.split('.').next().unwrap_or("").trim();
+    let device = matches!(base, "CON" | "PRN" | "AUX" | "NUL")
+        || (base.len() == 4 && (base.starts_with("COM") || base.starts_with("LPT")) && base.as_bytes()[3].is_ascii_digit());
+    let one_line = if device { format!("_{one_line}") } else { one_line };
+    let opts = sanitize_filename::Options { windows: true, truncate: false, replacement: "_" };
+    let mut name = sanitize_filename::sanitize_with_options(&one_line, opts);
+    // Characters some tools and shells mishandle, and the private-use range.
+    name.retain(|c| !c.is_control() && !('\u{E000}'..='\u{F8FF}').contains(&c));
+    if name.len() > MAX_STEM {
+        let mut cut = MAX_STEM;
+        while !name.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        name.truncate(cut);
+    }
+    let name = name.trim_matches(|c: char| c == ' ' || c == '.' || c == '-').to_owned();
+    if name.is_empty() || name == "_" {
+        "conversation".to_owned()
+    } else {
+        name
+    }
+}
+
+/// Hands out names that are unique in one folder, compared case-insensitively (as on
+/// Windows and macOS): `Title.md`, `Title (2).md`, …
+#[derive(Debug, Default, Clone)]
+pub struct UniqueNames {
+    used: HashSet<String>,
+}
+
+impl UniqueNames {
+    /// An empty set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Reserves a name (stem + `.ext`) and returns it, adding ` (2)`, ` (3)`, … when taken.
+    pub fn claim(&mut self, stem: &str, ext: &str) -> String {
+        let dot = if ext.is_empty() { "" } else { "." };
+        let mut n = 1usize;
+        loop {
+            let candidate = if n == 1 { format!("{stem}{dot}{ext}") } else { format!("{stem} ({n}){dot}{ext}") };
+            if self.used.insert(candidate.to_lowercase()) {
+                return candidate;
+            }
+            n += 1;
+        }
+    }
+
+    /// Reserves a stem for every format at once, so `a.md`, `a.html` and `a.json` (and the
+    /// `a_files` folder) share one stem.
+    pub fn claim_stem(&mut self, stem: &str, exts: &[&str]) -> String {
+        let mut n = 1usize;
+        loop {
+            let candidate = if n == 1 { stem.to_owned() } else { format!("{stem} ({n})") };
+            let keys: Vec<String> = exts.iter().map(|e| format!("{candidate}.{e}").to_lowercase()).collect();
+            if keys.iter().all(|k| !self.used.contains(k)) {
+                self.used.extend(keys);
+                return candidate;
+            }
+            n += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(title: &str) -> Transcript {
+        Transcript {
+            id: "6770d3bb-1234".into(),
+            title: title.into(),
+            create_time: Some(1735478635.89),
+            ..Transcript::default()
+        }
+    }
+
+    #[test]
+    fn template_and_cleaning() {
+        let o = Options::default();
+        assert_eq!(file_name(&t("Hello: world?"), Format::Markdown, &o), "2024-12-29 Hello_ world_.md");
+        assert_eq!(stem(&t("a/b\\c\n\td"), &o), "2024-12-29 a_b_c d");
+        let o2 = Options { filename_template: "{short_id}-{title}-{nope}".into(), ..Options::default() };
+        assert_eq!(stem(&t("x"), &o2), "6770d3bb-x-{nope}");
+        let o3 = Options { filename_template: "{title}".into(), ..Options::default() };
+        assert_eq!(stem(&t("CON"), &o3), "_CON");
+        assert_eq!(stem(&t("..."), &o3), "conversation");
+        assert_eq!(stem(&t(" trailing. "), &o3), "trailing");
+        let long = "가".repeat(200);
+        let s = stem(&t(&long), &o3);
+        assert!(s.len() <= MAX_STEM && s.chars().all(|c| c == '가'));
+    }
+
+    #[test]
+    fn unique() {
+        let mut u = UniqueNames::new();
+        assert_eq!(u.claim("a", "md"), "a.md");
+        assert_eq!(u.claim("A", "md"), "A (2).md");
+        assert_eq!(u.claim_stem("a", &["md", "html"]), "a (3)");
+        assert_eq!(u.claim_stem("b", &["md", "html"]), "b");
+    }
 }

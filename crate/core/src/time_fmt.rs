@@ -54,6 +54,12 @@ pub fn clock(ts: f64, offset_minutes: i32) -> Option<String> {
     dt.format(time::macros::format_description!("[hour]-[minute]")).ok()
 }
 
+/// Parses an RFC 3339 time (as the conversation list endpoint sends) to epoch seconds.
+pub fn parse_rfc3339(s: &str) -> Option<f64> {
+    let dt = OffsetDateTime::parse(s.trim(), &time::format_description::well_known::Rfc3339).ok()?;
+    Some(dt.unix_timestamp_nanos() as f64 / 1e9)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,5 +73,6 @@ mod tests {
         assert_eq!(date(1735478635.89, 0).as_deref(), Some("2024-12-29"));
         assert_eq!(rfc3339(f64::NAN), None);
         assert_eq!(rfc3339(1e300), None);
+        assert_eq!(parse_rfc3339("2024-12-29T13:23:55Z"), Some(1735478635.0));
     }
 }

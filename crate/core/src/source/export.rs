@@ -1,1 +1,501 @@
-//! The official export.
+//! The official export: `conversations.json` (one array, or split into
+//! `conversations-NNN.json`), `chat.html` (`var jsonData = [...]`), and the ZIP holding them
+//! with the images and files the conversations point to.
+//!
+//! Everything streams: conversations are handed to a callback one at a time, so memory is
+//! bounded by the largest conversation, whatever the size of the export.
+
+use super::split::{describe_start, ArraySplitter};
+use crate::{Asset, Block, Error, Origin, Result, Transcript};
+use std::collections::HashMap;
+use std::io::{Read, Seek};
+use std::ops::ControlFlow;
+use zip::ZipArchive;
+
+/// How far a long read has come.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// Bytes of conversation JSON read so far.
+    pub bytes_read: u64,
+    /// Total bytes of conversation JSON, when known.
+    pub bytes_total: Option<u64>,
+    /// Conversations read so far (including failed ones).
+    pub conversations: usize,
+}
+
+/// The callback of the streaming readers: a transcript, or the error of one conversation that
+/// could not be read (the others still are). Return `ControlFlow::Break(())` to stop early.
+pub type OnConversation<'f> = dyn FnMut(Result<Transcript>, &Progress) -> ControlFlow<()> + 'f;
+
+const CHUNK: usize = 256 * 1024;
+
+/// Reads a `conversations.json` array from a stream. `progress` carries the running totals
+/// across several files (split exports). Conversation-level errors go to `f`; an error that
+/// stops the read (truncation, damaged JSON between conversations, I/O) is returned after
+/// every conversation before it was delivered.
+pub fn read_json<R: Read>(mut r: R, progress: &mut Progress, f: &mut OnConversation<'_>) -> Result<()> {
+    let mut splitter = ArraySplitter::new();
+    let mut buf = vec![0u8; CHUNK];
+    let mut stop = false;
+    loop {
+        let n = match r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.into()),
+        };
+        let mut ready = Vec::new();
+        splitter.push(&buf[..n], |el| ready.push(el))?;
+        progress.bytes_read += n as u64;
+        for el in ready {
+            progress.conversations += 1;
+            if f(parse_element(el), progress).is_break() {
+                stop = true;
+                break;
+            }
+        }
+        if stop || splitter.is_done() {
+            return Ok(());
+        }
+    }
+    splitter.finish()
+}
+
+/// Parses one element of the array as a conversation.
+pub fn parse_element(el: Vec<u8>) -> Result<Transcript> {
+    match String::from_utf8(el) {
+        Ok(s) => super::api::read_with_origin(s, Origin::Export),
+        Err(e) => {
+            let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            match super::api::read_with_origin(lossy, Origin::Export) {
+                Ok(mut t) => {
+                    t.warnings.push("the conversation contained bytes that are not UTF-8; they were replaced with \u{FFFD}".to_owned());
+                    Ok(t)
+                }
+                Err(e) => Err(e),
+            }
+        }
+    }
+}
+
+/// Reads the conversations embedded in `chat.html` (`var jsonData = [...]`), streaming.
+pub fn read_chat_html<R: Read>(mut r: R, progress: &mut Progress, f: &mut OnConversation<'_>) -> Result<()> {
+    const MARKER: &[u8] = b"jsonData";
+    let mut buf = vec![0u8; CHUNK];
+    let mut carry: Vec<u8> = Vec::new();
+    let mut found = false;
+    let mut splitter = ArraySplitter::new();
+    let mut stop = false;
+    loop {
+        let n = match r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.into()),
+        };
+        progress.bytes_read += n as u64;
+        let mut data: &[u8] = &buf[..n];
+        let joined;
+        if !found {
+            carry.extend_from_slice(data);
+            match find_assignment(&carry, MARKER) {
+                Assignment::At(start) => {
+                    found = true;
+                    joined = carry.split_off(start);
+                    carry = Vec::new();
+                    data = &joined;
+                }
+                Assignment::NeedMore(keep_from) => {
+                    carry.drain(..keep_from);
+                    continue;
+                }
+            }
+        }
+        let mut ready = Vec::new();
+        splitter.push(data, |el| ready.push(el))?;
+        for el in ready {
+            progress.conversations += 1;
+            if f(parse_element(el), progress).is_break() {
+                stop = true;
+                break;
+            }
+        }
+        if stop || splitter.is_done() {
+            return Ok(());
+        }
+    }
+    if !found {
+        return Err(Error::NotAnExport { found: "an HTML page without ChatGPT's conversation data (no jsonData)".to_owned() });
+    }
+    splitter.finish()
+}
+
+enum Assignment {
+    /// The array starts at this index.
+    At(usize),
+    /// Not found yet: keep the buffer from this index on and read more.
+    NeedMore(usize),
+}
+
+/// Finds `<marker> = [` in `buf`.
+fn find_assignment(buf: &[u8], marker: &[u8]) -> Assignment {
+    let mut from = 0;
+    while let Some(k) = memchr::memmem::find(&buf[from..], marker) {
+        let at = from + k;
+        let mut j = at + marker.len();
+        let skip_ws = |j: &mut usize| {
+            while *j < buf.len() && buf[*j].is_ascii_whitespace() {
+                *j += 1;
+            }
+        };
+        skip_ws(&mut j);
+        if j >= buf.len() {
+            return Assignment::NeedMore(at);
+        }
+        if buf[j] == b'=' {
+            j += 1;
+            skip_ws(&mut j);
+            if j >= buf.len() {
+                return Assignment::NeedMore(at);
+            }
+            if buf[j] == b'[' {
+                return Assignment::At(j);
+            }
+        }
+        from = at + marker.len();
+    }
+    Assignment::NeedMore(buf.len().saturating_sub(marker.len()))
+}
+
+/// Where the conversations are inside an export ZIP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Plan {
+    /// `conversations.json` or `conversations-000.json`, `-001`, … in order (entry indexes).
+    Json(Vec<usize>),
+    /// Only `chat.html`.
+    ChatHtml(usize),
+}
+
+/// An opened export ZIP.
+///
+/// It takes two readers of the same bytes (two file handles, two cursors over one buffer):
+/// one streams the conversations while the other fetches the images they point to.
+pub struct ZipExport<R: Read + Seek> {
+    conversations: ZipArchive<R>,
+    assets: ZipArchive<R>,
+    plan: Plan,
+    /// Asset lookup: file id → entry indexes.
+    by_id: HashMap<String, Vec<usize>>,
+    load_assets: bool,
+    json_bytes: u64,
+}
+
+/// Past this ratio of uncompressed to compressed size (and this size), an entry is refused.
+const MAX_RATIO: u64 = 400;
+const RATIO_FLOOR: u64 = 256 * 1024 * 1024;
+
+impl<R: Read + Seek> ZipExport<R> {
+    /// Opens an export ZIP.
+    pub fn open(a: R, b: R) -> Result<Self> {
+        let conversations = ZipArchive::new(a).map_err(|e| match e {
+            zip::result::ZipError::InvalidArchive(_) => Error::NotAnExport {
+                found: "a file that is not a ZIP archive, or a damaged one".to_owned(),
+            },
+            other => other.into(),
+        })?;
+        let assets = ZipArchive::new(b)?;
+        let mut split: Vec<(u32, usize)> = Vec::new();
+        let mut single = None;
+        let mut chat_html = None;
+        let mut by_id: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut names = Vec::new();
+        for i in 0..conversations.len() {
+            let Some(Ok(name)) = conversations.name_for_index(i) else { continue };
+            let name = name.into_owned();
+            let base = name.rsplit('/').next().unwrap_or(&name).to_owned();
+            let depth = name.matches('/').count();
+            let top = depth == 0 || (depth == 1 && is_wrapper_dir(&name));
+            if top && base == "conversations.json" {
+                single = Some(i);
+            } else if top && base.starts_with("conversations-") && base.ends_with(".json") {
+                if let Ok(n) = base["conversations-".len()..base.len() - 5].parse::<u32>() {
+                    split.push((n, i));
+                }
+            } else if top && base == "chat.html" {
+                chat_html = Some(i);
+            } else if !name.ends_with('/') {
+                if let Some(key) = asset_key(&base) {
+                    by_id.entry(key.to_owned()).or_default().push(i);
+                }
+            }
+            names.push(name);
+        }
+        split.sort();
+        let plan = match (single, split.is_empty(), chat_html) {
+            (_, false, _) => Plan::Json(split.into_iter().map(|(_, i)| i).collect()),
+            (Some(i), true, _) => Plan::Json(vec![i]),
+            (None, true, Some(i)) => Plan::ChatHtml(i),
+            (None, true, None) => {
+                let mut shown: Vec<&str> = names.iter().map(String::as_str).take(5).collect();
+                if names.len() > 5 {
+                    shown.push("…");
+                }
+                return Err(Error::NotAnExport {
+                    found: if names.is_empty() {
+                        "an empty ZIP archive".to_owned()
+                    } else {
+                        format!("a ZIP without conversations.json (it holds: {})", shown.join(", "))
+                    },
+                });
+            }
+        };
+        let entries: Vec<usize> = match &plan {
+            Plan::Json(v) => v.clone(),
+            Plan::ChatHtml(i) => vec![*i],
+        };
+        let mut json_bytes = 0u64;
+        for &i in &entries {
+            let e = conversations.by_index_data(i)?;
+            let size = e.size();
+            if size > RATIO_FLOOR && size / e.compressed_size().max(1) > MAX_RATIO {
+                return Err(Error::TooLarge { entry: e.name().map(|n| n.into_owned()).unwrap_or_default(), size });
+            }
+            json_bytes += size;
+        }
+        Ok(ZipExport { conversations, assets, plan, by_id, load_assets: true, json_bytes })
+    }
+
+    /// Whether to load the bytes of images and files into transcripts (default: yes).
+    /// Listing conversations doesn't need them.
+    pub fn load_assets(&mut self, yes: bool) {
+        self.load_assets = yes;
+    }
+
+    /// Total uncompressed bytes of the conversation data, for progress.
+    pub fn json_bytes(&self) -> u64 {
+        self.json_bytes
+    }
+
+    /// Streams every conversation to `f`, with its assets resolved from the ZIP.
+    pub fn for_each(&mut self, f: &mut OnConversation<'_>) -> Result<()> {
+        let mut progress = Progress { bytes_total: Some(self.json_bytes), ..Progress::default() };
+        let entries: Vec<usize> = match &self.plan {
+            Plan::Json(v) => v.clone(),
+            Plan::ChatHtml(i) => vec![*i],
+        };
+        let html = matches!(self.plan, Plan::ChatHtml(_));
+        let (conversations, assets, by_id, load) = (&mut self.conversations, &mut self.assets, &self.by_id, self.load_assets);
+        let stopped = std::cell::Cell::new(false);
+        let mut wrapped = |r: Result<Transcript>, p: &Progress| {
+            let r = r.map(|mut t| {
+                if load {
+                    resolve_assets(&mut t, assets, by_id);
+                }
+                t
+            });
+            let flow = f(r, p);
+            stopped.set(flow.is_break());
+            flow
+        };
+        for i in entries {
+            let entry = conversations.by_index(i)?;
+            if html {
+                read_chat_html(entry, &mut progress, &mut wrapped)?;
+            } else {
+                read_json(entry, &mut progress, &mut wrapped)?;
+            }
+            if stopped.get() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Fetches one file of the export by its id (`file-…`, `file_…`), with its stored name.
+    pub fn asset(&mut self, file_id: &str) -> Option<(String, Vec<u8>)> {
+        fetch(&mut self.assets, &self.by_id, file_id)
+    }
+}
+
+/// A top-level wrapper folder (`export/conversations.json`) counts as the root.
+fn is_wrapper_dir(name: &str) -> bool {
+    !name.starts_with("user-") && !name.starts_with("dalle-generations") && !name.starts_with("textdocs")
+}
+
+/// The file id an entry's base name starts with: `file-9xCj…-report.pdf` → `file-9xCj…`,
+/// `file_00000000e9c8….png` → `file_00000000e9c8…`.
+pub fn asset_key(base: &str) -> Option<&str> {
+    if !(base.starts_with("file-") || base.starts_with("file_")) {
+        return None;
+    }
+    let end = base[5..].find(['-', '.']).map_or(base.len(), |k| k + 5);
+    Some(&base[..end])
+}
+
+fn fetch<R: Read + Seek>(zip: &mut ZipArchive<R>, by_id: &HashMap<String, Vec<usize>>, file_id: &str) -> Option<(String, Vec<u8>)> {
+    let candidates = by_id.get(asset_key(file_id).unwrap_or(file_id))?;
+    // Prefer the root, then dalle-generations/, then user-*/, then anything else.
+    let rank = |name: &str| {
+        if !name.contains('/') {
+            0
+        } else if name.starts_with("dalle-generations/") {
+            1
+        } else if name.starts_with("user-") {
+            2
+        } else {
+            3
+        }
+    };
+    let mut best: Option<(u8, usize, String)> = None;
+    for &i in candidates {
+        let Some(Ok(name)) = zip.name_for_index(i) else { continue };
+        let r = rank(&name);
+        if best.as_ref().is_none_or(|b| r < b.0) {
+            best = Some((r, i, name.into_owned()));
+        }
+    }
+    let (_, i, name) = best?;
+    let mut entry = zip.by_index(i).ok()?;
+    // Images and files of a chat are far below this; anything larger is not embedded.
+    const MAX_ASSET: u64 = 512 * 1024 * 1024;
+    if entry.size() > MAX_ASSET {
+        return None;
+    }
+    let mut data = Vec::with_capacity(entry.size() as usize);
+    entry.read_to_end(&mut data).ok()?;
+    Some((name, data))
+}
+
+/// Fills the bytes (and, when missing, the name and type) of every asset found in the ZIP.
+/// Assets not in the ZIP stay as they are: the writers show a placeholder.
+fn resolve_assets<R: Read + Seek>(t: &mut Transcript, zip: &mut ZipArchive<R>, by_id: &HashMap<String, Vec<usize>>) {
+    t.for_each_asset_mut(|asset| {
+        let Some(id) = asset.file_id().map(str::to_owned) else { return };
+        if let Some((entry, data)) = fetch(zip, by_id, &id) {
+            fill_asset(asset, &entry, &id, data);
+        }
+    });
+}
+
+/// Sets an asset's bytes, and its name and MIME type when the conversation didn't give them.
+pub fn fill_asset(asset: &mut Asset, entry_name: &str, file_id: &str, data: Vec<u8>) {
+    let base = entry_name.rsplit('/').next().unwrap_or(entry_name);
+    if asset.name.is_none() {
+        let rest = base.strip_prefix(file_id).map(|r| r.trim_start_matches(['-', '_'])).unwrap_or(base);
+        let name = if rest.is_empty() || rest.starts_with('.') { base } else { rest };
+        asset.name = Some(name.to_owned());
+    }
+    let ext = base.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    let sniffed = sniff_mime(&data).or_else(|| ext.as_deref().and_then(mime_for_ext));
+    if asset.mime.is_none() || asset.mime.as_deref().is_some_and(|m| m.starts_with("audio/") && sniffed.is_some()) {
+        asset.mime = sniffed.map(str::to_owned).or(asset.mime.take());
+    }
+    if asset.size.is_none() {
+        asset.size = Some(data.len() as u64);
+    }
+    asset.data = Some(data);
+}
+
+/// The MIME type from a file's first bytes, for the formats chats carry.
+pub fn sniff_mime(b: &[u8]) -> Option<&'static str> {
+    Some(if b.starts_with(b"\x89PNG") {
+        "image/png"
+    } else if b.starts_with(b"\xFF\xD8\xFF") {
+        "image/jpeg"
+    } else if b.starts_with(b"GIF8") {
+        "image/gif"
+    } else if b.len() > 12 && &b[..4] == b"RIFF" && &b[8..12] == b"WEBP" {
+        "image/webp"
+    } else if b.len() > 12 && &b[..4] == b"RIFF" && &b[8..12] == b"WAVE" {
+        "audio/wav"
+    } else if b.starts_with(b"%PDF") {
+        "application/pdf"
+    } else {
+        return None;
+    })
+}
+
+/// The MIME type for a file extension.
+pub fn mime_for_ext(ext: &str) -> Option<&'static str> {
+    Some(match ext {
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "pdf" => "application/pdf",
+        "wav" => "audio/wav",
+        "mp3" => "audio/mpeg",
+        "m4a" => "audio/mp4",
+        "webm" => "audio/webm",
+        "txt" => "text/plain",
+        "md" => "text/markdown",
+        "csv" => "text/csv",
+        "json" => "application/json",
+        _ => return None,
+    })
+}
+
+impl Transcript {
+    /// Calls `f` on every asset of every message (main line and branches).
+    pub fn for_each_asset_mut(&mut self, mut f: impl FnMut(&mut Asset)) {
+        let all = self.messages.iter_mut().chain(self.branches.iter_mut().flat_map(|b| b.messages.iter_mut()));
+        for m in all {
+            for b in &mut m.blocks {
+                match b {
+                    Block::Image { asset, .. } | Block::Attachment { asset } | Block::Audio { asset } => f(asset),
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// What kind of export file some bytes start with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    /// A ZIP archive.
+    Zip,
+    /// A JSON array (`conversations.json`).
+    JsonArray,
+    /// One JSON object (one conversation).
+    JsonObject,
+    /// An HTML page (`chat.html`, a saved page, a share page).
+    Html,
+}
+
+/// Tells what kind of input a file is from its first bytes.
+pub fn sniff(head: &[u8]) -> Result<InputKind> {
+    if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+        return Ok(InputKind::Zip);
+    }
+    let b = head.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(head);
+    let k = b.iter().take_while(|c| c.is_ascii_whitespace()).count();
+    match b.get(k) {
+        Some(b'[') => Ok(InputKind::JsonArray),
+        Some(b'{') => Ok(InputKind::JsonObject),
+        Some(b'<') => Ok(InputKind::Html),
+        _ => Err(Error::NotAnExport { found: describe_start(head) }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn asset_keys() {
+        assert_eq!(asset_key("file-9xCjAB-report.pdf"), Some("file-9xCjAB"));
+        assert_eq!(asset_key("file_00000000e9c8.png"), Some("file_00000000e9c8"));
+        assert_eq!(asset_key("file_00ab-1234-uuid.png"), Some("file_00ab"));
+        assert_eq!(asset_key("conversations.json"), None);
+    }
+
+    #[test]
+    fn sniffing() {
+        assert_eq!(sniff(b"PK\x03\x04rest").ok(), Some(InputKind::Zip));
+        assert_eq!(sniff(b"\xEF\xBB\xBF  [").ok(), Some(InputKind::JsonArray));
+        assert_eq!(sniff(b"\n{").ok(), Some(InputKind::JsonObject));
+        assert_eq!(sniff(b"<!DOCTYPE html>").ok(), Some(InputKind::Html));
+        assert!(sniff(b"\x89PNG\r\n").is_err());
+    }
+}

@@ -1,4 +1,8 @@
 //! Readers. Each produces [`crate::Transcript`]s.
 
 pub mod api;
+mod convo;
 pub mod export;
+mod raw;
+pub mod split;
+mod text;

@@ -1,0 +1,185 @@
+//! Opening whatever the user points at: an export ZIP, `conversations.json`, a folder of
+//! split files (an unzipped export), `chat.html`, or one conversation's JSON.
+
+use anyhow::{bail, Context, Result};
+use chatkeep_core::source::export::{self, InputKind, OnConversation, Progress, ZipExport};
+use chatkeep_core::{source, Error, Origin, Transcript};
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+
+/// An opened input.
+pub enum Source {
+    /// An export ZIP.
+    Zip(Box<ZipExport<BufReader<File>>>),
+    /// One or more `conversations*.json` files, in order.
+    Json { files: Vec<PathBuf>, assets: Option<DirAssets>, total: u64 },
+    /// `chat.html`.
+    ChatHtml { file: PathBuf, assets: Option<DirAssets>, total: u64 },
+    /// One conversation object.
+    Single { file: PathBuf, assets: Option<DirAssets>, total: u64 },
+}
+
+/// Images and files of an unzipped export, found by file id.
+pub struct DirAssets {
+    by_id: HashMap<String, Vec<PathBuf>>,
+}
+
+impl DirAssets {
+    /// Indexes the root of an unzipped export and its `dalle-generations/` and `user-*/` folders.
+    fn scan(root: &Path) -> Option<Self> {
+        let mut by_id: HashMap<String, Vec<PathBuf>> = HashMap::new();
+        let mut dirs = vec![root.to_path_buf()];
+        if let Ok(rd) = std::fs::read_dir(root) {
+            for e in rd.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if e.path().is_dir() && (name == "dalle-generations" || name.starts_with("user-")) {
+                    dirs.push(e.path());
+                }
+            }
+        }
+        for d in dirs {
+            let Ok(rd) = std::fs::read_dir(&d) else { continue };
+            for e in rd.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if let Some(key) = export::asset_key(&name) {
+                    by_id.entry(key.to_owned()).or_default().push(e.path());
+                }
+            }
+        }
+        (!by_id.is_empty()).then_some(DirAssets { by_id })
+    }
+
+    fn resolve(&self, t: &mut Transcript) {
+        t.for_each_asset_mut(|asset| {
+            let Some(id) = asset.file_id().map(str::to_owned) else { return };
+            let key = export::asset_key(&id).unwrap_or(&id).to_owned();
+            let Some(path) = self.by_id.get(&key).and_then(|v| v.first()) else { return };
+            if let Ok(data) = std::fs::read(path) {
+                let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                export::fill_asset(asset, &name, &id, data);
+            }
+        });
+    }
+}
+
+fn file_len(p: &Path) -> u64 {
+    std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)
+}
+
+/// Opens an input, telling what it is from its content rather than its name.
+pub fn open(path: &Path) -> Result<Source> {
+    let meta = std::fs::metadata(path).with_context(|| format!("cannot open {}", path.display()))?;
+    if meta.is_dir() {
+        let mut split: Vec<PathBuf> = Vec::new();
+        let mut single = None;
+        let mut html = None;
+        for e in std::fs::read_dir(path).with_context(|| format!("cannot read the folder {}", path.display()))?.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name == "conversations.json" {
+                single = Some(e.path());
+            } else if name.starts_with("conversations-") && name.ends_with(".json") {
+                split.push(e.path());
+            } else if name == "chat.html" {
+                html = Some(e.path());
+            }
+        }
+        split.sort();
+        let assets = DirAssets::scan(path);
+        if !split.is_empty() || single.is_some() {
+            let files = if split.is_empty() { single.into_iter().collect() } else { split };
+            let total = files.iter().map(|f| file_len(f)).sum();
+            return Ok(Source::Json { files, assets, total });
+        }
+        if let Some(file) = html {
+            let total = file_len(&file);
+            return Ok(Source::ChatHtml { file, assets, total });
+        }
+        bail!(
+            "the folder {} holds no conversations.json, conversations-NNN.json or chat.html; point at the export ZIP or at the unzipped export's folder",
+            path.display()
+        );
+    }
+    let mut head = [0u8; 64];
+    let n = File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let kind = export::sniff(&head[..n])?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let total = meta.len();
+    Ok(match kind {
+        InputKind::Zip => {
+            let open = || -> Result<BufReader<File>> { Ok(BufReader::new(File::open(path)?)) };
+            Source::Zip(Box::new(ZipExport::open(open()?, open()?)?))
+        }
+        InputKind::JsonArray => Source::Json { files: vec![path.to_path_buf()], assets: DirAssets::scan(dir), total },
+        InputKind::JsonObject => Source::Single { file: path.to_path_buf(), assets: DirAssets::scan(dir), total },
+        InputKind::Html => Source::ChatHtml { file: path.to_path_buf(), assets: DirAssets::scan(dir), total },
+    })
+}
+
+impl Source {
+    /// Bytes of conversation data, for the progress bar.
+    pub fn total_bytes(&self) -> Option<u64> {
+        match self {
+            Source::Zip(z) => Some(z.json_bytes()),
+            Source::Json { total, .. } | Source::ChatHtml { total, .. } | Source::Single { total, .. } => Some(*total),
+        }
+    }
+
+    /// Don't load images and files (for listing).
+    pub fn skip_assets(&mut self) {
+        match self {
+            Source::Zip(z) => z.load_assets(false),
+            Source::Json { assets, .. } | Source::ChatHtml { assets, .. } | Source::Single { assets, .. } => *assets = None,
+        }
+    }
+
+    /// Streams every conversation to `f`.
+    pub fn for_each(&mut self, f: &mut OnConversation<'_>) -> chatkeep_core::Result<()> {
+        let mut progress = Progress { bytes_total: self.total_bytes(), ..Progress::default() };
+        match self {
+            Source::Zip(z) => z.for_each(f),
+            Source::Json { files, assets, .. } => {
+                let mut stopped = false;
+                for file in files.iter() {
+                    let r = BufReader::with_capacity(256 * 1024, File::open(file)?);
+                    export::read_json(r, &mut progress, &mut |r, p| {
+                        let flow = f(with_assets(r, assets.as_ref()), p);
+                        stopped = flow.is_break();
+                        flow
+                    })?;
+                    if stopped {
+                        break;
+                    }
+                }
+                Ok(())
+            }
+            Source::ChatHtml { file, assets, .. } => {
+                let r = BufReader::with_capacity(256 * 1024, File::open(file.as_path())?);
+                export::read_chat_html(r, &mut progress, &mut |r, p| f(with_assets(r, assets.as_ref()), p))
+            }
+            Source::Single { file, assets, .. } => {
+                let text = std::fs::read(file.as_path())?;
+                progress.bytes_read = text.len() as u64;
+                progress.conversations = 1;
+                let text = String::from_utf8(text).map_err(|_| Error::NotAnExport {
+                    found: "a file that is not UTF-8 text".to_owned(),
+                })?;
+                let r = source::api::read_with_origin(text, Origin::Api);
+                let _ = f(with_assets(r, assets.as_ref()), &progress);
+                Ok(())
+            }
+        }
+    }
+}
+
+fn with_assets(r: chatkeep_core::Result<Transcript>, assets: Option<&DirAssets>) -> chatkeep_core::Result<Transcript> {
+    r.map(|mut t| {
+        if let Some(a) = assets {
+            a.resolve(&mut t);
+        }
+        t
+    })
+}

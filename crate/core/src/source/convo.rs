@@ -1,0 +1,784 @@
+//! From a conversation object (the `mapping` tree) to a [`Transcript`].
+//!
+//! No recursion: the tree is walked with explicit work lists, so 100,000-message chains and
+//! cyclic `parent` links are safe.
+
+use super::raw::{self, parse_or_default, Str};
+use super::text::{normalize_math, strip_markers};
+use crate::model::*;
+use crate::{Error, Result};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::collections::{HashMap, VecDeque};
+
+/// Reads one conversation object; `source_json` is kept verbatim in the transcript.
+pub(crate) fn read(source_json: String, origin: Origin) -> Result<Transcript> {
+    let mut t = {
+        let conv: raw::Conversation<'_> = match serde_json::from_str(&source_json) {
+            Ok(c) => c,
+            Err(e) => return Err(conversation_error(&source_json, e.to_string())),
+        };
+        build(conv, origin)
+    };
+    t.source_json = Some(source_json);
+    Ok(t)
+}
+
+/// An error naming the conversation by id and title when those can still be read.
+fn conversation_error(json: &str, detail: String) -> Error {
+    #[derive(Deserialize, Default)]
+    struct Ident {
+        #[serde(default)]
+        id: Option<serde_json::Value>,
+        #[serde(default)]
+        conversation_id: Option<serde_json::Value>,
+        #[serde(default)]
+        title: Option<serde_json::Value>,
+    }
+    let ident: Ident = serde_json::from_str(json).unwrap_or_default();
+    let s = |v: Option<serde_json::Value>| v.and_then(|v| v.as_str().map(str::to_owned));
+    Error::Conversation {
+        id: s(ident.conversation_id).or(s(ident.id)),
+        title: s(ident.title),
+        detail,
+    }
+}
+
+struct TreeNode<'a> {
+    id: &'a str,
+    parent: Option<usize>,
+    children: Vec<usize>,
+    message: Option<&'a RawValue>,
+    time: f64,
+}
+
+fn build(conv: raw::Conversation<'_>, origin: Origin) -> Transcript {
+    let id = conv
+        .conversation_id
+        .as_deref()
+        .or(conv.id.as_deref())
+        .filter(|s| !s.is_empty())
+        .unwrap_or("unknown")
+        .to_owned();
+    let title = conv
+        .title
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .unwrap_or("Untitled conversation")
+        .to_owned();
+    let mut t = Transcript {
+        url: (id != "unknown").then(|| format!("https://chatgpt.com/c/{id}")),
+        id,
+        title,
+        create_time: conv.create_time,
+        update_time: conv.update_time,
+        model: conv.default_model_slug.map(|s| s.into_owned()),
+        gizmo_id: conv.gizmo_id.map(|s| s.into_owned()),
+        is_archived: conv.is_archived.unwrap_or(false),
+        origin,
+        ..Transcript::default()
+    };
+
+    let mapping = conv.mapping.unwrap_or_default();
+    let mut nodes: Vec<TreeNode<'_>> = Vec::with_capacity(mapping.len());
+    let mut index: HashMap<&str, usize> = HashMap::with_capacity(mapping.len());
+    let mut entries: Vec<(&Str<'_>, &raw::Node<'_>)> = mapping.iter().collect();
+    // Deterministic order whatever the hash map did.
+    entries.sort_by(|a, b| a.0.cmp(b.0));
+    for (key, node) in &entries {
+        index.insert(key.as_ref(), nodes.len());
+        let time = node.message.and_then(message_time).unwrap_or(f64::NEG_INFINITY);
+        nodes.push(TreeNode {
+            id: key.as_ref(),
+            parent: None,
+            children: Vec::new(),
+            message: node.message.filter(|m| m.get() != "null"),
+            time,
+        });
+    }
+    for (i, (_, node)) in entries.iter().enumerate() {
+        nodes[i].parent = node
+            .parent
+            .as_deref()
+            .and_then(|p| index.get(p).copied())
+            .filter(|&p| p != i);
+        let mut seen_child = std::collections::HashSet::new();
+        nodes[i].children = node
+            .children
+            .iter()
+            .flatten()
+            .filter_map(|c| index.get(c.as_ref()).copied())
+            .filter(|&c| c != i && seen_child.insert(c))
+            .collect();
+    }
+
+    // The main line: from `current_node` (else the latest leaf) up to the root.
+    let n = nodes.len();
+    let start = match conv.current_node.as_deref().and_then(|c| index.get(c)) {
+        Some(&i) => Some(i),
+        None => {
+            if n > 0 && conv.current_node.is_some() {
+                t.warnings.push(
+                    "current_node does not exist in the conversation; the most recent branch was used"
+                        .to_owned(),
+                );
+            }
+            (0..n)
+                .filter(|&i| nodes[i].children.is_empty())
+                .max_by(|&a, &b| nodes[a].time.total_cmp(&nodes[b].time).then(nodes[a].id.cmp(nodes[b].id)))
+        }
+    };
+    let mut assigned = vec![false; n];
+    let mut main = Vec::new();
+    let mut cur = start;
+    while let Some(i) = cur {
+        if assigned[i] {
+            t.warnings
+                .push("the conversation's parent links form a cycle; it was cut".to_owned());
+            break;
+        }
+        assigned[i] = true;
+        main.push(i);
+        cur = nodes[i].parent;
+    }
+    main.reverse();
+
+    // Alternative branches, breadth first from the main line.
+    let mut forks: VecDeque<(usize, usize)> = VecDeque::new();
+    let queue_forks = |path: &[usize], assigned: &[bool], forks: &mut VecDeque<(usize, usize)>| {
+        for &p in path {
+            for &c in &nodes[p].children {
+                if !assigned[c] {
+                    forks.push_back((p, c));
+                }
+            }
+        }
+    };
+    queue_forks(&main, &assigned, &mut forks);
+    let mut branch_paths: Vec<(usize, usize, Vec<usize>)> = Vec::new();
+    while let Some((parent, head)) = forks.pop_front() {
+        if assigned[head] {
+            continue;
+        }
+        let mut path = vec![head];
+        assigned[head] = true;
+        let mut at = head;
+        while let Some(&next) = nodes[at].children.iter().rev().find(|&&c| !assigned[c]) {
+            assigned[next] = true;
+            path.push(next);
+            at = next;
+        }
+        queue_forks(&path, &assigned, &mut forks);
+        branch_paths.push((parent, head, path));
+    }
+    let detached: Vec<usize> = {
+        let mut d: Vec<usize> = (0..n)
+            .filter(|&i| !assigned[i] && nodes[i].message.is_some())
+            .collect();
+        d.sort_by(|&a, &b| nodes[a].time.total_cmp(&nodes[b].time).then(nodes[a].id.cmp(nodes[b].id)));
+        d
+    };
+
+    let mut ctx = Ctx::default();
+    let variant = |i: usize| -> Option<(usize, usize)> {
+        let p = nodes[i].parent?;
+        let siblings = &nodes[p].children;
+        (siblings.len() > 1)
+            .then(|| siblings.iter().position(|&c| c == i).map(|k| (k + 1, siblings.len())))
+            .flatten()
+    };
+    let convert_path = |ctx: &mut Ctx, path: &[usize]| -> Vec<Message> {
+        path.iter()
+            .filter_map(|&i| {
+                let raw = nodes[i].message?;
+                let mut m = ctx.message(nodes[i].id, raw);
+                m.variant = variant(i);
+                Some(m)
+            })
+            .collect()
+    };
+    t.messages = convert_path(&mut ctx, &main);
+    for (parent, head, path) in &branch_paths {
+        let messages = convert_path(&mut ctx, path);
+        if messages.is_empty() {
+            continue;
+        }
+        // The fork point, as the nearest ancestor that is a message.
+        let mut anc = Some(*parent);
+        let mut guard = 0;
+        while let Some(a) = anc {
+            if nodes[a].message.is_some() || guard > n {
+                break;
+            }
+            guard += 1;
+            anc = nodes[a].parent;
+        }
+        let siblings = &nodes[*parent].children;
+        let kind = if messages[0].role == Role::User {
+            BranchKind::EditedPrompt
+        } else {
+            BranchKind::AlternativeAnswer
+        };
+        t.branches.push(Branch {
+            parent_id: anc.filter(|&a| nodes[a].message.is_some()).map(|a| nodes[a].id.to_owned()),
+            kind,
+            index: siblings.iter().position(|c| c == head).map_or(1, |k| k + 1),
+            count: siblings.len().max(1),
+            messages,
+        });
+    }
+    if !detached.is_empty() {
+        t.warnings.push(format!(
+            "{} message(s) are not connected to the conversation (broken parent links); they are kept as detached messages",
+            detached.len()
+        ));
+        let messages = convert_path(&mut ctx, &detached);
+        t.branches.push(Branch {
+            parent_id: None,
+            kind: BranchKind::Detached,
+            index: 1,
+            count: 1,
+            messages,
+        });
+    }
+    t.sources = ctx.sources;
+    t
+}
+
+fn message_time(raw: &RawValue) -> Option<f64> {
+    #[derive(Deserialize)]
+    struct T {
+        #[serde(default)]
+        create_time: Option<serde_json::Value>,
+    }
+    serde_json::from_str::<T>(raw.get()).ok()?.create_time?.as_f64()
+}
+
+/// State shared across the messages of one conversation.
+#[derive(Default)]
+struct Ctx {
+    sources: Vec<Source>,
+    source_index: HashMap<String, usize>,
+    /// The latest Canvas document: (title, kind, content).
+    canvas: Option<(Option<String>, Option<String>, String)>,
+}
+
+fn owned(s: &Option<Str<'_>>) -> Option<String> {
+    s.as_deref().filter(|s| !s.is_empty()).map(str::to_owned)
+}
+
+impl Ctx {
+    /// The 1-based footnote number for a source (one per distinct URL, else title).
+    fn cite(&mut self, title: Option<&str>, url: Option<&str>, attribution: Option<&str>) -> Option<usize> {
+        let title = title.map(|s| strip_markers(s).trim().to_owned()).filter(|s| !s.is_empty());
+        let url = url.map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+        let key = url.clone().or_else(|| title.clone().map(|t| format!("title:{t}")))?;
+        if let Some(&n) = self.source_index.get(&key) {
+            return Some(n);
+        }
+        self.sources.push(Source {
+            title,
+            url,
+            attribution: attribution.map(str::to_owned).filter(|s| !s.is_empty()),
+        });
+        let n = self.sources.len();
+        self.source_index.insert(key, n);
+        Some(n)
+    }
+
+    fn message(&mut self, node_id: &str, raw_msg: &RawValue) -> Message {
+        let m: raw::Message<'_> = match serde_json::from_str(raw_msg.get()) {
+            Ok(m) => m,
+            Err(_) => {
+                return Message {
+                    id: node_id.to_owned(),
+                    role: Role::Tool,
+                    hidden: Some(Hidden::Empty),
+                    blocks: vec![Block::Unsupported {
+                        content_type: "message".to_owned(),
+                        raw: raw_msg.get().to_owned(),
+                    }],
+                    ..Message::default()
+                }
+            }
+        };
+        let author: raw::Author<'_> = m.author.unwrap_or_default();
+        let role_str = author.role.as_deref().unwrap_or("");
+        let role = match role_str {
+            "user" => Role::User,
+            "assistant" => Role::Assistant,
+            "system" => Role::System,
+            _ => Role::Tool,
+        };
+        let author_name = owned(&author.name).or_else(|| {
+            (role == Role::Tool && !role_str.is_empty() && role_str != "tool").then(|| role_str.to_owned())
+        });
+        let meta: raw::Meta<'_> = parse_or_default(m.metadata);
+        let recipient = owned(&m.recipient);
+        let to_tool = recipient.as_deref().filter(|r| *r != "all");
+        let mut out = Message {
+            id: owned(&m.id).unwrap_or_else(|| node_id.to_owned()),
+            role,
+            author_name,
+            recipient: recipient.clone(),
+            create_time: m.create_time,
+            model: owned(&meta.model_slug),
+            hidden: None,
+            variant: None,
+            blocks: Vec::new(),
+        };
+        let Some(content_raw) = m.content.filter(|c| c.get() != "null") else {
+            out.hidden = Some(Hidden::Empty);
+            return out;
+        };
+        let content: raw::Content<'_> = match serde_json::from_str(content_raw.get()) {
+            Ok(c) => c,
+            Err(_) => {
+                out.blocks.push(Block::Unsupported {
+                    content_type: "unknown".to_owned(),
+                    raw: content_raw.get().to_owned(),
+                });
+                out.hidden = hidden_for(&out, "", &meta, to_tool);
+                return out;
+            }
+        };
+        let ct = content.content_type.as_deref().unwrap_or("");
+        let refs: Vec<raw::ContentRef<'_>> = meta
+            .content_references
+            .iter()
+            .flatten()
+            .filter_map(|r| serde_json::from_str(r.get()).ok())
+            .collect();
+        let cites: Vec<raw::Citation<'_>> = meta
+            .citations
+            .iter()
+            .flatten()
+            .filter_map(|r| serde_json::from_str(r.get()).ok())
+            .collect();
+        let mut blocks = Vec::new();
+        let mut handled_canvas = false;
+        if role == Role::Assistant {
+            if let Some(r) = to_tool.filter(|r| r.starts_with("canmore.")) {
+                handled_canvas = self.canvas_call(r, &content, &mut blocks);
+            }
+        }
+        if !handled_canvas {
+            match ct {
+                "text" => {
+                    for p in content.parts.iter().flatten() {
+                        if let Ok(s) = serde_json::from_str::<Str<'_>>(p.get()) {
+                            self.push_text(&mut blocks, &s, &refs, &cites);
+                        }
+                    }
+                }
+                "multimodal_text" => self.multimodal(&content, &meta, &refs, &cites, &mut blocks),
+                "code" => {
+                    let code = content.text.as_deref().unwrap_or("");
+                    if !code.trim().is_empty() {
+                        let lang = content
+                            .language
+                            .as_deref()
+                            .filter(|l| !l.is_empty() && *l != "unknown")
+                            .map(str::to_owned)
+                            .or_else(|| (to_tool == Some("python")).then(|| "python".to_owned()));
+                        blocks.push(Block::Code { language: lang, code: code.to_owned() });
+                    }
+                }
+                "execution_output" => {
+                    let text: String = content
+                        .text
+                        .as_deref()
+                        .unwrap_or("")
+                        .lines()
+                        .filter(|l| l.trim() != "<<ImageDisplayed>>")
+                        .collect::<Vec<_>>()
+                        .join("\n");
+                    if !text.trim().is_empty() {
+                        blocks.push(Block::ExecutionOutput { text });
+                    }
+                    for a in meta.aggregate_result.iter().flat_map(|a| a.messages.iter().flatten()) {
+                        if a.message_type.as_deref() == Some("image") {
+                            if let Some(url) = owned(&a.image_url) {
+                                blocks.push(Block::Image {
+                                    asset: Asset {
+                                        pointer: Some(url),
+                                        width: a.width.map(|w| w as u32),
+                                        height: a.height.map(|h| h as u32),
+                                        ..Asset::default()
+                                    },
+                                    prompt: None,
+                                });
+                            }
+                        }
+                    }
+                }
+                "thoughts" => {
+                    let thoughts: Vec<Thought> = content
+                        .thoughts
+                        .iter()
+                        .flatten()
+                        .map(|th| Thought {
+                            summary: owned(&th.summary).map(|s| strip_markers(&s).into_owned()),
+                            content: strip_markers(th.content.as_deref().unwrap_or("")).into_owned(),
+                        })
+                        .filter(|th| th.summary.is_some() || !th.content.trim().is_empty())
+                        .collect();
+                    if !thoughts.is_empty() {
+                        blocks.push(Block::Reasoning { thoughts });
+                    }
+                }
+                "reasoning_recap" => {
+                    if let Some(text) = owned(&content.content) {
+                        blocks.push(Block::ReasoningRecap { text });
+                    }
+                }
+                "user_editable_context" => {
+                    let about_user = owned(&content.user_profile);
+                    let instructions = owned(&content.user_instructions);
+                    if about_user.is_some() || instructions.is_some() {
+                        blocks.push(Block::CustomInstructions { about_user, instructions });
+                    }
+                }
+                "model_editable_context" => {
+                    if let Some(text) = owned(&content.model_set_context) {
+                        blocks.push(Block::Memory { text });
+                    }
+                }
+                "tether_browsing_display" => {
+                    if let Some(text) = owned(&content.result).or_else(|| owned(&content.summary)) {
+                        blocks.push(Block::ToolOutput { text: strip_markers(&text).into_owned() });
+                    }
+                }
+                "tether_quote" => blocks.push(Block::Quote {
+                    title: owned(&content.title),
+                    url: owned(&content.url),
+                    domain: owned(&content.domain),
+                    text: strip_markers(content.text.as_deref().unwrap_or("").trim()).into_owned(),
+                }),
+                "sonic_webpage" => {
+                    let mut text = String::new();
+                    if let Some(t) = owned(&content.title) {
+                        text.push_str(&t);
+                        text.push('\n');
+                    }
+                    if let Some(u) = owned(&content.url) {
+                        text.push_str(&u);
+                        text.push('\n');
+                    }
+                    text.push_str(content.text.as_deref().unwrap_or(""));
+                    if !text.trim().is_empty() {
+                        blocks.push(Block::ToolOutput { text: strip_markers(&text).into_owned() });
+                    }
+                }
+                "system_error" => blocks.push(Block::SystemError {
+                    name: owned(&content.name),
+                    text: content.text.as_deref().unwrap_or("").to_owned(),
+                }),
+                other => blocks.push(Block::Unsupported {
+                    content_type: if other.is_empty() { "unknown".to_owned() } else { other.to_owned() },
+                    raw: content_raw.get().to_owned(),
+                }),
+            }
+        }
+        // User attachments that are not shown inline as images.
+        if role == Role::User {
+            for a in meta.attachments.iter().flatten() {
+                let id = owned(&a.id);
+                let inline = blocks.iter().any(|b| match b {
+                    Block::Image { asset, .. } => asset.file_id().is_some() && asset.file_id() == id.as_deref(),
+                    _ => false,
+                });
+                if !inline {
+                    blocks.push(Block::Attachment {
+                        asset: Asset {
+                            pointer: id.map(|i| format!("file-service://{i}")),
+                            name: owned(&a.name),
+                            mime: owned(&a.mime_type),
+                            size: a.size,
+                            width: a.width.map(|w| w as u32),
+                            height: a.height.map(|h| h as u32),
+                            data: None,
+                        },
+                    });
+                }
+            }
+        }
+        out.blocks = blocks;
+        out.hidden = hidden_for(&out, ct, &meta, to_tool);
+        out
+    }
+
+    fn push_text(&mut self, blocks: &mut Vec<Block>, s: &str, refs: &[raw::ContentRef<'_>], cites: &[raw::Citation<'_>]) {
+        let s = self.legacy_citations(s, cites);
+        let s = self.content_refs(&s, refs);
+        let s = strip_markers(&s);
+        let s = normalize_math(&s);
+        if !s.trim().is_empty() {
+            blocks.push(Block::Text { markdown: s.into_owned() });
+        }
+    }
+
+    fn multimodal(
+        &mut self,
+        content: &raw::Content<'_>,
+        meta: &raw::Meta<'_>,
+        refs: &[raw::ContentRef<'_>],
+        cites: &[raw::Citation<'_>],
+        blocks: &mut Vec<Block>,
+    ) {
+        for p in content.parts.iter().flatten() {
+            if p.get().starts_with('"') {
+                if let Ok(s) = serde_json::from_str::<Str<'_>>(p.get()) {
+                    self.push_text(blocks, &s, refs, cites);
+                }
+                continue;
+            }
+            let Ok(part) = serde_json::from_str::<raw::Part<'_>>(p.get()) else {
+                blocks.push(Block::Unsupported { content_type: "part".to_owned(), raw: p.get().to_owned() });
+                continue;
+            };
+            match part.content_type.as_deref().unwrap_or("") {
+                "image_asset_pointer" => {
+                    let prompt = part
+                        .metadata
+                        .as_ref()
+                        .and_then(|m| m.dalle.as_ref())
+                        .and_then(|d| owned(&d.prompt))
+                        .or_else(|| {
+                            part.metadata
+                                .as_ref()
+                                .and_then(|m| m.generation)
+                                .and(owned(&meta.image_gen_title))
+                        });
+                    blocks.push(Block::Image { asset: asset_of(&part, meta), prompt });
+                }
+                "audio_transcription" => {
+                    if let Some(text) = owned(&part.text) {
+                        blocks.push(Block::Transcription { text, direction: owned(&part.direction) });
+                    }
+                }
+                "audio_asset_pointer" => blocks.push(Block::Audio { asset: asset_of(&part, meta) }),
+                "real_time_user_audio_video_asset_pointer" => {
+                    if let Some(a) = &part.audio_asset_pointer {
+                        blocks.push(Block::Audio { asset: asset_of(a, meta) });
+                    }
+                }
+                other => blocks.push(Block::Unsupported {
+                    content_type: if other.is_empty() { "part".to_owned() } else { other.to_owned() },
+                    raw: p.get().to_owned(),
+                }),
+            }
+        }
+    }
+
+    /// 2023 browsing and file-search marks (`【11†source】`), located by character index.
+    fn legacy_citations<'s>(&mut self, s: &'s str, cites: &[raw::Citation<'_>]) -> std::borrow::Cow<'s, str> {
+        if cites.is_empty() || !s.contains('【') {
+            return s.into();
+        }
+        let mut spans: Vec<(usize, usize, Option<usize>)> = Vec::new();
+        let char_to_byte: Vec<usize> = s.char_indices().map(|(i, _)| i).chain([s.len()]).collect();
+        for c in cites {
+            let (Some(a), Some(b)) = (c.start_ix, c.end_ix) else { continue };
+            let (Some(&a), Some(&b)) = (char_to_byte.get(a as usize), char_to_byte.get(b as usize)) else { continue };
+            if a >= b || !s[a..b].starts_with('【') {
+                continue;
+            }
+            let Some(md) = &c.metadata else { continue };
+            let title = owned(&md.title).or_else(|| owned(&md.name));
+            let n = self.cite(title.as_deref(), md.url.as_deref(), None);
+            spans.push((a, b, n));
+        }
+        if spans.is_empty() {
+            return s.into();
+        }
+        spans.sort_by_key(|s| s.0);
+        let mut out = String::with_capacity(s.len());
+        let mut pos = 0;
+        for (a, b, n) in spans {
+            if a < pos {
+                continue;
+            }
+            out.push_str(&s[pos..a]);
+            if let Some(n) = n {
+                out.push_str(&format!("[^{n}]"));
+            }
+            pos = b;
+        }
+        out.push_str(&s[pos..]);
+        out.into()
+    }
+
+    /// 2025+ private-use markers, replaced by their `content_references` entry.
+    fn content_refs<'s>(&mut self, s: &'s str, refs: &[raw::ContentRef<'_>]) -> std::borrow::Cow<'s, str> {
+        if refs.is_empty() {
+            return s.into();
+        }
+        let mut order: Vec<&raw::ContentRef<'_>> = refs.iter().collect();
+        order.sort_by_key(|r| r.start_idx.unwrap_or(u64::MAX));
+        let mut out = String::with_capacity(s.len());
+        let mut pos = 0;
+        let mut changed = false;
+        for r in order {
+            let kind = r.kind.as_deref().unwrap_or("");
+            if matches!(kind, "attribution" | "sources_footnote") {
+                continue;
+            }
+            let Some(mt) = r.matched_text.as_deref().filter(|m| !m.trim().is_empty()) else { continue };
+            let Some(found) = s[pos..].find(mt) else { continue };
+            out.push_str(&s[pos..pos + found]);
+            out.push_str(&self.replacement(r));
+            pos += found + mt.len();
+            changed = true;
+        }
+        if !changed {
+            return s.into();
+        }
+        out.push_str(&s[pos..]);
+        out.into()
+    }
+
+    fn replacement(&mut self, r: &raw::ContentRef<'_>) -> String {
+        let kind = r.kind.as_deref().unwrap_or("");
+        let footnotes = |ctx: &mut Ctx, items: &mut dyn Iterator<Item = (Option<&str>, Option<&str>, Option<&str>)>| {
+            let mut s = String::new();
+            let mut seen = Vec::new();
+            for (title, url, attribution) in items {
+                if let Some(n) = ctx.cite(title, url, attribution) {
+                    if !seen.contains(&n) {
+                        seen.push(n);
+                        s.push_str(&format!("[^{n}]"));
+                    }
+                }
+            }
+            s
+        };
+        match kind {
+            "grouped_webpages" | "grouped_webpages_model_predicted_fallback" | "webpage" | "webpage_extended" => {
+                let mut items: Vec<(Option<&str>, Option<&str>, Option<&str>)> = r
+                    .items
+                    .iter()
+                    .flatten()
+                    .map(|i| (i.title.as_deref(), i.url.as_deref(), i.attribution.as_deref()))
+                    .collect();
+                if items.is_empty() {
+                    items.push((r.title.as_deref(), r.url.as_deref(), r.attribution.as_deref()));
+                }
+                footnotes(self, &mut items.into_iter())
+            }
+            "file" | "file_navlist" => {
+                let mut items: Vec<(Option<&str>, Option<&str>, Option<&str>)> = r
+                    .items
+                    .iter()
+                    .flatten()
+                    .map(|i| (i.name.as_deref().or(i.title.as_deref()), None, None))
+                    .collect();
+                if items.is_empty() {
+                    items.push((r.name.as_deref().or(r.title.as_deref()), None, None));
+                }
+                footnotes(self, &mut items.into_iter())
+            }
+            "entity" | "alt_text" => r.alt.as_deref().or(r.name.as_deref()).unwrap_or("").to_owned(),
+            _ => r.alt.as_deref().unwrap_or("").to_owned(),
+        }
+    }
+
+    /// An assistant message to a Canvas tool. Returns whether it produced blocks.
+    fn canvas_call(&mut self, recipient: &str, content: &raw::Content<'_>, blocks: &mut Vec<Block>) -> bool {
+        let text: Option<String> = content.text.as_deref().map(str::to_owned).or_else(|| {
+            content
+                .parts
+                .iter()
+                .flatten()
+                .find_map(|p| serde_json::from_str::<String>(p.get()).ok())
+        });
+        let Some(text) = text else { return false };
+        let Ok(call) = serde_json::from_str::<raw::CanvasCall<'_>>(&text) else { return false };
+        match recipient {
+            "canmore.create_textdoc" => {
+                let Some(body) = call.content.as_deref() else { return false };
+                self.canvas = Some((owned(&call.name), owned(&call.kind), body.to_owned()));
+                blocks.push(Block::Canvas { title: owned(&call.name), kind: owned(&call.kind), content: body.to_owned() });
+                true
+            }
+            "canmore.update_textdoc" => {
+                let Some((title, kind, mut body)) = self.canvas.clone() else { return false };
+                for u in call.updates.iter().flatten() {
+                    let pattern = u.pattern.as_deref().unwrap_or("");
+                    let replacement = u.replacement.as_deref().unwrap_or("");
+                    if matches!(pattern, ".*" | "(?s).*" | "^.*$" | "(?s)^.*$" | "[\\s\\S]*") {
+                        body = replacement.to_owned();
+                    } else if !pattern.is_empty()
+                        && !pattern.contains(['\\', '.', '^', '$', '|', '?', '*', '+', '(', ')', '[', ']', '{', '}'])
+                        && body.contains(pattern)
+                    {
+                        body = body.replacen(pattern, replacement, 1);
+                    } else {
+                        // A regex we don't evaluate: keep the call itself (hidden) instead.
+                        return false;
+                    }
+                }
+                self.canvas = Some((title.clone(), kind.clone(), body.clone()));
+                blocks.push(Block::Canvas { title, kind, content: body });
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+fn asset_of(part: &raw::Part<'_>, meta: &raw::Meta<'_>) -> Asset {
+    let mut asset = Asset {
+        pointer: owned(&part.asset_pointer),
+        size: part.size_bytes,
+        width: part.width.map(|w| w as u32),
+        height: part.height.map(|h| h as u32),
+        mime: part.format.as_deref().map(|f| format!("audio/{f}")),
+        ..Asset::default()
+    };
+    if let Some(id) = asset.file_id().map(str::to_owned) {
+        if let Some(a) = meta.attachments.iter().flatten().find(|a| a.id.as_deref() == Some(id.as_str())) {
+            asset.name = owned(&a.name);
+            asset.mime = owned(&a.mime_type).or(asset.mime);
+        }
+    }
+    asset
+}
+
+/// Why the site hides a message by default (CHATGPT_FORMATS.md §3), or `None`.
+fn hidden_for(m: &Message, ct: &str, meta: &raw::Meta<'_>, to_tool: Option<&str>) -> Option<Hidden> {
+    if m.blocks.is_empty() {
+        return Some(Hidden::Empty);
+    }
+    if m.role == Role::System && meta.is_user_system_message != Some(true) {
+        return Some(Hidden::System);
+    }
+    if meta.is_visually_hidden_from_conversation == Some(true) {
+        return Some(Hidden::VisuallyHidden);
+    }
+    match ct {
+        "thoughts" | "reasoning_recap" => return Some(Hidden::Reasoning),
+        "user_editable_context" => return Some(Hidden::CustomInstructions),
+        "model_editable_context" => return Some(Hidden::Memory),
+        _ => {}
+    }
+    let shows = |b: &Block| {
+        matches!(b, Block::Image { .. } | Block::Quote { .. } | Block::SystemError { .. } | Block::Canvas { .. })
+    };
+    match m.role {
+        Role::Assistant => match to_tool {
+            None | Some("python") => None,
+            Some(_) if m.blocks.iter().any(shows) => None,
+            Some(_) => Some(Hidden::ToolCall),
+        },
+        Role::Tool => {
+            if m.blocks.iter().any(shows) || ct == "execution_output" && m.author_name.as_deref() == Some("python") {
+                None
+            } else {
+                Some(Hidden::ToolOutput)
+            }
+        }
+        _ => None,
+    }
+}

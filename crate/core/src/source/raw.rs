@@ -1,0 +1,441 @@
+//! The conversation object as ChatGPT stores it (export, API, share page), deserialised
+//! leniently: strings are borrowed where possible, unknown keys are ignored, and parts whose
+//! shape varies are kept as raw JSON until they are needed.
+
+use serde::de::{self, Deserializer, IgnoredAny, Visitor};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+
+/// A string that may borrow from the input.
+pub(crate) type Str<'a> = Cow<'a, str>;
+
+#[derive(Deserialize, Default)]
+pub(crate) struct Conversation<'a> {
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub title: Option<Str<'a>>,
+    #[serde(default, deserialize_with = "lenient_time")]
+    pub create_time: Option<f64>,
+    #[serde(default, deserialize_with = "lenient_time")]
+    pub update_time: Option<f64>,
+    #[serde(borrow, default)]
+    pub mapping: Option<HashMap<Str<'a>, Node<'a>>>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub current_node: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub conversation_id: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub id: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub default_model_slug: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub gizmo_id: Option<Str<'a>>,
+    #[serde(default, deserialize_with = "lenient_bool")]
+    pub is_archived: Option<bool>,
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct Node<'a> {
+    #[serde(borrow, default)]
+    pub message: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub parent: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    pub children: Option<Vec<Str<'a>>>,
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct Message<'a> {
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub id: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    pub author: Option<Author<'a>>,
+    #[serde(default, deserialize_with = "lenient_time")]
+    pub create_time: Option<f64>,
+    #[serde(borrow, default)]
+    pub content: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub metadata: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub recipient: Option<Str<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct Author<'a> {
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub role: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub name: Option<Str<'a>>,
+}
+
+/// The fields of `message.content` chatkeep uses, for every `content_type`.
+#[derive(Deserialize, Default)]
+pub(crate) struct Content<'a> {
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub content_type: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    pub parts: Option<Vec<&'a RawValue>>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub text: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub language: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    pub thoughts: Option<Vec<RawThought<'a>>>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub content: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub user_profile: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub user_instructions: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub model_set_context: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub result: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub summary: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub url: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub domain: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub title: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub name: Option<Str<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct RawThought<'a> {
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub summary: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub content: Option<Str<'a>>,
+}
+
+/// An object part of `multimodal_text`.
+#[derive(Deserialize, Default)]
+pub(crate) struct Part<'a> {
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub content_type: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub asset_pointer: Option<Str<'a>>,
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub size_bytes: Option<u64>,
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub width: Option<u64>,
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub height: Option<u64>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub text: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub direction: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub format: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    pub metadata: Option<PartMeta<'a>>,
+    #[serde(borrow, default)]
+    pub audio_asset_pointer: Option<Box<Part<'a>>>,
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct PartMeta<'a> {
+    #[serde(borrow, default)]
+    pub dalle: Option<Dalle<'a>>,
+    #[serde(borrow, default)]
+    pub generation: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct Dalle<'a> {
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub prompt: Option<Str<'a>>,
+}
+
+/// The fields of `message.metadata` chatkeep uses.
+#[derive(Deserialize, Default)]
+pub(crate) struct Meta<'a> {
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub model_slug: Option<Str<'a>>,
+    #[serde(default, deserialize_with = "lenient_bool")]
+    pub is_visually_hidden_from_conversation: Option<bool>,
+    #[serde(default, deserialize_with = "lenient_bool")]
+    pub is_user_system_message: Option<bool>,
+    #[serde(borrow, default)]
+    pub content_references: Option<Vec<&'a RawValue>>,
+    #[serde(borrow, default)]
+    pub citations: Option<Vec<&'a RawValue>>,
+    #[serde(borrow, default)]
+    pub attachments: Option<Vec<Attachment<'a>>>,
+    #[serde(borrow, default)]
+    pub aggregate_result: Option<AggregateResult<'a>>,
+    #[serde(default, deserialize_with = "lenient_time")]
+    pub finished_duration_sec: Option<f64>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub image_gen_title: Option<Str<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct Attachment<'a> {
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub id: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub name: Option<Str<'a>>,
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub size: Option<u64>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub mime_type: Option<Str<'a>>,
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub width: Option<u64>,
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub height: Option<u64>,
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct AggregateResult<'a> {
+    #[serde(borrow, default)]
+    pub messages: Option<Vec<AggregateMessage<'a>>>,
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct AggregateMessage<'a> {
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub message_type: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub image_url: Option<Str<'a>>,
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub width: Option<u64>,
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub height: Option<u64>,
+}
+
+/// A `content_references[]` entry (2025+ citations).
+#[derive(Deserialize, Default)]
+pub(crate) struct ContentRef<'a> {
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub matched_text: Option<Str<'a>>,
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub start_idx: Option<u64>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    #[serde(rename = "type")]
+    pub kind: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub alt: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub title: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub url: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub attribution: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub name: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    pub items: Option<Vec<RefItem<'a>>>,
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct RefItem<'a> {
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub title: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub url: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub attribution: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub name: Option<Str<'a>>,
+}
+
+/// A `citations[]` entry (2023 browsing and file search).
+#[derive(Deserialize, Default)]
+pub(crate) struct Citation<'a> {
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub start_ix: Option<u64>,
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub end_ix: Option<u64>,
+    #[serde(borrow, default)]
+    pub metadata: Option<CitationMeta<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct CitationMeta<'a> {
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub title: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub url: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub name: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    #[serde(rename = "type")]
+    pub kind: Option<Str<'a>>,
+}
+
+/// Canvas tool calls: `{"name", "type", "content"}` or `{"updates": [...]}`.
+#[derive(Deserialize, Default)]
+pub(crate) struct CanvasCall<'a> {
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub name: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    #[serde(rename = "type")]
+    pub kind: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub content: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    pub updates: Option<Vec<CanvasUpdate<'a>>>,
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct CanvasUpdate<'a> {
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub pattern: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub replacement: Option<Str<'a>>,
+}
+
+// ---- lenient field deserialisers: a value of the wrong type becomes `None` ----
+
+struct LenientStr;
+impl<'de> Visitor<'de> for LenientStr {
+    type Value = Option<Str<'de>>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Borrowed(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v.to_owned())))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v)))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v.to_string())))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v.to_string())))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v.to_string())))
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+}
+
+fn lenient_str<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Str<'de>>, D::Error> {
+    d.deserialize_any(LenientStr)
+}
+
+/// Numbers, numeric strings and RFC 3339 strings become epoch seconds; anything else `None`.
+struct LenientTime;
+impl<'de> Visitor<'de> for LenientTime {
+    type Value = Option<f64>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a time")
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(v.is_finite().then_some(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(v as f64))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(v as f64))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        if let Ok(n) = v.trim().parse::<f64>() {
+            return Ok(n.is_finite().then_some(n));
+        }
+        Ok(crate::time_fmt::parse_rfc3339(v))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+}
+
+fn lenient_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    d.deserialize_any(LenientTime)
+}
+
+fn lenient_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    Ok(lenient_time(d)?.and_then(|v| (v >= 0.0 && v < 1.8e19).then_some(v as u64)))
+}
+
+struct LenientBool;
+impl<'de> Visitor<'de> for LenientBool {
+    type Value = Option<bool>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a boolean")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(v != 0))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(v != 0))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(match v {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        })
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+}
+
+fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    d.deserialize_any(LenientBool)
+}
+
+/// Parses raw JSON leniently: a value of an unexpected shape becomes the default.
+pub(crate) fn parse_or_default<'a, T: Deserialize<'a> + Default>(raw: Option<&'a RawValue>) -> T {
+    raw.and_then(|r| serde_json::from_str(r.get()).ok())
+        .unwrap_or_default()
+}

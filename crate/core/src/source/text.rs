@@ -1,0 +1,191 @@
+//! Text clean-up shared by the readers: TeX delimiters to `$…$`/`$$…$$`, private-use
+//! citation markers removed. Both leave code (fenced blocks and inline spans) untouched.
+
+use std::borrow::Cow;
+
+/// The private-use range ChatGPT uses for citation markers.
+pub(crate) fn is_marker_char(c: char) -> bool {
+    ('\u{E200}'..='\u{E2FF}').contains(&c)
+}
+
+/// Removes every private-use marker. Unresolved `\u{E200}kind\u{E202}arg…\u{E201}` groups are
+/// dropped whole, except `entity` markers, which become their display name.
+pub(crate) fn strip_markers(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_marker_char) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some((i, c)) = rest.char_indices().find(|&(_, c)| is_marker_char(c)) {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + c.len_utf8()..];
+        if c == '\u{E200}' {
+            if let Some(end) = after.find('\u{E201}') {
+                let group = &after[..end];
+                if let Some(name) = entity_name(group) {
+                    out.push_str(&name);
+                }
+                rest = &after[end + '\u{E201}'.len_utf8()..];
+                continue;
+            }
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
+/// `entity\u{E202}["people","Name","…"]` → `Name`.
+fn entity_name(group: &str) -> Option<String> {
+    let mut args = group.split('\u{E202}');
+    if args.next()? != "entity" {
+        return None;
+    }
+    let arr: Vec<serde_json::Value> = serde_json::from_str(args.next()?).ok()?;
+    let name = arr.get(1)?.as_str()?;
+    Some(name.chars().filter(|&c| !is_marker_char(c)).collect())
+}
+
+/// Rewrites TeX delimiters outside code: `\(x\)` → `$x$`, `\[x\]` → `$$x$$`, and escapes a
+/// lone `$` that starts an amount (`$5`) so Markdown renderers don't read it as math.
+pub(crate) fn normalize_math(s: &str) -> Cow<'_, str> {
+    if !s.contains("\\(") && !s.contains("\\[") && !s.contains('$') {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    let mut prose = String::new();
+    let mut fence: Option<(u8, usize)> = None;
+    for line in s.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        let run = |ch: u8| trimmed.bytes().take_while(|&b| b == ch).count();
+        match fence {
+            Some((ch, len)) => {
+                out.push_str(line);
+                if run(ch) >= len && trimmed[run(ch)..].trim().is_empty() {
+                    fence = None;
+                }
+            }
+            None => {
+                let (b, t) = (run(b'`'), run(b'~'));
+                if b >= 3 || t >= 3 {
+                    inline(&prose, &mut out);
+                    prose.clear();
+                    fence = Some(if b >= 3 { (b'`', b) } else { (b'~', t) });
+                    out.push_str(line);
+                } else {
+                    prose.push_str(line);
+                }
+            }
+        }
+    }
+    inline(&prose, &mut out);
+    Cow::Owned(out)
+}
+
+/// The inline pass over prose (no fenced code inside).
+fn inline(s: &str, out: &mut String) {
+    let b = s.as_bytes();
+    let mut i = 0;
+    let mut copied = 0;
+    while i < b.len() {
+        match b[i] {
+            b'`' => {
+                let k = b[i..].iter().take_while(|&&c| c == b'`').count();
+                i = match find_backtick_run(b, i + k, k) {
+                    Some(end) => end + k,
+                    None => i + k,
+                };
+            }
+            b'\\' if i + 1 < b.len() => {
+                let (open, close, delim) = match b[i + 1] {
+                    b'(' => ("\\(", "\\)", "$"),
+                    b'[' => ("\\[", "\\]", "$$"),
+                    _ => {
+                        i += 2;
+                        continue;
+                    }
+                };
+                let body_start = i + open.len();
+                match s[body_start..].find(close) {
+                    Some(rel) if !s[body_start..body_start + rel].contains("\n\n") => {
+                        let body = &s[body_start..body_start + rel];
+                        out.push_str(&s[copied..i]);
+                        out.push_str(delim);
+                        out.push_str(if delim == "$" { body.trim() } else { body });
+                        out.push_str(delim);
+                        i = body_start + rel + close.len();
+                        copied = i;
+                    }
+                    _ => i += 2,
+                }
+            }
+            b'$' => {
+                if b.get(i + 1) == Some(&b'$') {
+                    i += 2;
+                } else if b.get(i + 1).is_some_and(u8::is_ascii_digit)
+                    || b.get(i + 1).is_none_or(u8::is_ascii_whitespace)
+                        && (i == 0 || b[i - 1].is_ascii_whitespace())
+                {
+                    // `$5`, or a lone `$`: an amount, not math (`$x$ ` closes, so it stays).
+                    out.push_str(&s[copied..i]);
+                    out.push_str("\\$");
+                    i += 1;
+                    copied = i;
+                } else {
+                    i += 1;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    out.push_str(&s[copied..]);
+}
+
+/// Finds the next run of exactly `k` backticks at or after `from`.
+fn find_backtick_run(b: &[u8], from: usize, k: usize) -> Option<usize> {
+    let mut j = from;
+    while j < b.len() {
+        if b[j] == b'`' {
+            let n = b[j..].iter().take_while(|&&c| c == b'`').count();
+            if n == k {
+                return Some(j);
+            }
+            j += n;
+        } else {
+            j += 1;
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn math_delimiters() {
+        assert_eq!(normalize_math(r"a \( x^2 \) b"), "a $x^2$ b");
+        assert_eq!(normalize_math("\\[\nE=mc^2\n\\]\n"), "$$\nE=mc^2\n$$\n");
+        assert_eq!(normalize_math("costs $5 or $ 6"), "costs \\$5 or \\$ 6");
+        assert_eq!(normalize_math("$x$ then $y$."), "$x$ then $y$.");
+        assert_eq!(normalize_math("keep $x$ and $$y$$"), "keep $x$ and $$y$$");
+        assert_eq!(normalize_math("`\\(a\\)` \\(b\\)"), "`\\(a\\)` $b$");
+        assert_eq!(
+            normalize_math("```\n\\(a\\) $5\n```\n\\(b\\)"),
+            "```\n\\(a\\) $5\n```\n$b$"
+        );
+        assert_eq!(normalize_math("no close \\( here"), "no close \\( here");
+        assert_eq!(normalize_math("plain"), "plain");
+    }
+
+    #[test]
+    fn markers() {
+        assert_eq!(strip_markers("a\u{E200}cite\u{E202}turn0search2\u{E201} b"), "a b");
+        assert_eq!(
+            strip_markers("\u{E200}entity\u{E202}[\"people\",\"Ada\",\"x\"]\u{E201} wrote"),
+            "Ada wrote"
+        );
+        assert_eq!(strip_markers("\u{E203}said\u{E204}\u{E206}"), "said");
+        assert_eq!(strip_markers("dangling \u{E200}cite"), "dangling cite");
+    }
+}
