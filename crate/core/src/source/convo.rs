@@ -626,10 +626,17 @@ impl Ctx {
                 continue;
             }
             let Some(mt) = r.matched_text.as_deref().filter(|m| !m.trim().is_empty()) else { continue };
-            let Some(found) = s[pos..].find(mt) else { continue };
-            out.push_str(&s[pos..pos + found]);
+            // By text first; else by the character offsets (the text and `matched_text`
+            // sometimes differ in their spaces), checked against the marker's first character.
+            let span = match s[pos..].find(mt) {
+                Some(found) => Some((pos + found, pos + found + mt.len())),
+                None => by_char_offsets(s, r.start_idx, r.end_idx)
+                    .filter(|&(a, b)| a >= pos && s[a..b].chars().next() == mt.chars().next()),
+            };
+            let Some((a, b)) = span else { continue };
+            out.push_str(&s[pos..a]);
             out.push_str(&self.replacement(r));
-            pos += found + mt.len();
+            pos = b;
             changed = true;
         }
         if !changed {
@@ -667,7 +674,22 @@ impl Ctx {
                 }
                 footnotes(self, &mut items.into_iter())
             }
-            "file" | "file_navlist" => {
+            "file_navlist" => {
+                // A list of files, as the site shows it.
+                let mut s = String::from("\n");
+                for i in r.items.iter().flatten() {
+                    let name = i.name.as_deref().or(i.title.as_deref()).unwrap_or("file");
+                    s.push_str("- ");
+                    s.push_str(&escape_inline(name));
+                    if let Some(d) = i.description.as_deref().filter(|d| !d.trim().is_empty()) {
+                        s.push_str(" — ");
+                        s.push_str(&escape_inline(d.trim()));
+                    }
+                    s.push('\n');
+                }
+                s
+            }
+            "file" => {
                 let mut items: Vec<(Option<&str>, Option<&str>, Option<&str>)> = r
                     .items
                     .iter()
@@ -693,7 +715,7 @@ impl Ctx {
                 .flatten()
                 .find_map(|p| serde_json::from_str::<String>(p.get()).ok())
         });
-        let Some(text) = text else { return false };
+        let Some(text) = text.map(|t| lenient_json(&t).into_owned()) else { return false };
         let Ok(call) = serde_json::from_str::<raw::CanvasCall<'_>>(&text) else { return false };
         match recipient {
             "canmore.create_textdoc" => {
@@ -726,6 +748,76 @@ impl Ctx {
             _ => false,
         }
     }
+}
+
+/// Byte offsets of a span given in characters (code points), if inside `s`.
+fn by_char_offsets(s: &str, start: Option<u64>, end: Option<u64>) -> Option<(usize, usize)> {
+    let (start, end) = (usize::try_from(start?).ok()?, usize::try_from(end?).ok()?);
+    if start >= end {
+        return None;
+    }
+    let mut it = s.char_indices().map(|(i, _)| i).chain([s.len()]);
+    let a = it.nth(start)?;
+    let b = it.nth(end - start - 1)?;
+    Some((a, b))
+}
+
+/// Text shown literally in Markdown: escapes the characters that would start markup.
+fn escape_inline(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '$' | '~') {
+            out.push('\\');
+        }
+        out.push(if c == '\n' { ' ' } else { c });
+    }
+    out
+}
+
+/// Repairs JSON the model wrote for a tool: raw control characters inside strings are
+/// escaped, and a cut-off object is closed. Valid JSON comes back unchanged.
+fn lenient_json(s: &str) -> std::borrow::Cow<'_, str> {
+    if serde_json::from_str::<serde::de::IgnoredAny>(s).is_ok() {
+        return s.into();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    let (mut in_str, mut esc) = (false, false);
+    let mut closers: Vec<char> = Vec::new();
+    for c in s.chars() {
+        if in_str {
+            if esc {
+                esc = false;
+            } else if c == '\\' {
+                esc = true;
+            } else if c == '"' {
+                in_str = false;
+            } else if (c as u32) < 0x20 {
+                out.push_str(&format!("\\u{:04x}", c as u32));
+                continue;
+            }
+        } else {
+            match c {
+                '"' => in_str = true,
+                '{' => closers.push('}'),
+                '[' => closers.push(']'),
+                '}' | ']' => {
+                    closers.pop();
+                }
+                _ => {}
+            }
+        }
+        out.push(c);
+    }
+    if esc {
+        out.pop();
+    }
+    if in_str {
+        out.push('"');
+    }
+    while let Some(c) = closers.pop() {
+        out.push(c);
+    }
+    out.into()
 }
 
 fn asset_of(part: &raw::Part<'_>, meta: &raw::Meta<'_>) -> Asset {

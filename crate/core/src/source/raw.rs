@@ -169,8 +169,6 @@ pub(crate) struct Meta<'a> {
     pub attachments: Option<Vec<Attachment<'a>>>,
     #[serde(borrow, default)]
     pub aggregate_result: Option<AggregateResult<'a>>,
-    #[serde(default, deserialize_with = "lenient_time")]
-    pub finished_duration_sec: Option<f64>,
     #[serde(borrow, default, deserialize_with = "lenient_str")]
     pub image_gen_title: Option<Str<'a>>,
 }
@@ -216,6 +214,8 @@ pub(crate) struct ContentRef<'a> {
     pub matched_text: Option<Str<'a>>,
     #[serde(default, deserialize_with = "lenient_u64")]
     pub start_idx: Option<u64>,
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub end_idx: Option<u64>,
     #[serde(borrow, default, deserialize_with = "lenient_str")]
     #[serde(rename = "type")]
     pub kind: Option<Str<'a>>,
@@ -235,6 +235,8 @@ pub(crate) struct ContentRef<'a> {
 
 #[derive(Deserialize, Default)]
 pub(crate) struct RefItem<'a> {
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub description: Option<Str<'a>>,
     #[serde(borrow, default, deserialize_with = "lenient_str")]
     pub title: Option<Str<'a>>,
     #[serde(borrow, default, deserialize_with = "lenient_str")]
@@ -264,9 +266,6 @@ pub(crate) struct CitationMeta<'a> {
     pub url: Option<Str<'a>>,
     #[serde(borrow, default, deserialize_with = "lenient_str")]
     pub name: Option<Str<'a>>,
-    #[serde(borrow, default, deserialize_with = "lenient_str")]
-    #[serde(rename = "type")]
-    pub kind: Option<Str<'a>>,
 }
 
 /// Canvas tool calls: `{"name", "type", "content"}` or `{"updates": [...]}`.
