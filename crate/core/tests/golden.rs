@@ -106,7 +106,7 @@ fn convert_case(dir: &Path) -> Files {
             _ => {
                 let r = String::from_utf8(bytes)
                     .map_err(|_| chatkeep_core::Error::NotAnExport { found: "non-UTF-8".into() })
-                    .and_then(source::api::read_conversation);
+                    .and_then(|s| source::api::read_conversation(&s));
                 write(r, &mut out, &mut errors);
                 Ok(())
             }

@@ -60,13 +60,9 @@ fn build(conv: raw::Conversation<'_>, origin: Origin) -> Transcript {
         .filter(|s| !s.is_empty())
         .unwrap_or("unknown")
         .to_owned();
-    let title = conv
-        .title
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .unwrap_or("Untitled conversation")
-        .to_owned();
+    // One line: titles can hold newlines and runs of spaces.
+    let title = conv.title.as_deref().map(|s| s.split_whitespace().collect::<Vec<_>>().join(" ")).unwrap_or_default();
+    let title = if title.is_empty() { "Untitled conversation".to_owned() } else { title };
     let mut t = Transcript {
         url: (id != "unknown").then(|| format!("https://chatgpt.com/c/{id}")),
         id,
@@ -846,14 +842,16 @@ fn hidden_for(m: &Message, ct: &str, meta: &raw::Meta<'_>, to_tool: Option<&str>
     if m.role == Role::System && meta.is_user_system_message != Some(true) {
         return Some(Hidden::System);
     }
-    if meta.is_visually_hidden_from_conversation == Some(true) {
-        return Some(Hidden::VisuallyHidden);
-    }
+    // The kind of content first: custom instructions are also marked visually hidden, and
+    // the more specific reason decides whether an option brings them back.
     match ct {
         "thoughts" | "reasoning_recap" => return Some(Hidden::Reasoning),
         "user_editable_context" => return Some(Hidden::CustomInstructions),
         "model_editable_context" => return Some(Hidden::Memory),
         _ => {}
+    }
+    if meta.is_visually_hidden_from_conversation == Some(true) {
+        return Some(Hidden::VisuallyHidden);
     }
     let shows = |b: &Block| {
         matches!(b, Block::Image { .. } | Block::Quote { .. } | Block::SystemError { .. } | Block::Canvas { .. })
@@ -872,5 +870,128 @@ fn hidden_for(m: &Message, ct: &str, meta: &raw::Meta<'_>, to_tool: Option<&str>
             }
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(id: &str, parent: Option<&str>, children: &[&str], role: &str, text: &str) -> String {
+        let msg = if role.is_empty() {
+            "null".to_owned()
+        } else {
+            format!(
+                r#"{{"id":"{id}","author":{{"role":"{role}"}},"create_time":{},"content":{{"content_type":"text","parts":[{}]}}}}"#,
+                id.len(),
+                serde_json::to_string(text).unwrap_or_default()
+            )
+        };
+        format!(
+            r#""{id}":{{"id":"{id}","message":{msg},"parent":{},"children":{}}}"#,
+            parent.map_or("null".to_owned(), |p| format!("\"{p}\"")),
+            serde_json::to_string(children).unwrap_or_default()
+        )
+    }
+
+    fn conv(current: &str, nodes: &[String]) -> String {
+        format!(r#"{{"id":"c","title":"T","current_node":"{current}","mapping":{{{}}}}}"#, nodes.join(","))
+    }
+
+    fn read_str(s: String) -> Transcript {
+        match read(s, Origin::Api) {
+            Ok(t) => t,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn main_line_and_branches() {
+        let nodes = vec![
+            node("root", None, &["u1", "u1b"], "", ""),
+            node("u1", Some("root"), &["a1", "a2", "a3"], "user", "Q"),
+            node("a1", Some("u1"), &[], "assistant", "first"),
+            node("a2", Some("u1"), &["u2"], "assistant", "second"),
+            node("a3", Some("u1"), &[], "assistant", "third"),
+            node("u2", Some("a2"), &[], "user", "thanks"),
+            node("u1b", Some("root"), &["a1b"], "user", "Q edited"),
+            node("a1b", Some("u1b"), &[], "assistant", "answer to edit"),
+        ];
+        let t = read_str(conv("u2", &nodes));
+        let ids: Vec<&str> = t.messages.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(ids, ["u1", "a2", "u2"]);
+        assert_eq!(t.messages[1].variant, Some((2, 3)));
+        assert_eq!(t.messages[0].variant, Some((1, 2)));
+        let labels: Vec<String> = t.branches.iter().map(|b| b.label()).collect();
+        assert_eq!(labels, ["Edited prompt 2/2", "Alternative answer 1/3", "Alternative answer 3/3"]);
+        assert_eq!(t.branches[0].parent_id, None);
+        assert_eq!(t.branches[1].parent_id.as_deref(), Some("u1"));
+        let b0: Vec<&str> = t.branches[0].messages.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(b0, ["u1b", "a1b"]);
+    }
+
+    #[test]
+    fn hostile_structure() {
+        // current_node missing, a cycle detached from the root, a dangling parent.
+        let nodes = vec![
+            node("root", None, &["u1"], "", ""),
+            node("u1", Some("root"), &["a1"], "user", "Q"),
+            node("a1", Some("u1"), &[], "assistant", "A"),
+            node("x", Some("y"), &["y"], "user", "in a cycle"),
+            node("y", Some("x"), &["x"], "assistant", "also in a cycle"),
+            node("z", Some("nowhere"), &[], "user", "orphan"),
+        ];
+        let t = read_str(conv("missing", &nodes));
+        assert!(!t.warnings.is_empty());
+        let total: usize = t.messages.len() + t.branches.iter().map(|b| b.messages.len()).sum::<usize>();
+        assert_eq!(total, 5, "every message kept exactly once");
+        // A cycle on the main line itself.
+        let nodes = vec![
+            node("p", Some("q"), &["q"], "user", "p"),
+            node("q", Some("p"), &["p"], "assistant", "q"),
+        ];
+        let t = read_str(conv("q", &nodes));
+        assert_eq!(t.messages.len(), 2);
+        assert!(t.warnings.iter().any(|w| w.contains("cycle")));
+    }
+
+    #[test]
+    fn long_chain_does_not_overflow() {
+        let n = 100_000;
+        let mut nodes = Vec::with_capacity(n);
+        for i in 0..n {
+            let id = format!("n{i}");
+            let parent = (i > 0).then(|| format!("n{}", i - 1));
+            let child = format!("n{}", i + 1);
+            let children: Vec<&str> = if i + 1 < n { vec![child.as_str()] } else { vec![] };
+            nodes.push(node(&id, parent.as_deref(), &children, if i % 2 == 0 { "user" } else { "assistant" }, "x"));
+        }
+        let t = read_str(conv(&format!("n{}", n - 1), &nodes));
+        assert_eq!(t.messages.len(), n);
+        assert!(t.branches.is_empty());
+    }
+
+    #[test]
+    fn empty_and_null_fields() {
+        let t = read_str(r#"{"title":null,"mapping":null,"current_node":null,"create_time":"2024-12-29T13:23:55Z"}"#.to_owned());
+        assert_eq!(t.title, "Untitled conversation");
+        assert!(t.messages.is_empty());
+        assert_eq!(t.create_time, Some(1735478635.0));
+        let t = read_str(r#"{"id":"c","title":5,"mapping":{"a":{"message":{"author":null,"content":{"content_type":"text","parts":[null,"hi",{"x":1}]},"metadata":[]},"parent":null,"children":null}}}"#.to_owned());
+        assert_eq!(t.messages.len(), 1);
+        assert_eq!(t.messages[0].role, Role::Tool);
+        match read(r#"{"id":"bad","title":"Broken","mapping":"nope"}"#.to_owned(), Origin::Export) {
+            Err(Error::Conversation { id, title, .. }) => {
+                assert_eq!((id.as_deref(), title.as_deref()), (Some("bad"), Some("Broken")));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn lenient_tool_json() {
+        assert_eq!(lenient_json(r#"{"a":"b"}"#), r#"{"a":"b"}"#);
+        let fixed = lenient_json("{\"content\": \"line\nnext");
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&fixed).ok().and_then(|v| v["content"].as_str().map(str::to_owned)).as_deref(), Some("line\nnext"));
     }
 }

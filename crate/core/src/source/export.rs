@@ -139,6 +139,11 @@ enum Assignment {
 
 /// Finds `<marker> = [` in `buf`.
 fn find_assignment(buf: &[u8], marker: &[u8]) -> Assignment {
+    find_assignment_of(buf, marker, b'[')
+}
+
+/// Finds `<marker> = <open>` in `buf`.
+fn find_assignment_of(buf: &[u8], marker: &[u8], open: u8) -> Assignment {
     let mut from = 0;
     while let Some(k) = memchr::memmem::find(&buf[from..], marker) {
         let at = from + k;
@@ -158,7 +163,7 @@ fn find_assignment(buf: &[u8], marker: &[u8]) -> Assignment {
             if j >= buf.len() {
                 return Assignment::NeedMore(at);
             }
-            if buf[j] == b'[' {
+            if buf[j] == open {
                 return Assignment::At(j);
             }
         }
@@ -182,10 +187,8 @@ enum Plan {
 /// one streams the conversations while the other fetches the images they point to.
 pub struct ZipExport<R: Read + Seek> {
     conversations: ZipArchive<R>,
-    assets: ZipArchive<R>,
+    assets: AssetIndex<R>,
     plan: Plan,
-    /// Asset lookup: file id → entry indexes.
-    by_id: HashMap<String, Vec<usize>>,
     load_assets: bool,
     json_bytes: u64,
 }
@@ -262,7 +265,8 @@ impl<R: Read + Seek> ZipExport<R> {
             }
             json_bytes += size;
         }
-        Ok(ZipExport { conversations, assets, plan, by_id, load_assets: true, json_bytes })
+        let assets = AssetIndex { zip: assets, by_id, chat_html, assets_json: None };
+        Ok(ZipExport { conversations, assets, plan, load_assets: true, json_bytes })
     }
 
     /// Whether to load the bytes of images and files into transcripts (default: yes).
@@ -284,12 +288,12 @@ impl<R: Read + Seek> ZipExport<R> {
             Plan::ChatHtml(i) => vec![*i],
         };
         let html = matches!(self.plan, Plan::ChatHtml(_));
-        let (conversations, assets, by_id, load) = (&mut self.conversations, &mut self.assets, &self.by_id, self.load_assets);
+        let (conversations, assets, load) = (&mut self.conversations, &mut self.assets, self.load_assets);
         let stopped = std::cell::Cell::new(false);
         let mut wrapped = |r: Result<Transcript>, p: &Progress| {
             let r = r.map(|mut t| {
                 if load {
-                    resolve_assets(&mut t, assets, by_id);
+                    assets.resolve(&mut t);
                 }
                 t
             });
@@ -313,7 +317,7 @@ impl<R: Read + Seek> ZipExport<R> {
 
     /// Fetches one file of the export by its id (`file-…`, `file_…`), with its stored name.
     pub fn asset(&mut self, file_id: &str) -> Option<(String, Vec<u8>)> {
-        fetch(&mut self.assets, &self.by_id, file_id)
+        self.assets.fetch(file_id)
     }
 }
 
@@ -332,49 +336,143 @@ pub fn asset_key(base: &str) -> Option<&str> {
     Some(&base[..end])
 }
 
-fn fetch<R: Read + Seek>(zip: &mut ZipArchive<R>, by_id: &HashMap<String, Vec<usize>>, file_id: &str) -> Option<(String, Vec<u8>)> {
-    let candidates = by_id.get(asset_key(file_id).unwrap_or(file_id))?;
-    // Prefer the root, then dalle-generations/, then user-*/, then anything else.
-    let rank = |name: &str| {
-        if !name.contains('/') {
-            0
-        } else if name.starts_with("dalle-generations/") {
-            1
-        } else if name.starts_with("user-") {
-            2
-        } else {
-            3
-        }
-    };
-    let mut best: Option<(u8, usize, String)> = None;
-    for &i in candidates {
-        let Some(Ok(name)) = zip.name_for_index(i) else { continue };
-        let r = rank(&name);
-        if best.as_ref().is_none_or(|b| r < b.0) {
-            best = Some((r, i, name.into_owned()));
-        }
-    }
-    let (_, i, name) = best?;
-    let mut entry = zip.by_index(i).ok()?;
-    // Images and files of a chat are far below this; anything larger is not embedded.
-    const MAX_ASSET: u64 = 512 * 1024 * 1024;
-    if entry.size() > MAX_ASSET {
-        return None;
-    }
-    let mut data = Vec::with_capacity(entry.size() as usize);
-    entry.read_to_end(&mut data).ok()?;
-    Some((name, data))
+/// Finds the files of an export ZIP by the pointers conversations hold.
+struct AssetIndex<R: Read + Seek> {
+    zip: ZipArchive<R>,
+    /// File id → entry indexes.
+    by_id: HashMap<String, Vec<usize>>,
+    /// `chat.html`, whose `assetsJson` maps pointers to paths in newer exports.
+    chat_html: Option<usize>,
+    /// `assetsJson`, read on the first pointer not found by name.
+    assets_json: Option<HashMap<String, String>>,
 }
 
-/// Fills the bytes (and, when missing, the name and type) of every asset found in the ZIP.
-/// Assets not in the ZIP stay as they are: the writers show a placeholder.
-fn resolve_assets<R: Read + Seek>(t: &mut Transcript, zip: &mut ZipArchive<R>, by_id: &HashMap<String, Vec<usize>>) {
-    t.for_each_asset_mut(|asset| {
-        let Some(id) = asset.file_id().map(str::to_owned) else { return };
-        if let Some((entry, data)) = fetch(zip, by_id, &id) {
-            fill_asset(asset, &entry, &id, data);
+impl<R: Read + Seek> AssetIndex<R> {
+    /// Fills the bytes (and, when missing, the name and type) of every asset found in the
+    /// ZIP. Assets not in the ZIP stay as they are: the writers show a placeholder.
+    fn resolve(&mut self, t: &mut Transcript) {
+        t.for_each_asset_mut(|asset| {
+            let Some(id) = asset.file_id().map(str::to_owned) else { return };
+            let found = self.fetch(&id).or_else(|| asset.pointer.as_deref().and_then(|p| self.fetch_mapped(p, &id)));
+            if let Some((entry, data)) = found {
+                fill_asset(asset, &entry, &id, data);
+            }
+        });
+    }
+
+    /// By file name: the first entry whose name starts with the id, preferring the root,
+    /// then `dalle-generations/`, then `user-*/`.
+    fn fetch(&mut self, file_id: &str) -> Option<(String, Vec<u8>)> {
+        let candidates = self.by_id.get(asset_key(file_id).unwrap_or(file_id))?;
+        let rank = |name: &str| {
+            if !name.contains('/') {
+                0
+            } else if name.starts_with("dalle-generations/") {
+                1
+            } else if name.starts_with("user-") {
+                2
+            } else {
+                3
+            }
+        };
+        let mut best: Option<(u8, usize)> = None;
+        for &i in candidates {
+            let Some(Ok(name)) = self.zip.name_for_index(i) else { continue };
+            let r = rank(&name);
+            if best.is_none_or(|b| r < b.0) {
+                best = Some((r, i));
+            }
         }
-    });
+        self.read_entry(best?.1)
+    }
+
+    /// Through `chat.html`'s `assetsJson` (pointer → path), read once, on first need.
+    fn fetch_mapped(&mut self, pointer: &str, file_id: &str) -> Option<(String, Vec<u8>)> {
+        if self.assets_json.is_none() {
+            let map = self.chat_html.and_then(|i| self.zip.by_index(i).ok().and_then(|e| read_assets_json(e).ok())).unwrap_or_default();
+            self.assets_json = Some(map);
+        }
+        let map = self.assets_json.as_ref()?;
+        let path = map.get(pointer).or_else(|| map.get(file_id))?.clone();
+        let i = self.zip.index_for_name(path.trim_start_matches("./"))?;
+        self.read_entry(i)
+    }
+
+    fn read_entry(&mut self, i: usize) -> Option<(String, Vec<u8>)> {
+        let mut entry = self.zip.by_index(i).ok()?;
+        // Images and files of a chat are far below this; anything larger is not embedded.
+        const MAX_ASSET: u64 = 512 * 1024 * 1024;
+        if entry.size() > MAX_ASSET {
+            return None;
+        }
+        let name = entry.name().ok()?.into_owned();
+        let mut data = Vec::with_capacity(entry.size() as usize);
+        entry.read_to_end(&mut data).ok()?;
+        Some((name, data))
+    }
+}
+
+/// Reads `var assetsJson = {...}` from `chat.html`: pointer → path in the ZIP (the value is
+/// a path, or `{file_path, mime_type}`).
+fn read_assets_json<R: Read>(mut r: R) -> Result<HashMap<String, String>> {
+    let mut buf = vec![0u8; CHUNK];
+    let mut carry: Vec<u8> = Vec::new();
+    let mut splitter = ArraySplitter::new();
+    let mut started = false;
+    let mut object: Option<Vec<u8>> = None;
+    loop {
+        let n = match r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.into()),
+        };
+        let mut data: &[u8] = &buf[..n];
+        let joined;
+        if !started {
+            carry.extend_from_slice(data);
+            match find_assignment_of(&carry, b"assetsJson", b'{') {
+                Assignment::At(start) => {
+                    started = true;
+                    joined = carry.split_off(start);
+                    carry = Vec::new();
+                    data = &joined;
+                    // The splitter reads arrays: an object is its first element.
+                    splitter.push(b"[", |_| {})?;
+                }
+                Assignment::NeedMore(keep_from) => {
+                    carry.drain(..keep_from);
+                    continue;
+                }
+            }
+        }
+        let pushed = splitter.push(data, |el| {
+            if object.is_none() {
+                object = Some(el);
+            }
+        });
+        // What follows the object (`;`) is not part of it.
+        if object.is_some() {
+            break;
+        }
+        pushed?;
+    }
+    let Some(object) = object else { return Ok(HashMap::new()) };
+    let raw: HashMap<String, serde_json::Value> = serde_json::from_slice(&object).map_err(|e| Error::BadJson {
+        at: "chat.html assetsJson".to_owned(),
+        detail: e.to_string(),
+    })?;
+    Ok(raw
+        .into_iter()
+        .filter_map(|(k, v)| {
+            let path = match v {
+                serde_json::Value::String(s) => s,
+                serde_json::Value::Object(o) => o.get("file_path")?.as_str()?.to_owned(),
+                _ => return None,
+            };
+            Some((k, path))
+        })
+        .collect())
 }
 
 /// Sets an asset's bytes, and its name and MIME type when the conversation didn't give them.
@@ -488,6 +586,49 @@ mod tests {
         assert_eq!(asset_key("file_00000000e9c8.png"), Some("file_00000000e9c8"));
         assert_eq!(asset_key("file_00ab-1234-uuid.png"), Some("file_00ab"));
         assert_eq!(asset_key("conversations.json"), None);
+    }
+
+    #[test]
+    fn assets_json_from_chat_html() {
+        let html = b"<script>// assetsJson below\nvar jsonData = [];\nvar assetsJson = {\"sediment://file_1\": \"a/b.png\", \"file-2\": {\"file_path\": \"c.png\", \"mime_type\": \"image/png\"}, \"x\": 3};\n</script>";
+        for chunk in [1usize, 7, 4096] {
+            let r = ChunkedReader { data: html, chunk };
+            let map = read_assets_json(r).unwrap_or_default();
+            assert_eq!(map.get("sediment://file_1").map(String::as_str), Some("a/b.png"));
+            assert_eq!(map.get("file-2").map(String::as_str), Some("c.png"));
+            assert_eq!(map.len(), 2);
+        }
+    }
+
+    #[test]
+    fn chat_html_stream_at_any_chunk_size() {
+        let html = br#"<html><script>// jsonData holds it
+var jsonData = [{"id":"a","title":"A","mapping":{}}, {"id":"b","title":"B]","mapping":{}}];
+function render(jsonData) {}</script></html>"#;
+        for chunk in [1usize, 3, 16, 4096] {
+            let mut titles = Vec::new();
+            let r = read_chat_html(ChunkedReader { data: html, chunk }, &mut Progress::default(), &mut |t, _| {
+                titles.push(t.map(|t| t.title).unwrap_or_default());
+                ControlFlow::Continue(())
+            });
+            assert!(r.is_ok(), "{r:?}");
+            assert_eq!(titles, ["A", "B]"], "chunk {chunk}");
+        }
+    }
+
+    /// Hands out at most `chunk` bytes per read.
+    struct ChunkedReader<'a> {
+        data: &'a [u8],
+        chunk: usize,
+    }
+
+    impl Read for ChunkedReader<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.chunk.min(buf.len()).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
     }
 
     #[test]
