@@ -357,6 +357,8 @@ impl Asset {
     pub fn file_id(&self) -> Option<&str> {
         let p = self.pointer.as_deref()?;
         let p = p.split_once("://").map_or(p, |(_, rest)| rest);
+        // Share pages add `?shared_conversation_id=…`.
+        let p = p.split(['?', '&']).next().unwrap_or(p);
         // file-search pointers: `<hash>#file_<hex>#p_0.jpg`
         let p = p
             .split('#')

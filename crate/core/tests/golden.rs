@@ -1,7 +1,8 @@
 //! Golden tests: every folder under `tests/fixtures/<kind>/<case>/` is a case.
 //!
 //! A case holds its input — `input.json` (one conversation, or an array like
-//! `conversations.json`), `input.html` (`chat.html`), or an `input/` folder that is zipped in
+//! `conversations.json`), `input.html` (`chat.html`; a share page under `share/`), or
+//! `source.txt` naming such a file in `../shared/fixtures/`, or an `input/` folder zipped in
 //! memory and read as an export ZIP — plus an optional `options.json` (default: all three
 //! formats) and the expected output in `expected/`: every file the conversion writes (one
 //! `.md`, `.html`, `.json` per conversation, linked assets, and `errors.txt` listing what could
@@ -111,11 +112,17 @@ fn convert_case(dir: &Path) -> Files {
                 Ok(())
             }
         }
-    } else if let Ok(bytes) = std::fs::read(dir.join("input.html")) {
-        export::read_chat_html(&bytes[..], &mut progress, &mut |r, _| {
+    } else if let Some(bytes) = input_html(dir) {
+        if dir.parent().and_then(Path::file_name).is_some_and(|k| k == "share") {
+            let r = source::share::read_share_page(&String::from_utf8_lossy(&bytes));
             write(r, &mut out, &mut errors);
-            ControlFlow::Continue(())
-        })
+            Ok(())
+        } else {
+            export::read_chat_html(&bytes[..], &mut progress, &mut |r, _| {
+                write(r, &mut out, &mut errors);
+                ControlFlow::Continue(())
+            })
+        }
     } else {
         panic!("{}: no input.json, input.html or input/ folder", dir.display());
     };
@@ -126,6 +133,16 @@ fn convert_case(dir: &Path) -> Files {
         out.insert("errors.txt".to_owned(), errors.into_bytes());
     }
     out
+}
+
+/// `input.html`, or the shared fixture named in `source.txt` (a path from the repository root).
+fn input_html(dir: &Path) -> Option<Vec<u8>> {
+    if let Ok(b) = std::fs::read(dir.join("input.html")) {
+        return Some(b);
+    }
+    let rel = std::fs::read_to_string(dir.join("source.txt")).ok()?;
+    let path = fixtures_root().join("../..").join(rel.trim());
+    Some(std::fs::read(&path).unwrap_or_else(|e| panic!("{}: cannot read {}: {e}", dir.display(), path.display())))
 }
 
 fn read_expected(dir: &Path) -> Files {

@@ -4,5 +4,6 @@ pub mod api;
 mod convo;
 pub mod export;
 mod raw;
+pub mod share;
 pub mod split;
 mod text;
