@@ -19,6 +19,8 @@ pub enum Source {
     ChatHtml { file: PathBuf, assets: Option<DirAssets>, total: u64 },
     /// One conversation object.
     Single { file: PathBuf, assets: Option<DirAssets>, total: u64 },
+    /// A saved share page (`chatgpt.com/share/<id>`).
+    SharePage { file: PathBuf, total: u64 },
 }
 
 /// Images and files of an unzipped export, found by file id.
@@ -115,7 +117,18 @@ pub fn open(path: &Path) -> Result<Source> {
         }
         InputKind::JsonArray => Source::Json { files: vec![path.to_path_buf()], assets: DirAssets::scan(dir), total },
         InputKind::JsonObject => Source::Single { file: path.to_path_buf(), assets: DirAssets::scan(dir), total },
-        InputKind::Html => Source::ChatHtml { file: path.to_path_buf(), assets: DirAssets::scan(dir), total },
+        InputKind::Html => {
+            // chat.html can be as large as the whole export: only smaller pages are searched
+            // for what they are; a large one is read as chat.html, streaming.
+            let small = total < 64 * 1024 * 1024;
+            let is_chat_html = !small
+                || std::fs::read(path).map(|b| memchr::memmem::find(&b, b"jsonData").is_some()).with_context(|| format!("cannot read {}", path.display()))?;
+            if is_chat_html {
+                Source::ChatHtml { file: path.to_path_buf(), assets: DirAssets::scan(dir), total }
+            } else {
+                Source::SharePage { file: path.to_path_buf(), total }
+            }
+        }
     })
 }
 
@@ -124,7 +137,9 @@ impl Source {
     pub fn total_bytes(&self) -> Option<u64> {
         match self {
             Source::Zip(z) => Some(z.json_bytes()),
-            Source::Json { total, .. } | Source::ChatHtml { total, .. } | Source::Single { total, .. } => Some(*total),
+            Source::Json { total, .. } | Source::ChatHtml { total, .. } | Source::Single { total, .. } | Source::SharePage { total, .. } => {
+                Some(*total)
+            }
         }
     }
 
@@ -133,6 +148,7 @@ impl Source {
         match self {
             Source::Zip(z) => z.load_assets(false),
             Source::Json { assets, .. } | Source::ChatHtml { assets, .. } | Source::Single { assets, .. } => *assets = None,
+            Source::SharePage { .. } => {}
         }
     }
 
@@ -159,6 +175,14 @@ impl Source {
             Source::ChatHtml { file, assets, .. } => {
                 let r = BufReader::with_capacity(256 * 1024, File::open(file.as_path())?);
                 export::read_chat_html(r, &mut progress, &mut |r, p| f(with_assets(r, assets.as_ref()), p))
+            }
+            Source::SharePage { file, .. } => {
+                let bytes = std::fs::read(file.as_path())?;
+                progress.bytes_read = bytes.len() as u64;
+                progress.conversations = 1;
+                let t = source::share::read_share_page(&String::from_utf8_lossy(&bytes))?;
+                let _ = f(Ok(t), &progress);
+                Ok(())
             }
             Source::Single { file, assets, .. } => {
                 let text = std::fs::read(file.as_path())?;
