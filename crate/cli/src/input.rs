@@ -14,11 +14,23 @@ pub enum Source {
     /// An export ZIP.
     Zip(Box<ZipExport<BufReader<File>>>),
     /// One or more `conversations*.json` files, in order.
-    Json { files: Vec<PathBuf>, assets: Option<DirAssets>, total: u64 },
+    Json {
+        files: Vec<PathBuf>,
+        assets: Option<DirAssets>,
+        total: u64,
+    },
     /// `chat.html`.
-    ChatHtml { file: PathBuf, assets: Option<DirAssets>, total: u64 },
+    ChatHtml {
+        file: PathBuf,
+        assets: Option<DirAssets>,
+        total: u64,
+    },
     /// One conversation object.
-    Single { file: PathBuf, assets: Option<DirAssets>, total: u64 },
+    Single {
+        file: PathBuf,
+        assets: Option<DirAssets>,
+        total: u64,
+    },
     /// A saved share page (`chatgpt.com/share/<id>`).
     SharePage { file: PathBuf, total: u64 },
 }
@@ -42,7 +54,9 @@ impl DirAssets {
             }
         }
         for d in dirs {
-            let Ok(rd) = std::fs::read_dir(&d) else { continue };
+            let Ok(rd) = std::fs::read_dir(&d) else {
+                continue;
+            };
             for e in rd.flatten() {
                 let name = e.file_name().to_string_lossy().into_owned();
                 if let Some(key) = export::asset_key(&name) {
@@ -55,11 +69,18 @@ impl DirAssets {
 
     fn resolve(&self, t: &mut Transcript) {
         t.for_each_asset_mut(|asset| {
-            let Some(id) = asset.file_id().map(str::to_owned) else { return };
+            let Some(id) = asset.file_id().map(str::to_owned) else {
+                return;
+            };
             let key = export::asset_key(&id).unwrap_or(&id).to_owned();
-            let Some(path) = self.by_id.get(&key).and_then(|v| v.first()) else { return };
+            let Some(path) = self.by_id.get(&key).and_then(|v| v.first()) else {
+                return;
+            };
             if let Ok(data) = std::fs::read(path) {
-                let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 export::fill_asset(asset, &name, &id, data);
             }
         });
@@ -72,12 +93,16 @@ fn file_len(p: &Path) -> u64 {
 
 /// Opens an input, telling what it is from its content rather than its name.
 pub fn open(path: &Path) -> Result<Source> {
-    let meta = std::fs::metadata(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot open {}", path.display()))?;
     if meta.is_dir() {
         let mut split: Vec<PathBuf> = Vec::new();
         let mut single = None;
         let mut html = None;
-        for e in std::fs::read_dir(path).with_context(|| format!("cannot read the folder {}", path.display()))?.flatten() {
+        for e in std::fs::read_dir(path)
+            .with_context(|| format!("cannot read the folder {}", path.display()))?
+            .flatten()
+        {
             let name = e.file_name().to_string_lossy().into_owned();
             if name == "conversations.json" {
                 single = Some(e.path());
@@ -90,13 +115,25 @@ pub fn open(path: &Path) -> Result<Source> {
         split.sort();
         let assets = DirAssets::scan(path);
         if !split.is_empty() || single.is_some() {
-            let files = if split.is_empty() { single.into_iter().collect() } else { split };
+            let files = if split.is_empty() {
+                single.into_iter().collect()
+            } else {
+                split
+            };
             let total = files.iter().map(|f| file_len(f)).sum();
-            return Ok(Source::Json { files, assets, total });
+            return Ok(Source::Json {
+                files,
+                assets,
+                total,
+            });
         }
         if let Some(file) = html {
             let total = file_len(&file);
-            return Ok(Source::ChatHtml { file, assets, total });
+            return Ok(Source::ChatHtml {
+                file,
+                assets,
+                total,
+            });
         }
         bail!(
             "the folder {} holds no conversations.json, conversations-NNN.json or chat.html; point at the export ZIP or at the unzipped export's folder",
@@ -115,18 +152,35 @@ pub fn open(path: &Path) -> Result<Source> {
             let open = || -> Result<BufReader<File>> { Ok(BufReader::new(File::open(path)?)) };
             Source::Zip(Box::new(ZipExport::open(open()?, open()?)?))
         }
-        InputKind::JsonArray => Source::Json { files: vec![path.to_path_buf()], assets: DirAssets::scan(dir), total },
-        InputKind::JsonObject => Source::Single { file: path.to_path_buf(), assets: DirAssets::scan(dir), total },
+        InputKind::JsonArray => Source::Json {
+            files: vec![path.to_path_buf()],
+            assets: DirAssets::scan(dir),
+            total,
+        },
+        InputKind::JsonObject => Source::Single {
+            file: path.to_path_buf(),
+            assets: DirAssets::scan(dir),
+            total,
+        },
         InputKind::Html => {
             // chat.html can be as large as the whole export: only smaller pages are searched
             // for what they are; a large one is read as chat.html, streaming.
             let small = total < 64 * 1024 * 1024;
             let is_chat_html = !small
-                || std::fs::read(path).map(|b| memchr::memmem::find(&b, b"jsonData").is_some()).with_context(|| format!("cannot read {}", path.display()))?;
+                || std::fs::read(path)
+                    .map(|b| memchr::memmem::find(&b, b"jsonData").is_some())
+                    .with_context(|| format!("cannot read {}", path.display()))?;
             if is_chat_html {
-                Source::ChatHtml { file: path.to_path_buf(), assets: DirAssets::scan(dir), total }
+                Source::ChatHtml {
+                    file: path.to_path_buf(),
+                    assets: DirAssets::scan(dir),
+                    total,
+                }
             } else {
-                Source::SharePage { file: path.to_path_buf(), total }
+                Source::SharePage {
+                    file: path.to_path_buf(),
+                    total,
+                }
             }
         }
     })
@@ -137,9 +191,10 @@ impl Source {
     pub fn total_bytes(&self) -> Option<u64> {
         match self {
             Source::Zip(z) => Some(z.json_bytes()),
-            Source::Json { total, .. } | Source::ChatHtml { total, .. } | Source::Single { total, .. } | Source::SharePage { total, .. } => {
-                Some(*total)
-            }
+            Source::Json { total, .. }
+            | Source::ChatHtml { total, .. }
+            | Source::Single { total, .. }
+            | Source::SharePage { total, .. } => Some(*total),
         }
     }
 
@@ -147,14 +202,19 @@ impl Source {
     pub fn skip_assets(&mut self) {
         match self {
             Source::Zip(z) => z.load_assets(false),
-            Source::Json { assets, .. } | Source::ChatHtml { assets, .. } | Source::Single { assets, .. } => *assets = None,
+            Source::Json { assets, .. }
+            | Source::ChatHtml { assets, .. }
+            | Source::Single { assets, .. } => *assets = None,
             Source::SharePage { .. } => {}
         }
     }
 
     /// Streams every conversation to `f`.
     pub fn for_each(&mut self, f: &mut OnConversation<'_>) -> chatkeep_core::Result<()> {
-        let mut progress = Progress { bytes_total: self.total_bytes(), ..Progress::default() };
+        let mut progress = Progress {
+            bytes_total: self.total_bytes(),
+            ..Progress::default()
+        };
         match self {
             Source::Zip(z) => z.for_each(f),
             Source::Json { files, assets, .. } => {
@@ -174,7 +234,9 @@ impl Source {
             }
             Source::ChatHtml { file, assets, .. } => {
                 let r = BufReader::with_capacity(256 * 1024, File::open(file.as_path())?);
-                export::read_chat_html(r, &mut progress, &mut |r, p| f(with_assets(r, assets.as_ref()), p))
+                export::read_chat_html(r, &mut progress, &mut |r, p| {
+                    f(with_assets(r, assets.as_ref()), p)
+                })
             }
             Source::SharePage { file, .. } => {
                 let bytes = std::fs::read(file.as_path())?;
@@ -199,7 +261,10 @@ impl Source {
     }
 }
 
-fn with_assets(r: chatkeep_core::Result<Transcript>, assets: Option<&DirAssets>) -> chatkeep_core::Result<Transcript> {
+fn with_assets(
+    r: chatkeep_core::Result<Transcript>,
+    assets: Option<&DirAssets>,
+) -> chatkeep_core::Result<Transcript> {
     r.map(|mut t| {
         if let Some(a) = assets {
             a.resolve(&mut t);

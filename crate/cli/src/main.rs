@@ -3,7 +3,9 @@
 mod input;
 
 use anyhow::{bail, Context, Result};
-use chatkeep_core::{naming, render, Branches, Flavor, Format, FrontMatterField, Images, Options, Transcript};
+use chatkeep_core::{
+    naming, render, Branches, Flavor, Format, FrontMatterField, Images, Options, Transcript,
+};
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::Write;
@@ -204,7 +206,13 @@ struct Written {
     files: usize,
 }
 
-fn write_transcript(t: &Transcript, opts: &Options, out: &Path, names: &mut naming::UniqueNames, buf: &mut String) -> Result<Written> {
+fn write_transcript(
+    t: &Transcript,
+    opts: &Options,
+    out: &Path,
+    names: &mut naming::UniqueNames,
+    buf: &mut String,
+) -> Result<Written> {
     let exts: Vec<&str> = opts.formats.iter().map(|f| f.extension()).collect();
     let stem = names.claim_stem(&naming::stem(t, opts), &exts);
     let assets_dir = format!("assets/{stem}");
@@ -213,15 +221,18 @@ fn write_transcript(t: &Transcript, opts: &Options, out: &Path, names: &mut nami
         buf.clear();
         render::write(t, format, opts, &assets_dir, buf);
         let path = out.join(format!("{stem}.{}", format.extension()));
-        std::fs::write(&path, buf.as_bytes()).with_context(|| format!("could not write {}", path.display()))?;
+        std::fs::write(&path, buf.as_bytes())
+            .with_context(|| format!("could not write {}", path.display()))?;
         files += 1;
         if format == Format::Markdown {
             for a in render::asset_files(t, opts, &assets_dir) {
                 let p = out.join(&a.path);
                 if let Some(dir) = p.parent() {
-                    std::fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
+                    std::fs::create_dir_all(dir)
+                        .with_context(|| format!("could not create {}", dir.display()))?;
                 }
-                std::fs::write(&p, a.data).with_context(|| format!("could not write {}", p.display()))?;
+                std::fs::write(&p, a.data)
+                    .with_context(|| format!("could not write {}", p.display()))?;
                 files += 1;
             }
         }
@@ -235,7 +246,8 @@ fn convert(a: &ConvertArgs) -> Result<ExitCode> {
         bail!("no output format chosen");
     }
     let mut source = input::open(&a.input)?;
-    std::fs::create_dir_all(&a.out).with_context(|| format!("could not create the output folder {}", a.out.display()))?;
+    std::fs::create_dir_all(&a.out)
+        .with_context(|| format!("could not create the output folder {}", a.out.display()))?;
     let pb = progress_bar(source.total_bytes(), a.quiet);
     let mut names = naming::UniqueNames::new();
     let mut buf = String::new();
@@ -247,7 +259,7 @@ fn convert(a: &ConvertArgs) -> Result<ExitCode> {
         pb.set_position(p.bytes_read);
         match r {
             Ok(t) => {
-                if !a.id.is_empty() && !a.id.iter().any(|i| *i == t.id) {
+                if !a.id.is_empty() && !a.id.contains(&t.id) {
                     return ControlFlow::Continue(());
                 }
                 pb.set_message(format!("{} conversations", ok + 1));
@@ -299,7 +311,10 @@ fn convert(a: &ConvertArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(3));
     }
     if ok == 0 && !a.id.is_empty() {
-        bail!("no conversation with the id(s) {} was found", a.id.join(", "));
+        bail!(
+            "no conversation with the id(s) {} was found",
+            a.id.join(", ")
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -318,7 +333,13 @@ fn list(input: &Path) -> Result<()> {
                     .create_time
                     .and_then(|c| chatkeep_core::time_fmt::date(c, 0))
                     .unwrap_or_else(|| "-".to_owned());
-                format!("{}\t{}\t{}\t{}", t.id, date, t.visible_messages().count(), t.title)
+                format!(
+                    "{}\t{}\t{}\t{}",
+                    t.id,
+                    date,
+                    t.visible_messages().count(),
+                    t.title
+                )
             }
             Err(e) => {
                 failed += 1;

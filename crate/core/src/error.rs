@@ -45,6 +45,11 @@ pub enum Error {
         /// Its declared uncompressed size.
         size: u64,
     },
+    /// A page (live or saved) shows no conversation.
+    NoConversation {
+        /// What the page holds instead.
+        detail: String,
+    },
     /// Reading a file failed.
     Io(std::io::Error),
     /// Options given by the caller are invalid.
@@ -56,7 +61,7 @@ pub enum Error {
 
 impl Error {
     /// A stable machine-readable identifier: `not_an_export`, `bad_json`, `truncated`,
-    /// `conversation`, `zip`, `too_large`, `io`, `options`.
+    /// `conversation`, `zip`, `too_large`, `no_conversation`, `io`, `options`.
     pub fn kind(&self) -> &'static str {
         match self {
             Error::NotAnExport { .. } => "not_an_export",
@@ -65,6 +70,7 @@ impl Error {
             Error::Conversation { .. } => "conversation",
             Error::Zip { .. } => "zip",
             Error::TooLarge { .. } => "too_large",
+            Error::NoConversation { .. } => "no_conversation",
             Error::Io(_) => "io",
             Error::Options { .. } => "options",
         }
@@ -109,6 +115,10 @@ impl fmt::Display for Error {
                 "The ZIP entry {entry} claims to expand to {size} bytes, far more than a ChatGPT \
                  export holds; it was not opened. If this really is your export, unzip it and \
                  open conversations.json instead."
+            ),
+            Error::NoConversation { detail } => write!(
+                f,
+                "No conversation found on this page ({detail}). Open the conversation in ChatGPT and try again."
             ),
             Error::Io(e) => write!(f, "Could not read the file: {e}."),
             Error::Options { detail } => write!(f, "Invalid option: {detail}."),

@@ -54,7 +54,9 @@ pub struct Transcript {
 impl Transcript {
     /// Whether the conversation belongs to a project (gizmo id `g-p-…`).
     pub fn is_project(&self) -> bool {
-        self.gizmo_id.as_deref().is_some_and(|g| g.starts_with("g-p-"))
+        self.gizmo_id
+            .as_deref()
+            .is_some_and(|g| g.starts_with("g-p-"))
     }
 
     /// The messages shown by default on the main line.
@@ -67,7 +69,11 @@ impl Transcript {
         self.messages
             .iter()
             .rev()
-            .find_map(|m| (m.role == Role::Assistant).then_some(m.model.as_deref()).flatten())
+            .find_map(|m| {
+                (m.role == Role::Assistant)
+                    .then_some(m.model.as_deref())
+                    .flatten()
+            })
             .or(self.model.as_deref())
     }
 }

@@ -42,7 +42,10 @@ pub fn stem(t: &Transcript, opts: &Options) -> String {
         };
         match value {
             Some(v) => out.push_str(&v),
-            None if matches!(key, "title" | "date" | "time" | "updated" | "id" | "short_id" | "model") => {}
+            None if matches!(
+                key,
+                "title" | "date" | "time" | "updated" | "id" | "short_id" | "model"
+            ) => {}
             None => {
                 out.push('{');
                 out.push_str(key);
@@ -64,13 +67,25 @@ pub fn file_name(t: &Transcript, format: Format, opts: &Options) -> String {
 pub fn clean(s: &str) -> String {
     // One line, single spaces.
     let one_line: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    let one_line = one_line.trim_matches(|c: char| c == ' ' || c == '.' || c == '-').to_owned();
+    let one_line = one_line
+        .trim_matches(|c: char| c == ' ' || c == '.' || c == '-')
+        .to_owned();
     let upper = one_line.to_ascii_uppercase();
     let base = upper.split('.').next().unwrap_or("").trim();
     let device = matches!(base, "CON" | "PRN" | "AUX" | "NUL")
-        || (base.len() == 4 && (base.starts_with("COM") || base.starts_with("LPT")) && base.as_bytes()[3].is_ascii_digit());
-    let one_line = if device { format!("_{one_line}") } else { one_line };
-    let opts = sanitize_filename::Options { windows: true, truncate: false, replacement: "_" };
+        || (base.len() == 4
+            && (base.starts_with("COM") || base.starts_with("LPT"))
+            && base.as_bytes()[3].is_ascii_digit());
+    let one_line = if device {
+        format!("_{one_line}")
+    } else {
+        one_line
+    };
+    let opts = sanitize_filename::Options {
+        windows: true,
+        truncate: false,
+        replacement: "_",
+    };
     let mut name = sanitize_filename::sanitize_with_options(&one_line, opts);
     // Characters some tools and shells mishandle, and the private-use range.
     name.retain(|c| !c.is_control() && !('\u{E000}'..='\u{F8FF}').contains(&c));
@@ -81,7 +96,9 @@ pub fn clean(s: &str) -> String {
         }
         name.truncate(cut);
     }
-    let name = name.trim_matches(|c: char| c == ' ' || c == '.' || c == '-').to_owned();
+    let name = name
+        .trim_matches(|c: char| c == ' ' || c == '.' || c == '-')
+        .to_owned();
     if name.is_empty() || name == "_" {
         "conversation".to_owned()
     } else {
@@ -107,7 +124,11 @@ impl UniqueNames {
         let dot = if ext.is_empty() { "" } else { "." };
         let mut n = 1usize;
         loop {
-            let candidate = if n == 1 { format!("{stem}{dot}{ext}") } else { format!("{stem} ({n}){dot}{ext}") };
+            let candidate = if n == 1 {
+                format!("{stem}{dot}{ext}")
+            } else {
+                format!("{stem} ({n}){dot}{ext}")
+            };
             if self.used.insert(candidate.to_lowercase()) {
                 return candidate;
             }
@@ -120,8 +141,15 @@ impl UniqueNames {
     pub fn claim_stem(&mut self, stem: &str, exts: &[&str]) -> String {
         let mut n = 1usize;
         loop {
-            let candidate = if n == 1 { stem.to_owned() } else { format!("{stem} ({n})") };
-            let keys: Vec<String> = exts.iter().map(|e| format!("{candidate}.{e}").to_lowercase()).collect();
+            let candidate = if n == 1 {
+                stem.to_owned()
+            } else {
+                format!("{stem} ({n})")
+            };
+            let keys: Vec<String> = exts
+                .iter()
+                .map(|e| format!("{candidate}.{e}").to_lowercase())
+                .collect();
             if keys.iter().all(|k| !self.used.contains(k)) {
                 self.used.extend(keys);
                 return candidate;
@@ -147,11 +175,20 @@ mod tests {
     #[test]
     fn template_and_cleaning() {
         let o = Options::default();
-        assert_eq!(file_name(&t("Hello: world?"), Format::Markdown, &o), "2024-12-29 Hello_ world_.md");
+        assert_eq!(
+            file_name(&t("Hello: world?"), Format::Markdown, &o),
+            "2024-12-29 Hello_ world_.md"
+        );
         assert_eq!(stem(&t("a/b\\c\n\td"), &o), "2024-12-29 a_b_c d");
-        let o2 = Options { filename_template: "{short_id}-{title}-{nope}".into(), ..Options::default() };
+        let o2 = Options {
+            filename_template: "{short_id}-{title}-{nope}".into(),
+            ..Options::default()
+        };
         assert_eq!(stem(&t("x"), &o2), "6770d3bb-x-{nope}");
-        let o3 = Options { filename_template: "{title}".into(), ..Options::default() };
+        let o3 = Options {
+            filename_template: "{title}".into(),
+            ..Options::default()
+        };
         assert_eq!(stem(&t("CON"), &o3), "_CON");
         assert_eq!(stem(&t("..."), &o3), "conversation");
         assert_eq!(stem(&t(" trailing. "), &o3), "trailing");

@@ -1,7 +1,7 @@
 //! Golden tests: every folder under `tests/fixtures/<kind>/<case>/` is a case.
 //!
 //! A case holds its input — `input.json` (one conversation, or an array like
-//! `conversations.json`), `input.html` (`chat.html`; a share page under `share/`), or
+//! `conversations.json`), `input.html` (`chat.html`; a share page under `share/`, a saved chat page under `page/`), or
 //! `source.txt` naming such a file in `../shared/fixtures/`, or an `input/` folder zipped in
 //! memory and read as an export ZIP — plus an optional `options.json` (default: all three
 //! formats) and the expected output in `expected/`: every file the conversion writes (one
@@ -25,9 +25,13 @@ fn fixtures_root() -> PathBuf {
 
 fn cases() -> Vec<PathBuf> {
     let mut out = Vec::new();
-    let Ok(kinds) = std::fs::read_dir(fixtures_root()) else { return out };
+    let Ok(kinds) = std::fs::read_dir(fixtures_root()) else {
+        return out;
+    };
     for kind in kinds.flatten().filter(|e| e.path().is_dir()) {
-        let Ok(cases) = std::fs::read_dir(kind.path()) else { continue };
+        let Ok(cases) = std::fs::read_dir(kind.path()) else {
+            continue;
+        };
         for case in cases.flatten().filter(|e| e.path().is_dir()) {
             out.push(case.path());
         }
@@ -38,7 +42,8 @@ fn cases() -> Vec<PathBuf> {
 
 fn zip_folder(dir: &Path) -> Vec<u8> {
     let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
     let mut stack = vec![dir.to_path_buf()];
     let mut files = Vec::new();
     while let Some(d) = stack.pop() {
@@ -52,9 +57,14 @@ fn zip_folder(dir: &Path) -> Vec<u8> {
     }
     files.sort();
     for f in files {
-        let name = f.strip_prefix(dir).expect("prefix").to_string_lossy().replace('\\', "/");
+        let name = f
+            .strip_prefix(dir)
+            .expect("prefix")
+            .to_string_lossy()
+            .replace('\\', "/");
         w.start_file(name, opts).expect("zip entry");
-        w.write_all(&std::fs::read(&f).expect("read file")).expect("zip write");
+        w.write_all(&std::fs::read(&f).expect("read file"))
+            .expect("zip write");
     }
     w.finish().expect("zip finish").into_inner()
 }
@@ -63,7 +73,10 @@ fn zip_folder(dir: &Path) -> Vec<u8> {
 fn convert_case(dir: &Path) -> Files {
     let opts: Options = match std::fs::read_to_string(dir.join("options.json")) {
         Ok(s) => serde_json::from_str(&s).expect("options.json must match the Options struct"),
-        Err(_) => Options { formats: Format::ALL.to_vec(), ..Options::default() },
+        Err(_) => Options {
+            formats: Format::ALL.to_vec(),
+            ..Options::default()
+        },
     };
     let mut out = Files::new();
     let mut errors = String::new();
@@ -100,20 +113,34 @@ fn convert_case(dir: &Path) -> Files {
         })
     } else if let Ok(bytes) = std::fs::read(dir.join("input.json")) {
         match export::sniff(&bytes) {
-            Ok(InputKind::JsonArray) => export::read_json(&bytes[..], &mut progress, &mut |r, _| {
-                write(r, &mut out, &mut errors);
-                ControlFlow::Continue(())
-            }),
+            Ok(InputKind::JsonArray) => {
+                export::read_json(&bytes[..], &mut progress, &mut |r, _| {
+                    write(r, &mut out, &mut errors);
+                    ControlFlow::Continue(())
+                })
+            }
             _ => {
                 let r = String::from_utf8(bytes)
-                    .map_err(|_| chatkeep_core::Error::NotAnExport { found: "non-UTF-8".into() })
+                    .map_err(|_| chatkeep_core::Error::NotAnExport {
+                        found: "non-UTF-8".into(),
+                    })
                     .and_then(|s| source::api::read_conversation(&s));
                 write(r, &mut out, &mut errors);
                 Ok(())
             }
         }
     } else if let Some(bytes) = input_html(dir) {
-        if dir.parent().and_then(Path::file_name).is_some_and(|k| k == "share") {
+        let kind = dir
+            .parent()
+            .and_then(Path::file_name)
+            .and_then(|k| k.to_str())
+            .unwrap_or("");
+        if kind == "page" {
+            let (root, title, url) = source::page::html::parse(&String::from_utf8_lossy(&bytes));
+            let r = source::page::read_page(&root, url.as_deref(), title.as_deref());
+            write(r, &mut out, &mut errors);
+            Ok(())
+        } else if kind == "share" {
             let r = source::share::read_share_page(&String::from_utf8_lossy(&bytes));
             write(r, &mut out, &mut errors);
             Ok(())
@@ -124,7 +151,10 @@ fn convert_case(dir: &Path) -> Files {
             })
         }
     } else {
-        panic!("{}: no input.json, input.html or input/ folder", dir.display());
+        panic!(
+            "{}: no input.json, input.html or input/ folder",
+            dir.display()
+        );
     };
     if let Err(e) = fatal {
         errors.push_str(&format!("fatal: {e}\n"));
@@ -142,7 +172,10 @@ fn input_html(dir: &Path) -> Option<Vec<u8>> {
     }
     let rel = std::fs::read_to_string(dir.join("source.txt")).ok()?;
     let path = fixtures_root().join("../..").join(rel.trim());
-    Some(std::fs::read(&path).unwrap_or_else(|e| panic!("{}: cannot read {}: {e}", dir.display(), path.display())))
+    Some(
+        std::fs::read(&path)
+            .unwrap_or_else(|e| panic!("{}: cannot read {}: {e}", dir.display(), path.display())),
+    )
 }
 
 fn read_expected(dir: &Path) -> Files {
@@ -150,12 +183,19 @@ fn read_expected(dir: &Path) -> Files {
     let root = dir.join("expected");
     let mut stack = vec![root.clone()];
     while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in rd.flatten() {
             if e.path().is_dir() {
                 stack.push(e.path());
             } else {
-                let rel = e.path().strip_prefix(&root).expect("prefix").to_string_lossy().replace('\\', "/");
+                let rel = e
+                    .path()
+                    .strip_prefix(&root)
+                    .expect("prefix")
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 out.insert(rel, std::fs::read(e.path()).expect("read expected"));
             }
         }
@@ -181,10 +221,16 @@ fn difference(expected: &Files, actual: &Files) -> Option<String> {
         }
     }
     for (name, data) in actual {
-        let Some(exp) = expected.get(name) else { return Some(format!("unexpected output {name}")) };
+        let Some(exp) = expected.get(name) else {
+            return Some(format!("unexpected output {name}"));
+        };
         if exp != data {
             let (e, a) = (String::from_utf8_lossy(exp), String::from_utf8_lossy(data));
-            let line = e.lines().zip(a.lines()).position(|(x, y)| x != y).unwrap_or(e.lines().count().min(a.lines().count()));
+            let line = e
+                .lines()
+                .zip(a.lines())
+                .position(|(x, y)| x != y)
+                .unwrap_or(e.lines().count().min(a.lines().count()));
             return Some(format!(
                 "{name} differs at line {}:\n  expected: {}\n  actual:   {}",
                 line + 1,
@@ -200,7 +246,11 @@ fn difference(expected: &Files, actual: &Files) -> Option<String> {
 fn golden_cases() {
     let update = std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1");
     let cases = cases();
-    assert!(!cases.is_empty(), "no golden cases found under {}", fixtures_root().display());
+    assert!(
+        !cases.is_empty(),
+        "no golden cases found under {}",
+        fixtures_root().display()
+    );
     let mut failures = Vec::new();
     for dir in &cases {
         let actual = convert_case(dir);
@@ -212,10 +262,18 @@ fn golden_cases() {
         let diff = difference(&read_expected(dir), &actual);
         match (diff, known_failing) {
             (Some(d), false) => failures.push(format!("{}: {d}", dir.display())),
-            (None, true) => failures.push(format!("{}: passes now; delete known_failing.txt", dir.display())),
+            (None, true) => failures.push(format!(
+                "{}: passes now; delete known_failing.txt",
+                dir.display()
+            )),
             _ => {}
         }
     }
     println!("{} golden case(s) checked", cases.len());
-    assert!(failures.is_empty(), "{} golden case(s) failed (UPDATE_GOLDEN=1 to accept):\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} golden case(s) failed (UPDATE_GOLDEN=1 to accept):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

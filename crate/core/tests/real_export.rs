@@ -12,7 +12,8 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/export/chatgpt-export-2026-01.zip")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/fixtures/export/chatgpt-export-2026-01.zip")
 }
 
 fn has_marker(s: &str) -> bool {
@@ -32,20 +33,44 @@ fn site_visible(m: &Value) -> bool {
     if meta["is_visually_hidden_from_conversation"] == Value::Bool(true) {
         return false;
     }
-    if matches!(ct, "thoughts" | "reasoning_recap" | "user_editable_context" | "model_editable_context") {
+    if matches!(
+        ct,
+        "thoughts" | "reasoning_recap" | "user_editable_context" | "model_editable_context"
+    ) {
         return false;
     }
-    let blank = |s: &str| s.chars().filter(|c| !('\u{E200}'..='\u{E2FF}').contains(c)).all(char::is_whitespace);
-    let parts = m["content"]["parts"].as_array().cloned().unwrap_or_default();
-    let has_image = parts.iter().any(|p| p["content_type"] == "image_asset_pointer");
+    let blank = |s: &str| {
+        s.chars()
+            .filter(|c| !('\u{E200}'..='\u{E2FF}').contains(c))
+            .all(char::is_whitespace)
+    };
+    let parts = m["content"]["parts"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let has_image = parts
+        .iter()
+        .any(|p| p["content_type"] == "image_asset_pointer");
     let has_content = match ct {
         "text" | "multimodal_text" => {
-            parts.iter().any(|p| p.as_str().map_or(p.is_object(), |s| !blank(s)))
-                || role == "user" && meta["attachments"].as_array().is_some_and(|a| !a.is_empty())
+            parts
+                .iter()
+                .any(|p| p.as_str().map_or(p.is_object(), |s| !blank(s)))
+                || role == "user"
+                    && meta["attachments"]
+                        .as_array()
+                        .is_some_and(|a| !a.is_empty())
         }
         "code" | "execution_output" | "system_error" => {
-            !blank(m["content"]["text"].as_str().unwrap_or("").replace("<<ImageDisplayed>>", "").as_str())
-                || meta["aggregate_result"]["messages"].as_array().is_some_and(|a| a.iter().any(|x| x["message_type"] == "image"))
+            !blank(
+                m["content"]["text"]
+                    .as_str()
+                    .unwrap_or("")
+                    .replace("<<ImageDisplayed>>", "")
+                    .as_str(),
+            ) || meta["aggregate_result"]["messages"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|x| x["message_type"] == "image"))
                 || ct == "system_error"
         }
         "tether_quote" => true,
@@ -61,18 +86,30 @@ fn site_visible(m: &Value) -> bool {
                 || recipient == "canmore.create_textdoc"
                 || (recipient == "canmore.update_textdoc" && {
                     // Visible when the update rewrites the whole document.
-                    let text = m["content"]["text"].as_str().map(str::to_owned).or_else(|| parts.first().and_then(|p| p.as_str()).map(str::to_owned));
+                    let text = m["content"]["text"]
+                        .as_str()
+                        .map(str::to_owned)
+                        .or_else(|| parts.first().and_then(|p| p.as_str()).map(str::to_owned));
                     text.and_then(|t| serde_json::from_str::<Value>(&t).ok())
                         .and_then(|v| v["updates"].as_array().cloned())
                         .is_some_and(|u| {
                             u.iter().all(|x| {
                                 let p = x["pattern"].as_str().unwrap_or("");
-                                matches!(p, ".*" | "[\\s\\S]*" | "(?s).*") || !p.is_empty() && !p.contains(['\\', '.', '^', '$', '|', '?', '*', '+', '(', ')', '[', ']', '{', '}'])
+                                matches!(p, ".*" | "[\\s\\S]*" | "(?s).*")
+                                    || !p.is_empty()
+                                        && !p.contains([
+                                            '\\', '.', '^', '$', '|', '?', '*', '+', '(', ')', '[',
+                                            ']', '{', '}',
+                                        ])
                             })
                         })
                 })
         }
-        "tool" => has_image || matches!(ct, "tether_quote" | "system_error") || (ct == "execution_output" && name == "python"),
+        "tool" => {
+            has_image
+                || matches!(ct, "tether_quote" | "system_error")
+                || (ct == "execution_output" && name == "python")
+        }
         _ => true,
     }
 }
@@ -83,7 +120,12 @@ fn code_snippets(m: &Value) -> Vec<String> {
     let ct = m["content"]["content_type"].as_str().unwrap_or("");
     if ct == "code" && m["recipient"] == "python" {
         if let Some(t) = m["content"]["text"].as_str() {
-            out.extend(t.lines().map(str::trim).filter(|l| l.len() > 3).map(str::to_owned));
+            out.extend(
+                t.lines()
+                    .map(str::trim)
+                    .filter(|l| l.len() > 3)
+                    .map(str::to_owned),
+            );
         }
     }
     for p in m["content"]["parts"].as_array().into_iter().flatten() {
@@ -113,9 +155,13 @@ fn real_export_converts_completely() {
     }
     // The independent reading.
     let raw_json = {
-        let mut z = zip::ZipArchive::new(std::fs::File::open(&path).expect("open fixture")).expect("zip");
+        let mut z =
+            zip::ZipArchive::new(std::fs::File::open(&path).expect("open fixture")).expect("zip");
         let mut s = String::new();
-        z.by_name("conversations.json").expect("conversations.json").read_to_string(&mut s).expect("read");
+        z.by_name("conversations.json")
+            .expect("conversations.json")
+            .read_to_string(&mut s)
+            .expect("read");
         s
     };
     let all: Vec<Value> = serde_json::from_str(&raw_json).expect("fixture JSON");
@@ -130,7 +176,12 @@ fn real_export_converts_completely() {
         while let Some(node_id) = at {
             let node = &mapping[&node_id];
             if node["message"].is_object() && site_visible(&node["message"]) {
-                visible.insert(node["message"]["id"].as_str().unwrap_or(&node_id).to_owned());
+                visible.insert(
+                    node["message"]["id"]
+                        .as_str()
+                        .unwrap_or(&node_id)
+                        .to_owned(),
+                );
                 code.extend(code_snippets(&node["message"]));
             }
             at = node["parent"].as_str().map(str::to_owned);
@@ -141,7 +192,10 @@ fn real_export_converts_completely() {
     }
     assert_eq!(all.len(), 491);
 
-    let opts = Options { formats: Format::ALL.to_vec(), ..Options::default() };
+    let opts = Options {
+        formats: Format::ALL.to_vec(),
+        ..Options::default()
+    };
     let open = || std::io::BufReader::new(std::fs::File::open(&path).expect("open fixture"));
     let mut z = ZipExport::open(open(), open()).expect("open export");
     let mut names = naming::UniqueNames::new();
@@ -214,5 +268,15 @@ fn real_export_converts_completely() {
     .expect("read export");
     assert_eq!(seen, 491, "conversations written");
     println!("491 conversations, {total_visible} visible messages checked");
-    assert!(problems.is_empty(), "{} problem(s):\n{}", problems.len(), problems.iter().take(40).cloned().collect::<Vec<_>>().join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} problem(s):\n{}",
+        problems.len(),
+        problems
+            .iter()
+            .take(40)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }

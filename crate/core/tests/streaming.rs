@@ -20,19 +20,38 @@ impl Generated {
     fn new(count: usize, size: usize) -> Self {
         // One user/assistant pair per ~1 KB; text with escapes and non-ASCII.
         let pairs = (size / 1024).max(1);
-        let mut mapping = String::from(r#""root":{"id":"root","message":null,"parent":null,"children":["u0"]}"#);
-        let text = "Line with \\\"quotes\\\", unicode é 한글 and a [link](https://example.com). ".repeat(12);
+        let mut mapping =
+            String::from(r#""root":{"id":"root","message":null,"parent":null,"children":["u0"]}"#);
+        let text = "Line with \\\"quotes\\\", unicode é 한글 and a [link](https://example.com). "
+            .repeat(12);
         for i in 0..pairs {
             let (u, a) = (format!("u{i}"), format!("a{i}"));
-            let parent = if i == 0 { "root".to_owned() } else { format!("a{}", i - 1) };
-            let next = if i + 1 < pairs { format!("[\"u{}\"]", i + 1) } else { "[]".to_owned() };
+            let parent = if i == 0 {
+                "root".to_owned()
+            } else {
+                format!("a{}", i - 1)
+            };
+            let next = if i + 1 < pairs {
+                format!("[\"u{}\"]", i + 1)
+            } else {
+                "[]".to_owned()
+            };
             mapping.push_str(&format!(
                 r#","{u}":{{"id":"{u}","message":{{"id":"{u}","author":{{"role":"user"}},"content":{{"content_type":"text","parts":["{text}"]}}}},"parent":"{parent}","children":["{a}"]}},"{a}":{{"id":"{a}","message":{{"id":"{a}","author":{{"role":"assistant"}},"content":{{"content_type":"text","parts":["{text}"]}}}},"parent":"{u}","children":{next}}}"#
             ));
         }
         let last = format!("a{}", pairs - 1);
-        let body = format!(r#""title":"Generated","current_node":"{last}","mapping":{{{mapping}}}}}"#).into_bytes();
-        Generated { count, next: 0, body, pending: b"[".to_vec(), pos: 0, closed: false }
+        let body =
+            format!(r#""title":"Generated","current_node":"{last}","mapping":{{{mapping}}}}}"#)
+                .into_bytes();
+        Generated {
+            count,
+            next: 0,
+            body,
+            pending: b"[".to_vec(),
+            pos: 0,
+            closed: false,
+        }
     }
 }
 
@@ -45,7 +64,8 @@ impl Read for Generated {
                 if self.next > 0 {
                     self.pending.push(b',');
                 }
-                self.pending.extend_from_slice(format!(r#"{{"id":"c{}","#, self.next).as_bytes());
+                self.pending
+                    .extend_from_slice(format!(r#"{{"id":"c{}","#, self.next).as_bytes());
                 self.pending.extend_from_slice(&self.body);
                 self.next += 1;
             } else if !self.closed {
@@ -87,10 +107,20 @@ fn memory_is_bounded_by_the_largest_conversation() {
     assert_eq!(seen, count);
     assert!(messages >= count * 2);
     let total = progress.bytes_read;
-    assert!(total > 250 * 1024 * 1024, "the stream should be large: {total} bytes");
+    assert!(
+        total > 250 * 1024 * 1024,
+        "the stream should be large: {total} bytes"
+    );
     if let (Some(b), Some(a)) = (before, peak_rss()) {
         let growth = a.saturating_sub(b);
-        println!("read {} MB; peak memory grew by {} MB", total >> 20, growth >> 20);
-        assert!(growth < 64 * 1024 * 1024, "peak memory grew by {growth} bytes reading {total} bytes");
+        println!(
+            "read {} MB; peak memory grew by {} MB",
+            total >> 20,
+            growth >> 20
+        );
+        assert!(
+            growth < 64 * 1024 * 1024,
+            "peak memory grew by {growth} bytes reading {total} bytes"
+        );
     }
 }

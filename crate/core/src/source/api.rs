@@ -18,7 +18,11 @@ pub fn read_with_origin(mut json: String, origin: Origin) -> Result<Transcript> 
         Some(b'[') => Err(Error::NotAnExport {
             found: "a list of conversations (open it as an export instead)".to_owned(),
         }),
-        None => Err(Error::NotAnExport { found: "an empty file".to_owned() }),
-        Some(_) => Err(Error::NotAnExport { found: "text that is not JSON".to_owned() }),
+        None => Err(Error::NotAnExport {
+            found: "an empty file".to_owned(),
+        }),
+        Some(_) => Err(Error::NotAnExport {
+            found: "text that is not JSON".to_owned(),
+        }),
     }
 }

@@ -4,7 +4,7 @@
 //! cyclic `parent` links are safe.
 
 use super::raw::{self, parse_or_default, Str};
-use super::text::{normalize_math, strip_markers};
+use super::text::{normalize_math, plain_to_markdown, strip_markers};
 use crate::model::*;
 use crate::{Error, Result};
 use serde::Deserialize;
@@ -61,8 +61,16 @@ fn build(conv: raw::Conversation<'_>, origin: Origin) -> Transcript {
         .unwrap_or("unknown")
         .to_owned();
     // One line: titles can hold newlines and runs of spaces.
-    let title = conv.title.as_deref().map(|s| s.split_whitespace().collect::<Vec<_>>().join(" ")).unwrap_or_default();
-    let title = if title.is_empty() { "Untitled conversation".to_owned() } else { title };
+    let title = conv
+        .title
+        .as_deref()
+        .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+        .unwrap_or_default();
+    let title = if title.is_empty() {
+        "Untitled conversation".to_owned()
+    } else {
+        title
+    };
     let mut t = Transcript {
         url: (id != "unknown").then(|| format!("https://chatgpt.com/c/{id}")),
         id,
@@ -84,7 +92,10 @@ fn build(conv: raw::Conversation<'_>, origin: Origin) -> Transcript {
     entries.sort_by(|a, b| a.0.cmp(b.0));
     for (key, node) in &entries {
         index.insert(key.as_ref(), nodes.len());
-        let time = node.message.and_then(message_time).unwrap_or(f64::NEG_INFINITY);
+        let time = node
+            .message
+            .and_then(message_time)
+            .unwrap_or(f64::NEG_INFINITY);
         nodes.push(TreeNode {
             id: key.as_ref(),
             parent: None,
@@ -122,7 +133,12 @@ fn build(conv: raw::Conversation<'_>, origin: Origin) -> Transcript {
             }
             (0..n)
                 .filter(|&i| nodes[i].children.is_empty())
-                .max_by(|&a, &b| nodes[a].time.total_cmp(&nodes[b].time).then(nodes[a].id.cmp(nodes[b].id)))
+                .max_by(|&a, &b| {
+                    nodes[a]
+                        .time
+                        .total_cmp(&nodes[b].time)
+                        .then(nodes[a].id.cmp(nodes[b].id))
+                })
         }
     };
     let mut assigned = vec![false; n];
@@ -172,7 +188,12 @@ fn build(conv: raw::Conversation<'_>, origin: Origin) -> Transcript {
         let mut d: Vec<usize> = (0..n)
             .filter(|&i| !assigned[i] && nodes[i].message.is_some())
             .collect();
-        d.sort_by(|&a, &b| nodes[a].time.total_cmp(&nodes[b].time).then(nodes[a].id.cmp(nodes[b].id)));
+        d.sort_by(|&a, &b| {
+            nodes[a]
+                .time
+                .total_cmp(&nodes[b].time)
+                .then(nodes[a].id.cmp(nodes[b].id))
+        });
         d
     };
 
@@ -181,7 +202,12 @@ fn build(conv: raw::Conversation<'_>, origin: Origin) -> Transcript {
         let p = nodes[i].parent?;
         let siblings = &nodes[p].children;
         (siblings.len() > 1)
-            .then(|| siblings.iter().position(|&c| c == i).map(|k| (k + 1, siblings.len())))
+            .then(|| {
+                siblings
+                    .iter()
+                    .position(|&c| c == i)
+                    .map(|k| (k + 1, siblings.len()))
+            })
             .flatten()
     };
     let convert_path = |ctx: &mut Ctx, path: &[usize]| -> Vec<Message> {
@@ -217,7 +243,9 @@ fn build(conv: raw::Conversation<'_>, origin: Origin) -> Transcript {
             BranchKind::AlternativeAnswer
         };
         t.branches.push(Branch {
-            parent_id: anc.filter(|&a| nodes[a].message.is_some()).map(|a| nodes[a].id.to_owned()),
+            parent_id: anc
+                .filter(|&a| nodes[a].message.is_some())
+                .map(|a| nodes[a].id.to_owned()),
             kind,
             index: siblings.iter().position(|c| c == head).map_or(1, |k| k + 1),
             count: siblings.len().max(1),
@@ -248,16 +276,21 @@ fn message_time(raw: &RawValue) -> Option<f64> {
         #[serde(default)]
         create_time: Option<serde_json::Value>,
     }
-    serde_json::from_str::<T>(raw.get()).ok()?.create_time?.as_f64()
+    serde_json::from_str::<T>(raw.get())
+        .ok()?
+        .create_time?
+        .as_f64()
 }
 
 /// State shared across the messages of one conversation.
 #[derive(Default)]
-struct Ctx {
-    sources: Vec<Source>,
+pub(crate) struct Ctx {
+    pub(crate) sources: Vec<Source>,
     source_index: HashMap<String, usize>,
     /// The latest Canvas document: (title, kind, content).
     canvas: Option<(Option<String>, Option<String>, String)>,
+    /// The message being read is the user's: its text is plain, not Markdown.
+    plain: bool,
 }
 
 fn owned(s: &Option<Str<'_>>) -> Option<String> {
@@ -266,10 +299,22 @@ fn owned(s: &Option<Str<'_>>) -> Option<String> {
 
 impl Ctx {
     /// The 1-based footnote number for a source (one per distinct URL, else title).
-    fn cite(&mut self, title: Option<&str>, url: Option<&str>, attribution: Option<&str>) -> Option<usize> {
-        let title = title.map(|s| strip_markers(s).trim().to_owned()).filter(|s| !s.is_empty());
-        let url = url.map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
-        let key = url.clone().or_else(|| title.clone().map(|t| format!("title:{t}")))?;
+    pub(crate) fn cite(
+        &mut self,
+        title: Option<&str>,
+        url: Option<&str>,
+        attribution: Option<&str>,
+    ) -> Option<usize> {
+        let title = title
+            .map(|s| strip_markers(s).trim().to_owned())
+            .filter(|s| !s.is_empty());
+        let url = url
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned);
+        let key = url
+            .clone()
+            .or_else(|| title.clone().map(|t| format!("title:{t}")))?;
         if let Some(&n) = self.source_index.get(&key) {
             return Some(n);
         }
@@ -308,7 +353,8 @@ impl Ctx {
             _ => Role::Tool,
         };
         let author_name = owned(&author.name).or_else(|| {
-            (role == Role::Tool && !role_str.is_empty() && role_str != "tool").then(|| role_str.to_owned())
+            (role == Role::Tool && !role_str.is_empty() && role_str != "tool")
+                .then(|| role_str.to_owned())
         });
         let meta: raw::Meta<'_> = parse_or_default(m.metadata);
         let recipient = owned(&m.recipient);
@@ -353,6 +399,7 @@ impl Ctx {
             .filter_map(|r| serde_json::from_str(r.get()).ok())
             .collect();
         let mut blocks = Vec::new();
+        self.plain = role == Role::User;
         let mut handled_canvas = false;
         if role == Role::Assistant {
             if let Some(r) = to_tool.filter(|r| r.starts_with("canmore.")) {
@@ -378,7 +425,10 @@ impl Ctx {
                             .filter(|l| !l.is_empty() && *l != "unknown")
                             .map(str::to_owned)
                             .or_else(|| (to_tool == Some("python")).then(|| "python".to_owned()));
-                        blocks.push(Block::Code { language: lang, code: code.to_owned() });
+                        blocks.push(Block::Code {
+                            language: lang,
+                            code: code.to_owned(),
+                        });
                     }
                 }
                 "execution_output" => {
@@ -393,7 +443,11 @@ impl Ctx {
                     if !text.trim().is_empty() {
                         blocks.push(Block::ExecutionOutput { text });
                     }
-                    for a in meta.aggregate_result.iter().flat_map(|a| a.messages.iter().flatten()) {
+                    for a in meta
+                        .aggregate_result
+                        .iter()
+                        .flat_map(|a| a.messages.iter().flatten())
+                    {
                         if a.message_type.as_deref() == Some("image") {
                             if let Some(url) = owned(&a.image_url) {
                                 blocks.push(Block::Image {
@@ -416,7 +470,8 @@ impl Ctx {
                         .flatten()
                         .map(|th| Thought {
                             summary: owned(&th.summary).map(|s| strip_markers(&s).into_owned()),
-                            content: strip_markers(th.content.as_deref().unwrap_or("")).into_owned(),
+                            content: strip_markers(th.content.as_deref().unwrap_or(""))
+                                .into_owned(),
                         })
                         .filter(|th| th.summary.is_some() || !th.content.trim().is_empty())
                         .collect();
@@ -433,7 +488,10 @@ impl Ctx {
                     let about_user = owned(&content.user_profile);
                     let instructions = owned(&content.user_instructions);
                     if about_user.is_some() || instructions.is_some() {
-                        blocks.push(Block::CustomInstructions { about_user, instructions });
+                        blocks.push(Block::CustomInstructions {
+                            about_user,
+                            instructions,
+                        });
                     }
                 }
                 "model_editable_context" => {
@@ -443,7 +501,9 @@ impl Ctx {
                 }
                 "tether_browsing_display" => {
                     if let Some(text) = owned(&content.result).or_else(|| owned(&content.summary)) {
-                        blocks.push(Block::ToolOutput { text: strip_markers(&text).into_owned() });
+                        blocks.push(Block::ToolOutput {
+                            text: strip_markers(&text).into_owned(),
+                        });
                     }
                 }
                 "tether_quote" => blocks.push(Block::Quote {
@@ -464,7 +524,9 @@ impl Ctx {
                     }
                     text.push_str(content.text.as_deref().unwrap_or(""));
                     if !text.trim().is_empty() {
-                        blocks.push(Block::ToolOutput { text: strip_markers(&text).into_owned() });
+                        blocks.push(Block::ToolOutput {
+                            text: strip_markers(&text).into_owned(),
+                        });
                     }
                 }
                 "system_error" => blocks.push(Block::SystemError {
@@ -472,7 +534,11 @@ impl Ctx {
                     text: content.text.as_deref().unwrap_or("").to_owned(),
                 }),
                 other => blocks.push(Block::Unsupported {
-                    content_type: if other.is_empty() { "unknown".to_owned() } else { other.to_owned() },
+                    content_type: if other.is_empty() {
+                        "unknown".to_owned()
+                    } else {
+                        other.to_owned()
+                    },
                     raw: content_raw.get().to_owned(),
                 }),
             }
@@ -482,7 +548,9 @@ impl Ctx {
             for a in meta.attachments.iter().flatten() {
                 let id = owned(&a.id);
                 let inline = blocks.iter().any(|b| match b {
-                    Block::Image { asset, .. } => asset.file_id().is_some() && asset.file_id() == id.as_deref(),
+                    Block::Image { asset, .. } => {
+                        asset.file_id().is_some() && asset.file_id() == id.as_deref()
+                    }
                     _ => false,
                 });
                 if !inline {
@@ -505,13 +573,30 @@ impl Ctx {
         out
     }
 
-    fn push_text(&mut self, blocks: &mut Vec<Block>, s: &str, refs: &[raw::ContentRef<'_>], cites: &[raw::Citation<'_>]) {
+    fn push_text(
+        &mut self,
+        blocks: &mut Vec<Block>,
+        s: &str,
+        refs: &[raw::ContentRef<'_>],
+        cites: &[raw::Citation<'_>],
+    ) {
+        if self.plain {
+            let s = strip_markers(s);
+            if !s.trim().is_empty() {
+                blocks.push(Block::Text {
+                    markdown: plain_to_markdown(s.trim_end()),
+                });
+            }
+            return;
+        }
         let s = self.legacy_citations(s, cites);
         let s = self.content_refs(&s, refs);
         let s = strip_markers(&s);
         let s = normalize_math(&s);
         if !s.trim().is_empty() {
-            blocks.push(Block::Text { markdown: s.into_owned() });
+            blocks.push(Block::Text {
+                markdown: s.into_owned(),
+            });
         }
     }
 
@@ -531,7 +616,10 @@ impl Ctx {
                 continue;
             }
             let Ok(part) = serde_json::from_str::<raw::Part<'_>>(p.get()) else {
-                blocks.push(Block::Unsupported { content_type: "part".to_owned(), raw: p.get().to_owned() });
+                blocks.push(Block::Unsupported {
+                    content_type: "part".to_owned(),
+                    raw: p.get().to_owned(),
+                });
                 continue;
             };
             match part.content_type.as_deref().unwrap_or("") {
@@ -547,21 +635,35 @@ impl Ctx {
                                 .and_then(|m| m.generation)
                                 .and(owned(&meta.image_gen_title))
                         });
-                    blocks.push(Block::Image { asset: asset_of(&part, meta), prompt });
+                    blocks.push(Block::Image {
+                        asset: asset_of(&part, meta),
+                        prompt,
+                    });
                 }
                 "audio_transcription" => {
                     if let Some(text) = owned(&part.text) {
-                        blocks.push(Block::Transcription { text, direction: owned(&part.direction) });
+                        blocks.push(Block::Transcription {
+                            text,
+                            direction: owned(&part.direction),
+                        });
                     }
                 }
-                "audio_asset_pointer" => blocks.push(Block::Audio { asset: asset_of(&part, meta) }),
+                "audio_asset_pointer" => blocks.push(Block::Audio {
+                    asset: asset_of(&part, meta),
+                }),
                 "real_time_user_audio_video_asset_pointer" => {
                     if let Some(a) = &part.audio_asset_pointer {
-                        blocks.push(Block::Audio { asset: asset_of(a, meta) });
+                        blocks.push(Block::Audio {
+                            asset: asset_of(a, meta),
+                        });
                     }
                 }
                 other => blocks.push(Block::Unsupported {
-                    content_type: if other.is_empty() { "part".to_owned() } else { other.to_owned() },
+                    content_type: if other.is_empty() {
+                        "part".to_owned()
+                    } else {
+                        other.to_owned()
+                    },
                     raw: p.get().to_owned(),
                 }),
             }
@@ -569,15 +671,24 @@ impl Ctx {
     }
 
     /// 2023 browsing and file-search marks (`【11†source】`), located by character index.
-    fn legacy_citations<'s>(&mut self, s: &'s str, cites: &[raw::Citation<'_>]) -> std::borrow::Cow<'s, str> {
+    fn legacy_citations<'s>(
+        &mut self,
+        s: &'s str,
+        cites: &[raw::Citation<'_>],
+    ) -> std::borrow::Cow<'s, str> {
         if cites.is_empty() || !s.contains('【') {
             return s.into();
         }
         let mut spans: Vec<(usize, usize, Option<usize>)> = Vec::new();
         let char_to_byte: Vec<usize> = s.char_indices().map(|(i, _)| i).chain([s.len()]).collect();
         for c in cites {
-            let (Some(a), Some(b)) = (c.start_ix, c.end_ix) else { continue };
-            let (Some(&a), Some(&b)) = (char_to_byte.get(a as usize), char_to_byte.get(b as usize)) else { continue };
+            let (Some(a), Some(b)) = (c.start_ix, c.end_ix) else {
+                continue;
+            };
+            let (Some(&a), Some(&b)) = (char_to_byte.get(a as usize), char_to_byte.get(b as usize))
+            else {
+                continue;
+            };
             if a >= b || !s[a..b].starts_with('【') {
                 continue;
             }
@@ -607,7 +718,11 @@ impl Ctx {
     }
 
     /// 2025+ private-use markers, replaced by their `content_references` entry.
-    fn content_refs<'s>(&mut self, s: &'s str, refs: &[raw::ContentRef<'_>]) -> std::borrow::Cow<'s, str> {
+    fn content_refs<'s>(
+        &mut self,
+        s: &'s str,
+        refs: &[raw::ContentRef<'_>],
+    ) -> std::borrow::Cow<'s, str> {
         if refs.is_empty() {
             return s.into();
         }
@@ -621,7 +736,9 @@ impl Ctx {
             if matches!(kind, "attribution" | "sources_footnote") {
                 continue;
             }
-            let Some(mt) = r.matched_text.as_deref().filter(|m| !m.trim().is_empty()) else { continue };
+            let Some(mt) = r.matched_text.as_deref().filter(|m| !m.trim().is_empty()) else {
+                continue;
+            };
             // By text first; else by the character offsets (the text and `matched_text`
             // sometimes differ in their spaces), checked against the marker's first character.
             let span = match s[pos..].find(mt) {
@@ -644,7 +761,10 @@ impl Ctx {
 
     fn replacement(&mut self, r: &raw::ContentRef<'_>) -> String {
         let kind = r.kind.as_deref().unwrap_or("");
-        let footnotes = |ctx: &mut Ctx, items: &mut dyn Iterator<Item = (Option<&str>, Option<&str>, Option<&str>)>| {
+        let footnotes = |ctx: &mut Ctx,
+                         items: &mut dyn Iterator<
+            Item = (Option<&str>, Option<&str>, Option<&str>),
+        >| {
             let mut s = String::new();
             let mut seen = Vec::new();
             for (title, url, attribution) in items {
@@ -658,15 +778,28 @@ impl Ctx {
             s
         };
         match kind {
-            "grouped_webpages" | "grouped_webpages_model_predicted_fallback" | "webpage" | "webpage_extended" => {
+            "grouped_webpages"
+            | "grouped_webpages_model_predicted_fallback"
+            | "webpage"
+            | "webpage_extended" => {
                 let mut items: Vec<(Option<&str>, Option<&str>, Option<&str>)> = r
                     .items
                     .iter()
                     .flatten()
-                    .map(|i| (i.title.as_deref(), i.url.as_deref(), i.attribution.as_deref()))
+                    .map(|i| {
+                        (
+                            i.title.as_deref(),
+                            i.url.as_deref(),
+                            i.attribution.as_deref(),
+                        )
+                    })
                     .collect();
                 if items.is_empty() {
-                    items.push((r.title.as_deref(), r.url.as_deref(), r.attribution.as_deref()));
+                    items.push((
+                        r.title.as_deref(),
+                        r.url.as_deref(),
+                        r.attribution.as_deref(),
+                    ));
                 }
                 footnotes(self, &mut items.into_iter())
             }
@@ -697,13 +830,23 @@ impl Ctx {
                 }
                 footnotes(self, &mut items.into_iter())
             }
-            "entity" | "alt_text" => r.alt.as_deref().or(r.name.as_deref()).unwrap_or("").to_owned(),
+            "entity" | "alt_text" => r
+                .alt
+                .as_deref()
+                .or(r.name.as_deref())
+                .unwrap_or("")
+                .to_owned(),
             _ => r.alt.as_deref().unwrap_or("").to_owned(),
         }
     }
 
     /// An assistant message to a Canvas tool. Returns whether it produced blocks.
-    fn canvas_call(&mut self, recipient: &str, content: &raw::Content<'_>, blocks: &mut Vec<Block>) -> bool {
+    fn canvas_call(
+        &mut self,
+        recipient: &str,
+        content: &raw::Content<'_>,
+        blocks: &mut Vec<Block>,
+    ) -> bool {
         let text: Option<String> = content.text.as_deref().map(str::to_owned).or_else(|| {
             content
                 .parts
@@ -711,24 +854,38 @@ impl Ctx {
                 .flatten()
                 .find_map(|p| serde_json::from_str::<String>(p.get()).ok())
         });
-        let Some(text) = text.map(|t| lenient_json(&t).into_owned()) else { return false };
-        let Ok(call) = serde_json::from_str::<raw::CanvasCall<'_>>(&text) else { return false };
+        let Some(text) = text.map(|t| lenient_json(&t).into_owned()) else {
+            return false;
+        };
+        let Ok(call) = serde_json::from_str::<raw::CanvasCall<'_>>(&text) else {
+            return false;
+        };
         match recipient {
             "canmore.create_textdoc" => {
-                let Some(body) = call.content.as_deref() else { return false };
+                let Some(body) = call.content.as_deref() else {
+                    return false;
+                };
                 self.canvas = Some((owned(&call.name), owned(&call.kind), body.to_owned()));
-                blocks.push(Block::Canvas { title: owned(&call.name), kind: owned(&call.kind), content: body.to_owned() });
+                blocks.push(Block::Canvas {
+                    title: owned(&call.name),
+                    kind: owned(&call.kind),
+                    content: body.to_owned(),
+                });
                 true
             }
             "canmore.update_textdoc" => {
-                let Some((title, kind, mut body)) = self.canvas.clone() else { return false };
+                let Some((title, kind, mut body)) = self.canvas.clone() else {
+                    return false;
+                };
                 for u in call.updates.iter().flatten() {
                     let pattern = u.pattern.as_deref().unwrap_or("");
                     let replacement = u.replacement.as_deref().unwrap_or("");
                     if matches!(pattern, ".*" | "(?s).*" | "^.*$" | "(?s)^.*$" | "[\\s\\S]*") {
                         body = replacement.to_owned();
                     } else if !pattern.is_empty()
-                        && !pattern.contains(['\\', '.', '^', '$', '|', '?', '*', '+', '(', ')', '[', ']', '{', '}'])
+                        && !pattern.contains([
+                            '\\', '.', '^', '$', '|', '?', '*', '+', '(', ')', '[', ']', '{', '}',
+                        ])
                         && body.contains(pattern)
                     {
                         body = body.replacen(pattern, replacement, 1);
@@ -738,7 +895,11 @@ impl Ctx {
                     }
                 }
                 self.canvas = Some((title.clone(), kind.clone(), body.clone()));
-                blocks.push(Block::Canvas { title, kind, content: body });
+                blocks.push(Block::Canvas {
+                    title,
+                    kind,
+                    content: body,
+                });
                 true
             }
             _ => false,
@@ -762,7 +923,10 @@ fn by_char_offsets(s: &str, start: Option<u64>, end: Option<u64>) -> Option<(usi
 fn escape_inline(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '$' | '~') {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '$' | '~'
+        ) {
             out.push('\\');
         }
         out.push(if c == '\n' { ' ' } else { c });
@@ -826,7 +990,12 @@ fn asset_of(part: &raw::Part<'_>, meta: &raw::Meta<'_>) -> Asset {
         ..Asset::default()
     };
     if let Some(id) = asset.file_id().map(str::to_owned) {
-        if let Some(a) = meta.attachments.iter().flatten().find(|a| a.id.as_deref() == Some(id.as_str())) {
+        if let Some(a) = meta
+            .attachments
+            .iter()
+            .flatten()
+            .find(|a| a.id.as_deref() == Some(id.as_str()))
+        {
             asset.name = owned(&a.name);
             asset.mime = owned(&a.mime_type).or(asset.mime);
         }
@@ -835,7 +1004,12 @@ fn asset_of(part: &raw::Part<'_>, meta: &raw::Meta<'_>) -> Asset {
 }
 
 /// Why the site hides a message by default (CHATGPT_FORMATS.md §3), or `None`.
-fn hidden_for(m: &Message, ct: &str, meta: &raw::Meta<'_>, to_tool: Option<&str>) -> Option<Hidden> {
+fn hidden_for(
+    m: &Message,
+    ct: &str,
+    meta: &raw::Meta<'_>,
+    to_tool: Option<&str>,
+) -> Option<Hidden> {
     if m.blocks.is_empty() {
         return Some(Hidden::Empty);
     }
@@ -854,7 +1028,13 @@ fn hidden_for(m: &Message, ct: &str, meta: &raw::Meta<'_>, to_tool: Option<&str>
         return Some(Hidden::VisuallyHidden);
     }
     let shows = |b: &Block| {
-        matches!(b, Block::Image { .. } | Block::Quote { .. } | Block::SystemError { .. } | Block::Canvas { .. })
+        matches!(
+            b,
+            Block::Image { .. }
+                | Block::Quote { .. }
+                | Block::SystemError { .. }
+                | Block::Canvas { .. }
+        )
     };
     match m.role {
         Role::Assistant => match to_tool {
@@ -863,7 +1043,9 @@ fn hidden_for(m: &Message, ct: &str, meta: &raw::Meta<'_>, to_tool: Option<&str>
             Some(_) => Some(Hidden::ToolCall),
         },
         Role::Tool => {
-            if m.blocks.iter().any(shows) || ct == "execution_output" && m.author_name.as_deref() == Some("python") {
+            if m.blocks.iter().any(shows)
+                || ct == "execution_output" && m.author_name.as_deref() == Some("python")
+            {
                 None
             } else {
                 Some(Hidden::ToolOutput)
@@ -895,7 +1077,10 @@ mod tests {
     }
 
     fn conv(current: &str, nodes: &[String]) -> String {
-        format!(r#"{{"id":"c","title":"T","current_node":"{current}","mapping":{{{}}}}}"#, nodes.join(","))
+        format!(
+            r#"{{"id":"c","title":"T","current_node":"{current}","mapping":{{{}}}}}"#,
+            nodes.join(",")
+        )
     }
 
     fn read_str(s: String) -> Transcript {
@@ -923,10 +1108,21 @@ mod tests {
         assert_eq!(t.messages[1].variant, Some((2, 3)));
         assert_eq!(t.messages[0].variant, Some((1, 2)));
         let labels: Vec<String> = t.branches.iter().map(|b| b.label()).collect();
-        assert_eq!(labels, ["Edited prompt 2/2", "Alternative answer 1/3", "Alternative answer 3/3"]);
+        assert_eq!(
+            labels,
+            [
+                "Edited prompt 2/2",
+                "Alternative answer 1/3",
+                "Alternative answer 3/3"
+            ]
+        );
         assert_eq!(t.branches[0].parent_id, None);
         assert_eq!(t.branches[1].parent_id.as_deref(), Some("u1"));
-        let b0: Vec<&str> = t.branches[0].messages.iter().map(|m| m.id.as_str()).collect();
+        let b0: Vec<&str> = t.branches[0]
+            .messages
+            .iter()
+            .map(|m| m.id.as_str())
+            .collect();
         assert_eq!(b0, ["u1b", "a1b"]);
     }
 
@@ -943,7 +1139,8 @@ mod tests {
         ];
         let t = read_str(conv("missing", &nodes));
         assert!(!t.warnings.is_empty());
-        let total: usize = t.messages.len() + t.branches.iter().map(|b| b.messages.len()).sum::<usize>();
+        let total: usize =
+            t.messages.len() + t.branches.iter().map(|b| b.messages.len()).sum::<usize>();
         assert_eq!(total, 5, "every message kept exactly once");
         // A cycle on the main line itself.
         let nodes = vec![
@@ -963,8 +1160,18 @@ mod tests {
             let id = format!("n{i}");
             let parent = (i > 0).then(|| format!("n{}", i - 1));
             let child = format!("n{}", i + 1);
-            let children: Vec<&str> = if i + 1 < n { vec![child.as_str()] } else { vec![] };
-            nodes.push(node(&id, parent.as_deref(), &children, if i % 2 == 0 { "user" } else { "assistant" }, "x"));
+            let children: Vec<&str> = if i + 1 < n {
+                vec![child.as_str()]
+            } else {
+                vec![]
+            };
+            nodes.push(node(
+                &id,
+                parent.as_deref(),
+                &children,
+                if i % 2 == 0 { "user" } else { "assistant" },
+                "x",
+            ));
         }
         let t = read_str(conv(&format!("n{}", n - 1), &nodes));
         assert_eq!(t.messages.len(), n);
@@ -980,9 +1187,15 @@ mod tests {
         let t = read_str(r#"{"id":"c","title":5,"mapping":{"a":{"message":{"author":null,"content":{"content_type":"text","parts":[null,"hi",{"x":1}]},"metadata":[]},"parent":null,"children":null}}}"#.to_owned());
         assert_eq!(t.messages.len(), 1);
         assert_eq!(t.messages[0].role, Role::Tool);
-        match read(r#"{"id":"bad","title":"Broken","mapping":"nope"}"#.to_owned(), Origin::Export) {
+        match read(
+            r#"{"id":"bad","title":"Broken","mapping":"nope"}"#.to_owned(),
+            Origin::Export,
+        ) {
             Err(Error::Conversation { id, title, .. }) => {
-                assert_eq!((id.as_deref(), title.as_deref()), (Some("bad"), Some("Broken")));
+                assert_eq!(
+                    (id.as_deref(), title.as_deref()),
+                    (Some("bad"), Some("Broken"))
+                );
             }
             other => panic!("{other:?}"),
         }
@@ -992,6 +1205,12 @@ mod tests {
     fn lenient_tool_json() {
         assert_eq!(lenient_json(r#"{"a":"b"}"#), r#"{"a":"b"}"#);
         let fixed = lenient_json("{\"content\": \"line\nnext");
-        assert_eq!(serde_json::from_str::<serde_json::Value>(&fixed).ok().and_then(|v| v["content"].as_str().map(str::to_owned)).as_deref(), Some("line\nnext"));
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&fixed)
+                .ok()
+                .and_then(|v| v["content"].as_str().map(str::to_owned))
+                .as_deref(),
+            Some("line\nnext")
+        );
     }
 }

@@ -33,7 +33,11 @@ const CHUNK: usize = 256 * 1024;
 /// across several files (split exports). Conversation-level errors go to `f`; an error that
 /// stops the read (truncation, damaged JSON between conversations, I/O) is returned after
 /// every conversation before it was delivered.
-pub fn read_json<R: Read>(mut r: R, progress: &mut Progress, f: &mut OnConversation<'_>) -> Result<()> {
+pub fn read_json<R: Read>(
+    mut r: R,
+    progress: &mut Progress,
+    f: &mut OnConversation<'_>,
+) -> Result<()> {
     let mut splitter = ArraySplitter::new();
     let mut buf = vec![0u8; CHUNK];
     let mut stop = false;
@@ -79,7 +83,11 @@ pub fn parse_element(el: Vec<u8>) -> Result<Transcript> {
 }
 
 /// Reads the conversations embedded in `chat.html` (`var jsonData = [...]`), streaming.
-pub fn read_chat_html<R: Read>(mut r: R, progress: &mut Progress, f: &mut OnConversation<'_>) -> Result<()> {
+pub fn read_chat_html<R: Read>(
+    mut r: R,
+    progress: &mut Progress,
+    f: &mut OnConversation<'_>,
+) -> Result<()> {
     const MARKER: &[u8] = b"jsonData";
     let mut buf = vec![0u8; CHUNK];
     let mut carry: Vec<u8> = Vec::new();
@@ -125,7 +133,9 @@ pub fn read_chat_html<R: Read>(mut r: R, progress: &mut Progress, f: &mut OnConv
         }
     }
     if !found {
-        return Err(Error::NotAnExport { found: "an HTML page without ChatGPT's conversation data (no jsonData)".to_owned() });
+        return Err(Error::NotAnExport {
+            found: "an HTML page without ChatGPT's conversation data (no jsonData)".to_owned(),
+        });
     }
     splitter.finish()
 }
@@ -213,7 +223,9 @@ impl<R: Read + Seek> ZipExport<R> {
         let mut by_id: HashMap<String, Vec<usize>> = HashMap::new();
         let mut names = Vec::new();
         for i in 0..conversations.len() {
-            let Some(Ok(name)) = conversations.name_for_index(i) else { continue };
+            let Some(Ok(name)) = conversations.name_for_index(i) else {
+                continue;
+            };
             let name = name.into_owned();
             let base = name.rsplit('/').next().unwrap_or(&name).to_owned();
             let depth = name.matches('/').count();
@@ -247,7 +259,10 @@ impl<R: Read + Seek> ZipExport<R> {
                     found: if names.is_empty() {
                         "an empty ZIP archive".to_owned()
                     } else {
-                        format!("a ZIP without conversations.json (it holds: {})", shown.join(", "))
+                        format!(
+                            "a ZIP without conversations.json (it holds: {})",
+                            shown.join(", ")
+                        )
                     },
                 });
             }
@@ -261,12 +276,26 @@ impl<R: Read + Seek> ZipExport<R> {
             let e = conversations.by_index_data(i)?;
             let size = e.size();
             if size > RATIO_FLOOR && size / e.compressed_size().max(1) > MAX_RATIO {
-                return Err(Error::TooLarge { entry: e.name().map(|n| n.into_owned()).unwrap_or_default(), size });
+                return Err(Error::TooLarge {
+                    entry: e.name().map(|n| n.into_owned()).unwrap_or_default(),
+                    size,
+                });
             }
             json_bytes += size;
         }
-        let assets = AssetIndex { zip: assets, by_id, chat_html, assets_json: None };
-        Ok(ZipExport { conversations, assets, plan, load_assets: true, json_bytes })
+        let assets = AssetIndex {
+            zip: assets,
+            by_id,
+            chat_html,
+            assets_json: None,
+        };
+        Ok(ZipExport {
+            conversations,
+            assets,
+            plan,
+            load_assets: true,
+            json_bytes,
+        })
     }
 
     /// Whether to load the bytes of images and files into transcripts (default: yes).
@@ -282,13 +311,17 @@ impl<R: Read + Seek> ZipExport<R> {
 
     /// Streams every conversation to `f`, with its assets resolved from the ZIP.
     pub fn for_each(&mut self, f: &mut OnConversation<'_>) -> Result<()> {
-        let mut progress = Progress { bytes_total: Some(self.json_bytes), ..Progress::default() };
+        let mut progress = Progress {
+            bytes_total: Some(self.json_bytes),
+            ..Progress::default()
+        };
         let entries: Vec<usize> = match &self.plan {
             Plan::Json(v) => v.clone(),
             Plan::ChatHtml(i) => vec![*i],
         };
         let html = matches!(self.plan, Plan::ChatHtml(_));
-        let (conversations, assets, load) = (&mut self.conversations, &mut self.assets, self.load_assets);
+        let (conversations, assets, load) =
+            (&mut self.conversations, &mut self.assets, self.load_assets);
         let stopped = std::cell::Cell::new(false);
         let mut wrapped = |r: Result<Transcript>, p: &Progress| {
             let r = r.map(|mut t| {
@@ -323,7 +356,9 @@ impl<R: Read + Seek> ZipExport<R> {
 
 /// A top-level wrapper folder (`export/conversations.json`) counts as the root.
 fn is_wrapper_dir(name: &str) -> bool {
-    !name.starts_with("user-") && !name.starts_with("dalle-generations") && !name.starts_with("textdocs")
+    !name.starts_with("user-")
+        && !name.starts_with("dalle-generations")
+        && !name.starts_with("textdocs")
 }
 
 /// The file id an entry's base name starts with: `file-9xCj…-report.pdf` → `file-9xCj…`,
@@ -352,8 +387,15 @@ impl<R: Read + Seek> AssetIndex<R> {
     /// ZIP. Assets not in the ZIP stay as they are: the writers show a placeholder.
     fn resolve(&mut self, t: &mut Transcript) {
         t.for_each_asset_mut(|asset| {
-            let Some(id) = asset.file_id().map(str::to_owned) else { return };
-            let found = self.fetch(&id).or_else(|| asset.pointer.as_deref().and_then(|p| self.fetch_mapped(p, &id)));
+            let Some(id) = asset.file_id().map(str::to_owned) else {
+                return;
+            };
+            let found = self.fetch(&id).or_else(|| {
+                asset
+                    .pointer
+                    .as_deref()
+                    .and_then(|p| self.fetch_mapped(p, &id))
+            });
             if let Some((entry, data)) = found {
                 fill_asset(asset, &entry, &id, data);
             }
@@ -377,7 +419,9 @@ impl<R: Read + Seek> AssetIndex<R> {
         };
         let mut best: Option<(u8, usize)> = None;
         for &i in candidates {
-            let Some(Ok(name)) = self.zip.name_for_index(i) else { continue };
+            let Some(Ok(name)) = self.zip.name_for_index(i) else {
+                continue;
+            };
             let r = rank(&name);
             if best.is_none_or(|b| r < b.0) {
                 best = Some((r, i));
@@ -389,7 +433,15 @@ impl<R: Read + Seek> AssetIndex<R> {
     /// Through `chat.html`'s `assetsJson` (pointer → path), read once, on first need.
     fn fetch_mapped(&mut self, pointer: &str, file_id: &str) -> Option<(String, Vec<u8>)> {
         if self.assets_json.is_none() {
-            let map = self.chat_html.and_then(|i| self.zip.by_index(i).ok().and_then(|e| read_assets_json(e).ok())).unwrap_or_default();
+            let map = self
+                .chat_html
+                .and_then(|i| {
+                    self.zip
+                        .by_index(i)
+                        .ok()
+                        .and_then(|e| read_assets_json(e).ok())
+                })
+                .unwrap_or_default();
             self.assets_json = Some(map);
         }
         let map = self.assets_json.as_ref()?;
@@ -457,11 +509,14 @@ fn read_assets_json<R: Read>(mut r: R) -> Result<HashMap<String, String>> {
         }
         pushed?;
     }
-    let Some(object) = object else { return Ok(HashMap::new()) };
-    let raw: HashMap<String, serde_json::Value> = serde_json::from_slice(&object).map_err(|e| Error::BadJson {
-        at: "chat.html assetsJson".to_owned(),
-        detail: e.to_string(),
-    })?;
+    let Some(object) = object else {
+        return Ok(HashMap::new());
+    };
+    let raw: HashMap<String, serde_json::Value> =
+        serde_json::from_slice(&object).map_err(|e| Error::BadJson {
+            at: "chat.html assetsJson".to_owned(),
+            detail: e.to_string(),
+        })?;
     Ok(raw
         .into_iter()
         .filter_map(|(k, v)| {
@@ -479,13 +534,25 @@ fn read_assets_json<R: Read>(mut r: R) -> Result<HashMap<String, String>> {
 pub fn fill_asset(asset: &mut Asset, entry_name: &str, file_id: &str, data: Vec<u8>) {
     let base = entry_name.rsplit('/').next().unwrap_or(entry_name);
     if asset.name.is_none() {
-        let rest = base.strip_prefix(file_id).map(|r| r.trim_start_matches(['-', '_'])).unwrap_or(base);
-        let name = if rest.is_empty() || rest.starts_with('.') { base } else { rest };
+        let rest = base
+            .strip_prefix(file_id)
+            .map(|r| r.trim_start_matches(['-', '_']))
+            .unwrap_or(base);
+        let name = if rest.is_empty() || rest.starts_with('.') {
+            base
+        } else {
+            rest
+        };
         asset.name = Some(name.to_owned());
     }
     let ext = base.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
     let sniffed = sniff_mime(&data).or_else(|| ext.as_deref().and_then(mime_for_ext));
-    if asset.mime.is_none() || asset.mime.as_deref().is_some_and(|m| m.starts_with("audio/") && sniffed.is_some()) {
+    if asset.mime.is_none()
+        || asset
+            .mime
+            .as_deref()
+            .is_some_and(|m| m.starts_with("audio/") && sniffed.is_some())
+    {
         asset.mime = sniffed.map(str::to_owned).or(asset.mime.take());
     }
     if asset.size.is_none() {
@@ -536,11 +603,16 @@ pub fn mime_for_ext(ext: &str) -> Option<&'static str> {
 impl Transcript {
     /// Calls `f` on every asset of every message (main line and branches).
     pub fn for_each_asset_mut(&mut self, mut f: impl FnMut(&mut Asset)) {
-        let all = self.messages.iter_mut().chain(self.branches.iter_mut().flat_map(|b| b.messages.iter_mut()));
+        let all = self
+            .messages
+            .iter_mut()
+            .chain(self.branches.iter_mut().flat_map(|b| b.messages.iter_mut()));
         for m in all {
             for b in &mut m.blocks {
                 match b {
-                    Block::Image { asset, .. } | Block::Attachment { asset } | Block::Audio { asset } => f(asset),
+                    Block::Image { asset, .. }
+                    | Block::Attachment { asset }
+                    | Block::Audio { asset } => f(asset),
                     _ => {}
                 }
             }
@@ -572,7 +644,9 @@ pub fn sniff(head: &[u8]) -> Result<InputKind> {
         Some(b'[') => Ok(InputKind::JsonArray),
         Some(b'{') => Ok(InputKind::JsonObject),
         Some(b'<') => Ok(InputKind::Html),
-        _ => Err(Error::NotAnExport { found: describe_start(head) }),
+        _ => Err(Error::NotAnExport {
+            found: describe_start(head),
+        }),
     }
 }
 
@@ -583,7 +657,10 @@ mod tests {
     #[test]
     fn asset_keys() {
         assert_eq!(asset_key("file-9xCjAB-report.pdf"), Some("file-9xCjAB"));
-        assert_eq!(asset_key("file_00000000e9c8.png"), Some("file_00000000e9c8"));
+        assert_eq!(
+            asset_key("file_00000000e9c8.png"),
+            Some("file_00000000e9c8")
+        );
         assert_eq!(asset_key("file_00ab-1234-uuid.png"), Some("file_00ab"));
         assert_eq!(asset_key("conversations.json"), None);
     }
@@ -594,7 +671,10 @@ mod tests {
         for chunk in [1usize, 7, 4096] {
             let r = ChunkedReader { data: html, chunk };
             let map = read_assets_json(r).unwrap_or_default();
-            assert_eq!(map.get("sediment://file_1").map(String::as_str), Some("a/b.png"));
+            assert_eq!(
+                map.get("sediment://file_1").map(String::as_str),
+                Some("a/b.png")
+            );
             assert_eq!(map.get("file-2").map(String::as_str), Some("c.png"));
             assert_eq!(map.len(), 2);
         }
@@ -607,10 +687,14 @@ var jsonData = [{"id":"a","title":"A","mapping":{}}, {"id":"b","title":"B]","map
 function render(jsonData) {}</script></html>"#;
         for chunk in [1usize, 3, 16, 4096] {
             let mut titles = Vec::new();
-            let r = read_chat_html(ChunkedReader { data: html, chunk }, &mut Progress::default(), &mut |t, _| {
-                titles.push(t.map(|t| t.title).unwrap_or_default());
-                ControlFlow::Continue(())
-            });
+            let r = read_chat_html(
+                ChunkedReader { data: html, chunk },
+                &mut Progress::default(),
+                &mut |t, _| {
+                    titles.push(t.map(|t| t.title).unwrap_or_default());
+                    ControlFlow::Continue(())
+                },
+            );
             assert!(r.is_ok(), "{r:?}");
             assert_eq!(titles, ["A", "B]"], "chunk {chunk}");
         }

@@ -3,6 +3,7 @@
 pub mod api;
 mod convo;
 pub mod export;
+pub mod page;
 mod raw;
 pub mod share;
 pub mod split;

@@ -385,7 +385,7 @@ fn lenient_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error
 }
 
 fn lenient_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    Ok(lenient_time(d)?.and_then(|v| (v >= 0.0 && v < 1.8e19).then_some(v as u64)))
+    Ok(lenient_time(d)?.and_then(|v| (0.0..1.8e19).contains(&v).then_some(v as u64)))
 }
 
 struct LenientBool;

@@ -23,7 +23,10 @@ pub fn read_share_page(html: &str) -> Result<Transcript> {
         .ok_or_else(|| Error::NotAnExport {
             found: "an HTML page without a shared conversation (no turbo-stream, __remixContext or __NEXT_DATA__ payload)".to_owned(),
         })?;
-    let share_id = conv.get("__share_id").and_then(Value::as_str).map(str::to_owned);
+    let share_id = conv
+        .get("__share_id")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     let mut conv = conv;
     conv.remove("__share_id");
     let og_title = og_title(html);
@@ -32,7 +35,10 @@ pub fn read_share_page(html: &str) -> Result<Transcript> {
             conv.insert("title".to_owned(), Value::String(t));
         }
     }
-    let json = serde_json::to_string(&Value::Object(conv)).map_err(|e| Error::BadJson { at: "share page".to_owned(), detail: e.to_string() })?;
+    let json = serde_json::to_string(&Value::Object(conv)).map_err(|e| Error::BadJson {
+        at: "share page".to_owned(),
+        detail: e.to_string(),
+    })?;
     let mut t = super::api::read_with_origin(json, Origin::Share)?;
     if let Some(id) = share_id {
         t.url = Some(format!("https://chatgpt.com/share/{id}"));
@@ -45,7 +51,10 @@ fn turbo_stream_payloads(html: &str) -> impl Iterator<Item = String> + '_ {
     const CALL: &str = "streamController.enqueue(";
     html.match_indices(CALL).filter_map(|(i, _)| {
         let rest = html[i + CALL.len()..].trim_start();
-        serde_json::Deserializer::from_str(rest).into_iter::<String>().next()?.ok()
+        serde_json::Deserializer::from_str(rest)
+            .into_iter::<String>()
+            .next()?
+            .ok()
     })
 }
 
@@ -71,7 +80,9 @@ fn resolve(table: &[Value], index: usize, depth: usize, budget: &mut usize) -> O
     }
     let reference = |v: &Value, budget: &mut usize| -> Option<Value> {
         match v.as_i64() {
-            Some(i) if i >= 0 && (i as usize) < table.len() => resolve(table, i as usize, depth + 1, budget),
+            Some(i) if i >= 0 && (i as usize) < table.len() => {
+                resolve(table, i as usize, depth + 1, budget)
+            }
             _ => Some(Value::Null),
         }
     };
@@ -94,7 +105,9 @@ fn resolve(table: &[Value], index: usize, depth: usize, budget: &mut usize) -> O
             // `["D", 1735478635000]` and the like are typed values (dates, promises, …).
             if let Some(Value::String(tag)) = a.first() {
                 return Some(match (tag.as_str(), a.get(1)) {
-                    ("D", Some(n)) => n.as_f64().map_or(Value::Null, |ms| serde_json::json!(ms / 1000.0)),
+                    ("D", Some(n)) => n
+                        .as_f64()
+                        .map_or(Value::Null, |ms| serde_json::json!(ms / 1000.0)),
                     _ => Value::Null,
                 });
             }
@@ -121,7 +134,11 @@ fn find_conversation(root: Value) -> Option<Map<String, Value>> {
                     }
                     return Some(o);
                 }
-                let id = o.get("sharedConversationId").and_then(Value::as_str).map(str::to_owned).or(share_id);
+                let id = o
+                    .get("sharedConversationId")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+                    .or(share_id);
                 for (_, child) in o {
                     queue.push_back((child, id.clone()));
                 }
@@ -138,7 +155,10 @@ fn json_after(html: &str, marker: &str) -> Option<Value> {
     let at = html.find(marker)?;
     let rest = &html[at + marker.len()..];
     let rest = rest.trim_start().strip_prefix('=')?.trim_start();
-    serde_json::Deserializer::from_str(rest).into_iter::<Value>().next()?.ok()
+    serde_json::Deserializer::from_str(rest)
+        .into_iter::<Value>()
+        .next()?
+        .ok()
 }
 
 /// `<script id="__NEXT_DATA__" type="application/json">{…}</script>`.
@@ -162,7 +182,12 @@ fn og_title(html: &str) -> Option<String> {
 }
 
 fn html_unescape(s: &str) -> String {
-    s.replace("&quot;", "\"").replace("&#x27;", "'").replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    s.replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 #[cfg(test)]
@@ -194,11 +219,24 @@ mod tests {
     #[test]
     fn other_generations() {
         let conv = r#"{"title":"T","mapping":{"a":{"id":"a","message":{"id":"a","author":{"role":"user"},"content":{"content_type":"text","parts":["hi"]}},"parent":null,"children":[]}},"current_node":"a"}"#;
-        let next = format!(r#"<script id="__NEXT_DATA__" type="application/json">{{"props":{{"pageProps":{{"serverResponse":{{"data":{conv}}}}}}}}}</script>"#);
-        assert_eq!(read_share_page(&next).map(|t| t.messages.len()).ok(), Some(1));
-        let remix = format!(r#"<script>window.__remixContext = {{"state":{{"loaderData":{{"routes/share.$shareId.($action)":{{"sharedConversationId":"s1","serverResponse":{{"data":{conv}}}}}}}}}}};</script>"#);
+        let next = format!(
+            r#"<script id="__NEXT_DATA__" type="application/json">{{"props":{{"pageProps":{{"serverResponse":{{"data":{conv}}}}}}}}}</script>"#
+        );
+        assert_eq!(
+            read_share_page(&next).map(|t| t.messages.len()).ok(),
+            Some(1)
+        );
+        let remix = format!(
+            r#"<script>window.__remixContext = {{"state":{{"loaderData":{{"routes/share.$shareId.($action)":{{"sharedConversationId":"s1","serverResponse":{{"data":{conv}}}}}}}}}}};</script>"#
+        );
         let t = read_share_page(&remix).ok();
-        assert_eq!(t.as_ref().and_then(|t| t.url.as_deref()), Some("https://chatgpt.com/share/s1"));
-        assert!(matches!(read_share_page("<html></html>"), Err(Error::NotAnExport { .. })));
+        assert_eq!(
+            t.as_ref().and_then(|t| t.url.as_deref()),
+            Some("https://chatgpt.com/share/s1")
+        );
+        assert!(matches!(
+            read_share_page("<html></html>"),
+            Err(Error::NotAnExport { .. })
+        ));
     }
 }

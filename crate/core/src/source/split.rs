@@ -83,13 +83,18 @@ impl ArraySplitter {
                 State::Start => {
                     let b = chunk[i];
                     const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
-                    if self.offset + (i as u64) < 3 && (self.bom as usize) < 3 && b == BOM[self.bom as usize] {
+                    if self.offset + (i as u64) < 3
+                        && (self.bom as usize) < 3
+                        && b == BOM[self.bom as usize]
+                    {
                         self.bom += 1;
                     } else if b == b'[' {
                         self.state = State::Value;
                     } else if !b.is_ascii_whitespace() {
                         self.offset += i as u64;
-                        return Err(Error::NotAnExport { found: describe_start(&chunk[i..]) });
+                        return Err(Error::NotAnExport {
+                            found: describe_start(&chunk[i..]),
+                        });
                     }
                     i += 1;
                 }
@@ -115,7 +120,11 @@ impl ArraySplitter {
                         }
                         _ => {
                             return Err(Error::BadJson {
-                                at: format!("byte {} (after conversation {})", self.offset + i as u64, self.count),
+                                at: format!(
+                                    "byte {} (after conversation {})",
+                                    self.offset + i as u64,
+                                    self.count
+                                ),
                                 detail: format!("expected ',' or ']' but found {:?}", b as char),
                             })
                         }
@@ -199,8 +208,12 @@ impl ArraySplitter {
     pub fn finish(&self) -> Result<()> {
         match self.state {
             State::Done => Ok(()),
-            State::Start => Err(Error::NotAnExport { found: "an empty file".to_owned() }),
-            _ => Err(Error::Truncated { complete: self.count }),
+            State::Start => Err(Error::NotAnExport {
+                found: "an empty file".to_owned(),
+            }),
+            _ => Err(Error::Truncated {
+                complete: self.count,
+            }),
         }
     }
 }
@@ -233,7 +246,9 @@ pub fn describe_start(b: &[u8]) -> String {
     match trimmed[0] {
         b'{' => "a single JSON object".to_owned(),
         b'<' => "an HTML or XML document".to_owned(),
-        _ if std::str::from_utf8(&trimmed[..trimmed.len().min(64)]).is_err() && trimmed.len() >= 64 => {
+        _ if std::str::from_utf8(&trimmed[..trimmed.len().min(64)]).is_err()
+            && trimmed.len() >= 64 =>
+        {
             "a binary file".to_owned()
         }
         _ => "text that is not a JSON array".to_owned(),
@@ -282,9 +297,18 @@ mod tests {
             Err(Error::Truncated { complete: 1 }) => {}
             other => panic!("{other:?}"),
         }
-        assert!(matches!(split_all(b"", 3).1, Err(Error::NotAnExport { .. })));
-        assert!(matches!(split_all(b"\x89PNG....", 3).1, Err(Error::NotAnExport { .. })));
-        assert!(matches!(split_all(b"[{} {}]", 3).1, Err(Error::BadJson { .. })));
+        assert!(matches!(
+            split_all(b"", 3).1,
+            Err(Error::NotAnExport { .. })
+        ));
+        assert!(matches!(
+            split_all(b"\x89PNG....", 3).1,
+            Err(Error::NotAnExport { .. })
+        ));
+        assert!(matches!(
+            split_all(b"[{} {}]", 3).1,
+            Err(Error::BadJson { .. })
+        ));
     }
 
     #[test]

@@ -158,6 +158,63 @@ fn find_backtick_run(b: &[u8], from: usize, k: usize) -> Option<usize> {
     None
 }
 
+/// The user's words as Markdown that shows them as typed (ChatGPT shows prompts literally):
+/// markup characters are escaped and line breaks kept; fenced code blocks stay code blocks.
+pub(crate) fn plain_to_markdown(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + s.len() / 8);
+    let mut fence: Option<(u8, usize)> = None;
+    let lines: Vec<&str> = s.split('\n').collect();
+    for (i, line) in lines.iter().enumerate() {
+        let trimmed = line.trim_start();
+        let run = |ch: u8| trimmed.bytes().take_while(|&b| b == ch).count();
+        let last = i + 1 == lines.len();
+        match fence {
+            Some((ch, len)) => {
+                out.push_str(line);
+                if run(ch) >= len && trimmed[run(ch)..].trim().is_empty() {
+                    fence = None;
+                }
+            }
+            None if run(b'`') >= 3 || run(b'~') >= 3 => {
+                let (b, t) = (run(b'`'), run(b'~'));
+                fence = Some(if b >= 3 { (b'`', b) } else { (b'~', t) });
+                out.push_str(line);
+            }
+            None => {
+                for c in line.chars() {
+                    if matches!(
+                        c,
+                        '\\' | '`'
+                            | '*'
+                            | '_'
+                            | '['
+                            | ']'
+                            | '<'
+                            | '>'
+                            | '#'
+                            | '$'
+                            | '|'
+                            | '~'
+                            | '&'
+                    ) {
+                        out.push('\\');
+                    }
+                    out.push(c);
+                }
+                // A line followed by another line of the same paragraph: a hard break.
+                let next_blank = lines.get(i + 1).is_none_or(|n| n.trim().is_empty());
+                if !last && !line.trim().is_empty() && !next_blank {
+                    out.push_str("  ");
+                }
+            }
+        }
+        if !last {
+            out.push('\n');
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,8 +236,24 @@ mod tests {
     }
 
     #[test]
+    fn plain_text() {
+        assert_eq!(
+            plain_to_markdown("a *b* <i>\nnext $5\n\nnew"),
+            "a \\*b\\* \\<i\\>  \nnext \\$5\n\nnew"
+        );
+        assert_eq!(plain_to_markdown("# not a heading"), "\\# not a heading");
+        assert_eq!(
+            plain_to_markdown("```js\nlet a = <b>;\n```\nafter"),
+            "```js\nlet a = <b>;\n```\nafter"
+        );
+    }
+
+    #[test]
     fn markers() {
-        assert_eq!(strip_markers("a\u{E200}cite\u{E202}turn0search2\u{E201} b"), "a b");
+        assert_eq!(
+            strip_markers("a\u{E200}cite\u{E202}turn0search2\u{E201} b"),
+            "a b"
+        );
         assert_eq!(
             strip_markers("\u{E200}entity\u{E202}[\"people\",\"Ada\",\"x\"]\u{E201} wrote"),
             "Ada wrote"
