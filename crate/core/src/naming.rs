@@ -81,14 +81,21 @@ pub fn clean(s: &str) -> String {
     } else {
         one_line
     };
-    let opts = sanitize_filename::Options {
-        windows: true,
-        truncate: false,
-        replacement: "_",
-    };
-    let mut name = sanitize_filename::sanitize_with_options(&one_line, opts);
-    // Characters some tools and shells mishandle, and the private-use range.
-    name.retain(|c| !c.is_control() && !('\u{E000}'..='\u{F8FF}').contains(&c));
+    // Reserved on Windows (`<>:"/\\|?*`) or anywhere (`/`, NUL), and controls: replaced.
+    // (Written out rather than taken from a crate: the usual one pulls `regex` into the
+    // wasm, some 200 KB for these few rules.)
+    let mut name: String = one_line
+        .chars()
+        .map(|c| {
+            if matches!(c, '<' | '>' | ':' | '"' | '/' | '\\' | '|' | '?' | '*') || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    // The private-use range (citation markers and icons) has no place in a file name.
+    name.retain(|c| !('\u{E000}'..='\u{F8FF}').contains(&c));
     if name.len() > MAX_STEM {
         let mut cut = MAX_STEM;
         while !name.is_char_boundary(cut) {

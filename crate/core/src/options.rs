@@ -117,7 +117,7 @@ impl FrontMatterField {
 
 /// Everything a user can choose about the output.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Options {
     /// Formats to write (the CLI's `--format all` is all three).
     pub formats: Vec<Format>,

@@ -1,0 +1,288 @@
+#!/usr/bin/env bash
+# Builds and tests chatkeep. Run `./build.sh --help` for the subcommands.
+#
+# Installs what it needs when missing (on Debian, as root): the wasm32 Rust target,
+# rustfmt and clippy, wasm-bindgen-cli at the exact version in Cargo.lock, Node.js and the
+# npm packages of package-lock.json (binaryen's wasm-opt), python3, and for `test`
+# Chromium, chromedriver and Firefox ESR.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")"
+ROOT=$PWD
+TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+WASM_TARGET=wasm32-unknown-unknown
+PKG_DIR=$ROOT/extension/pkg
+DIST=$ROOT/dist
+# wasm-opt comes from npm's binaryen (pinned in package.json), not from Debian: bookworm's
+# binaryen 108 silently breaks wasm-bindgen's output (it re-points the exported externref
+# table at the function table, so init() throws in every browser).
+WASM_OPT=$ROOT/node_modules/.bin/wasm-opt
+WASM_OPT_VERSION=$(sed -n 's/.*"binaryen": "\(.*\)".*/\1/p' "$ROOT/package.json")
+# Features the wasm of current Rust uses (the wasm32 target's defaults since Rust 1.82).
+WASM_OPT_FEATURES=(
+    --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
+    --enable-mutable-globals --enable-reference-types --enable-multivalue
+)
+
+usage() {
+    cat <<'EOF'
+Usage: ./build.sh [build | test | --help]
+
+  build    (the default) Build the extension and the CLI:
+             the wasm core (cargo, wasm-bindgen --target web, wasm-opt) into extension/pkg,
+             the native CLI (target/release/chatkeep),
+             loadable extension folders dist/chromium and dist/firefox,
+             and store zips dist/chatkeep-chromium.zip and dist/chatkeep-firefox.zip.
+  test     Build, then run every check: rustfmt, clippy (native and wasm32), the native
+           tests, and the wasm boundary tests in headless Chromium. Ends with a summary;
+           exits non-zero if any step failed.
+  --help   Show this help.
+
+Missing tools are installed first (rustup target and components, wasm-bindgen-cli at the
+version in Cargo.lock, npm packages with npm ci, and Debian packages through apt-get).
+Honours CARGO_TARGET_DIR.
+EOF
+}
+
+section() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+note() { printf '    %s\n' "$*"; }
+die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }
+
+# ---------------------------------------------------------------------------------------
+# Tools
+# ---------------------------------------------------------------------------------------
+
+APT_UPDATED=0
+apt_install() {
+    command -v apt-get >/dev/null || die "missing $*, and this is not a Debian system: install them yourself"
+    if [[ $APT_UPDATED == 0 ]]; then
+        apt-get update
+        APT_UPDATED=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y "$@"
+}
+
+# The version of a package as recorded in Cargo.lock.
+locked_version() {
+    awk -v name="$1" '
+        $0 == "name = \"" name "\"" { found = 1; next }
+        found && /^version = / { gsub(/"/, "", $3); print $3; exit }
+    ' "$ROOT/Cargo.lock"
+}
+
+# ensure_tools [test]: install whatever `build` (and with `test`, the test suite) needs.
+ensure_tools() {
+    local for_tests=${1:-}
+    command -v cargo >/dev/null || die "cargo not found: install Rust with rustup (https://rustup.rs)"
+    command -v rustup >/dev/null || die "rustup not found: chatkeep needs rustup to add the $WASM_TARGET target"
+
+    local installed
+    installed=$(rustup target list --installed)
+    if ! grep -qx "$WASM_TARGET" <<<"$installed"; then
+        section "Adding Rust target $WASM_TARGET"
+        rustup target add "$WASM_TARGET"
+    fi
+    if [[ $for_tests == test ]]; then
+        local component
+        installed=$(rustup component list --installed)
+        for component in rustfmt clippy; do
+            if ! grep -q "^$component" <<<"$installed"; then
+                section "Adding Rust component $component"
+                rustup component add "$component"
+            fi
+        done
+    fi
+
+    local want have
+    want=$(locked_version wasm-bindgen)
+    [[ -n $want ]] || die "wasm-bindgen is not in Cargo.lock; run cargo generate-lockfile"
+    have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+    if [[ $have != "$want" ]]; then
+        section "Installing wasm-bindgen-cli $want (found: ${have:-none}; takes a few minutes)"
+        cargo install wasm-bindgen-cli --version "$want" --force
+    fi
+
+    local packages=()
+    command -v node >/dev/null || packages+=(nodejs)
+    command -v npm >/dev/null || packages+=(npm)
+    command -v python3 >/dev/null || packages+=(python3)
+    command -v gzip >/dev/null || packages+=(gzip)
+    if [[ $for_tests == test ]]; then
+        command -v chromium >/dev/null || packages+=(chromium)
+        [[ -x /usr/bin/chromedriver ]] || packages+=(chromium-driver)
+        command -v firefox-esr >/dev/null || packages+=(firefox-esr)
+    fi
+    if (( ${#packages[@]} )); then
+        section "Installing Debian packages: ${packages[*]}"
+        apt_install "${packages[@]}"
+    fi
+
+    # `wasm-opt --version` prints "wasm-opt version 132 (version_132)": the major only.
+    have=$("$WASM_OPT" --version 2>/dev/null | awk '{print $3}' || true)
+    if [[ $have != "${WASM_OPT_VERSION%%.*}" ]]; then
+        section "Installing npm packages (binaryen $WASM_OPT_VERSION; found: ${have:-none})"
+        npm ci --no-audit --no-fund
+    fi
+}
+
+# ---------------------------------------------------------------------------------------
+# Build
+# ---------------------------------------------------------------------------------------
+
+build_wasm() {
+    section "Building the wasm core"
+    cargo build --release -p chatkeep-wasm --target "$WASM_TARGET"
+    local wasm=$TARGET_DIR/$WASM_TARGET/release/chatkeep_wasm.wasm
+    [[ -f $wasm ]] || die "cargo did not produce $wasm"
+
+    section "wasm-bindgen --target web → extension/pkg"
+    rm -rf "$PKG_DIR"
+    wasm-bindgen --target web --out-dir "$PKG_DIR" --no-typescript "$wasm"
+
+    section "wasm-opt -Os"
+    local out=$PKG_DIR/chatkeep_wasm_bg.wasm before
+    before=$(wc -c <"$out")
+    "$WASM_OPT" -Os "${WASM_OPT_FEATURES[@]}" "$out" -o "$out.opt"
+    mv "$out.opt" "$out"
+    note "wasm: $(wc -c <"$out") bytes raw ($before before wasm-opt), $(gzip -9c "$out" | wc -c) bytes gzipped"
+
+    section "Smoke test: the optimised wasm loads and answers (node)"
+    smoke_test_pkg
+}
+
+# Loads extension/pkg exactly as shipped (the browser tests use their own unoptimised
+# build) and calls each export once: catches a wasm-opt or wasm-bindgen that breaks the
+# module. Needs no conversion to work, only the boundary.
+smoke_test_pkg() {
+    (cd "$PKG_DIR" && node --input-type=module -e '
+        import { readFile } from "node:fs/promises";
+        import init, { defaultOptions, convertConversation, version } from "./chatkeep_wasm.js";
+        await init({ module_or_path: await readFile("./chatkeep_wasm_bg.wasm") });
+        const options = defaultOptions();
+        if (!Array.isArray(options.formats)) throw new Error("defaultOptions() has no formats");
+        let error;
+        try { convertConversation("{", options); } catch (e) { error = e; }
+        if (!(error instanceof Error) || !error.kind || !error.message)
+            throw new Error(`convertConversation("{") should throw an Error with a kind, got ${error}`);
+        console.log(`    chatkeep ${version()} loads; bad input throws kind "${error.kind}"`);
+    ')
+}
+
+build_cli() {
+    section "Building the native CLI"
+    cargo build --release -p chatkeep-cli
+    note "CLI: $TARGET_DIR/release/chatkeep"
+}
+
+# Copies extension/ and manifest.json into dist/<browser>, adapting the manifest:
+#   chromium: background.service_worker only (Chromium warns about `scripts` in MV3 and
+#             about the unknown key browser_specific_settings);
+#   firefox:  background.scripts only (Firefox does not run extension service workers).
+# Then zips each folder into dist/chatkeep-<browser>.zip.
+assemble_extension() {
+    section "Assembling dist/chromium and dist/firefox"
+    [[ -f $PKG_DIR/chatkeep_wasm.js ]] || die "extension/pkg is missing: the wasm build did not run"
+    local crate_version
+    crate_version=$(cargo metadata --no-deps --format-version 1 \
+        | python3 -c 'import json, sys
+print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"] == "chatkeep-wasm"))')
+    rm -rf "$DIST"
+    mkdir -p "$DIST"
+    python3 - "$ROOT" "$DIST" "$crate_version" <<'PY'
+import json, pathlib, shutil, sys, zipfile
+
+root, dist, crate_version = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]), sys.argv[3]
+manifest = json.loads((root / "manifest.json").read_text())
+if manifest["version"] != crate_version:
+    sys.exit(f"manifest.json version {manifest['version']} differs from the crates' {crate_version}")
+worker = manifest["background"]["service_worker"]
+
+def for_browser(browser):
+    m = json.loads(json.dumps(manifest))
+    background = m["background"]
+    if browser == "chromium":
+        background.pop("scripts", None)
+        m.pop("browser_specific_settings", None)
+    else:
+        background.pop("service_worker", None)
+        background["scripts"] = [worker]
+    return m
+
+for browser in ("chromium", "firefox"):
+    out = dist / browser
+    shutil.copytree(root / "extension", out)
+    (out / "manifest.json").write_text(json.dumps(for_browser(browser), indent=2) + "\n")
+    archive = dist / f"chatkeep-{browser}.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        for path in sorted(p for p in out.rglob("*") if p.is_file()):
+            z.write(path, path.relative_to(out).as_posix())
+    print(f"    {out.relative_to(root)}/  {archive.relative_to(root)} ({archive.stat().st_size} bytes)")
+PY
+}
+
+cmd_build() {
+    ensure_tools "${1:-}"
+    build_wasm
+    build_cli
+    assemble_extension
+}
+
+# ---------------------------------------------------------------------------------------
+# Test
+# ---------------------------------------------------------------------------------------
+
+RESULTS=()
+# step NAME COMMAND...: run a check, record its outcome and time, keep going on failure.
+# The command runs in a subshell with `set -e` in force (bash ignores `set -e` inside
+# functions called as an `if` condition, so `if "$@"` would not stop at the first error).
+step() {
+    local name=$1 start status
+    shift
+    section "$name"
+    start=$SECONDS
+    set +e
+    (set -e; "$@")
+    status=$?
+    set -e
+    if (( status == 0 )); then status=ok; else status=FAILED; fi
+    RESULTS+=("$(printf '%-7s %4ss  %s' "$status" $((SECONDS - start)) "$name")")
+}
+
+test_wasm_in_chromium() {
+    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+    CHROMEDRIVER=/usr/bin/chromedriver \
+    WASM_BINDGEN_TEST_WEBDRIVER_JSON=$ROOT/crate/wasm/webdriver.json \
+        cargo test -p chatkeep-wasm --target "$WASM_TARGET" --tests
+}
+
+# End-to-end tests of the built extension (node tests in tests/e2e) go here, run from
+# cmd_test after the wasm boundary tests. Not written yet, so not called.
+test_e2e() {
+    die "the end-to-end tests (tests/e2e) are not written yet"
+}
+
+cmd_test() {
+    local start=$SECONDS
+    step "Build (wasm, CLI, extension)" cmd_build test
+    step "rustfmt" cargo fmt --all --check
+    step "clippy (native, whole workspace)" cargo clippy --workspace --all-targets -- -D warnings
+    step "clippy (wasm32, chatkeep-wasm)" \
+        cargo clippy -p chatkeep-wasm --target "$WASM_TARGET" --all-targets -- -D warnings
+    step "Native tests (cargo test --workspace)" cargo test --workspace
+    step "wasm boundary tests in headless Chromium" test_wasm_in_chromium
+    # step "End-to-end tests of the built extension" test_e2e
+
+    section "Summary ($((SECONDS - start))s)"
+    printf '    %s\n' "${RESULTS[@]}"
+    local failed
+    failed=$(printf '%s\n' "${RESULTS[@]}" | grep -c '^FAILED' || true)
+    printf '\nsteps: %d passed, %d failed\n' $((${#RESULTS[@]} - failed)) "$failed"
+    (( failed == 0 ))
+}
+
+case ${1:-build} in
+    build) [[ $# -le 1 ]] || { usage >&2; exit 2; }; cmd_build ;;
+    test) [[ $# -le 1 ]] || { usage >&2; exit 2; }; cmd_test ;;
+    -h | --help | help) usage ;;
+    *) printf 'build.sh: unknown command %s\n\n' "$1" >&2; usage >&2; exit 2 ;;
+esac

@@ -1,0 +1,150 @@
+//! The JavaScript boundary, tested in a real browser (headless Chromium through
+//! `wasm-bindgen-test-runner`; `./build.sh test` sets it up). The conversion itself is
+//! tested natively in the core; these tests check only what crosses the boundary: the
+//! shape of values, option handling and errors.
+#![cfg(target_arch = "wasm32")]
+
+use chatkeep_wasm::{convert_conversation, default_options, version};
+use js_sys::{Array, Reflect, JSON};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// The smallest real conversation: one prompt, one answer.
+const HELLO: &str = r#"{"id":"c1","title":"Hello","current_node":"b","mapping":{
+  "a":{"id":"a","parent":null,"children":["b"],"message":{"id":"a","author":{"role":"user"},
+       "content":{"content_type":"text","parts":["Hi!"]}}},
+  "b":{"id":"b","parent":"a","children":[],"message":{"id":"b","author":{"role":"assistant"},
+       "content":{"content_type":"text","parts":["Hello **there**."]}}}}}"#;
+
+fn get(value: &JsValue, key: &str) -> JsValue {
+    Reflect::get(value, &JsValue::from_str(key)).expect("property read")
+}
+
+fn js(json: &str) -> JsValue {
+    JSON::parse(json).expect("valid JSON in the test")
+}
+
+/// Asserts `result` is a rejected `Error` with a message and the given (or any) kind.
+fn assert_error(result: Result<JsValue, JsValue>, kind: Option<&str>) {
+    let err = result.expect_err("should be an error");
+    let err: js_sys::Error = err.dyn_into().expect("a JavaScript Error");
+    let message = String::from(err.message());
+    assert!(!message.is_empty(), "error message is empty");
+    let got = get(&err, "kind").as_string().expect("`kind` is a string");
+    assert!(!got.is_empty(), "error kind is empty");
+    if let Some(kind) = kind {
+        assert_eq!(got, kind, "error kind (message: {message})");
+    }
+}
+
+#[wasm_bindgen_test]
+fn default_options_is_a_plain_object_with_every_option() {
+    let opts = default_options().expect("defaults convert");
+    assert!(opts.is_object());
+    assert_eq!(
+        js_sys::Object::get_prototype_of(&opts),
+        js_sys::Object::get_prototype_of(&js_sys::Object::new()),
+        "a plain object, not a Map"
+    );
+    for key in [
+        "formats",
+        "branches",
+        "include_reasoning",
+        "include_hidden",
+        "include_custom_instructions",
+        "timestamps",
+        "utc_offset_minutes",
+        "images",
+        "flavor",
+        "front_matter",
+        "filename_template",
+    ] {
+        assert!(
+            !get(&opts, key).is_undefined(),
+            "defaultOptions() lacks `{key}`"
+        );
+    }
+    let formats = Array::from(&get(&opts, "formats"));
+    assert_eq!(formats.get(0).as_string().as_deref(), Some("markdown"));
+}
+
+#[wasm_bindgen_test]
+fn default_options_round_trip_through_convert() {
+    // What defaultOptions() returns is accepted back unchanged (JSON.stringify'd and
+    // parsed again, as it would be after chrome.storage).
+    let opts = default_options().expect("defaults convert");
+    let text = JSON::stringify(&opts).expect("stringify");
+    let opts = JSON::parse(&String::from(text)).expect("parse");
+    // Options are read before the conversation, so with input that is not a
+    // conversation the error must come from the reader, never from the options.
+    let err = convert_conversation("{not json", opts).expect_err("not a conversation");
+    assert_ne!(get(&err, "kind").as_string().as_deref(), Some("options"));
+}
+
+#[wasm_bindgen_test]
+fn version_is_the_crate_version() {
+    assert_eq!(version(), env!("CARGO_PKG_VERSION"));
+}
+
+#[wasm_bindgen_test]
+fn converts_to_one_file_per_requested_format() {
+    let opts = js(r#"{"formats":["markdown","html","json"]}"#);
+    let out = convert_conversation(HELLO, opts).expect("converts");
+    assert_eq!(get(&out, "id").as_string().as_deref(), Some("c1"));
+    assert_eq!(get(&out, "title").as_string().as_deref(), Some("Hello"));
+    assert!(Array::is_array(&get(&out, "warnings")));
+    let files = Array::from(&get(&out, "files"));
+    assert_eq!(files.length(), 3);
+    for (file, (ext, mime)) in files.iter().zip([
+        (".md", "text/markdown"),
+        (".html", "text/html"),
+        (".json", "application/json"),
+    ]) {
+        let name = get(&file, "fileName").as_string().expect("fileName");
+        assert!(name.ends_with(ext), "{name} should end with {ext}");
+        let m = get(&file, "mime").as_string().expect("mime");
+        assert!(m.starts_with(mime), "{m} should start with {mime}");
+        let text = get(&file, "text").as_string().expect("text");
+        assert!(
+            text.contains("Hello"),
+            "{name} lacks the conversation: {text}"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+fn missing_options_mean_the_defaults() {
+    for opts in [JsValue::UNDEFINED, JsValue::NULL, js("{}")] {
+        let out = convert_conversation(HELLO, opts).expect("converts");
+        let files = Array::from(&get(&out, "files"));
+        assert_eq!(files.length(), 1, "the default is Markdown only");
+        let name = get(&files.get(0), "fileName")
+            .as_string()
+            .expect("fileName");
+        assert!(name.ends_with(".md"), "{name}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn invalid_json_rejects_with_a_kind() {
+    assert_error(convert_conversation("{not json", JsValue::UNDEFINED), None);
+    assert_error(convert_conversation("", JsValue::UNDEFINED), None);
+}
+
+#[wasm_bindgen_test]
+fn invalid_options_reject_with_kind_options() {
+    assert_error(
+        convert_conversation(HELLO, js(r#"{"formats":["pdf"]}"#)),
+        Some("options"),
+    );
+    assert_error(
+        convert_conversation(HELLO, js(r#"{"timestamps":"yes"}"#)),
+        Some("options"),
+    );
+    assert_error(
+        convert_conversation(HELLO, JsValue::from_str("markdown")),
+        Some("options"),
+    );
+}
