@@ -177,7 +177,8 @@ build_cli() {
 # Copies extension/ and manifest.json into dist/<browser>, adapting the manifest:
 #   chromium: background.service_worker only (Chromium warns about `scripts` in MV3 and
 #             about the unknown key browser_specific_settings);
-#   firefox:  background.scripts only (Firefox does not run extension service workers).
+#   firefox:  background.scripts only (Firefox does not run extension service workers),
+#             and no `offscreen` permission (Chromium-only; its background page has a DOM).
 # Then zips each folder into dist/chatkeep-<browser>.zip.
 assemble_extension() {
     section "Assembling dist/chromium and dist/firefox"
@@ -206,6 +207,8 @@ def for_browser(browser):
     else:
         background.pop("service_worker", None)
         background["scripts"] = [worker]
+        # Firefox's background page makes blob URLs itself: no offscreen document.
+        m["permissions"] = [p for p in m.get("permissions", []) if p != "offscreen"]
     return m
 
 for browser in ("chromium", "firefox"):

@@ -1,27 +1,437 @@
-// chatkeep's background script: a Chromium service worker, a Firefox event page (the
-// build adapts manifest.json for each). For now it only loads the wasm core and exposes
-// it for the console; the save flow comes later.
+// chatkeep's background: a Chromium service worker, a Firefox event page (the build adapts
+// manifest.json for each). Every way to save — toolbar button, page and link menus, the
+// keyboard shortcut, the popup — calls one function, `save(tabId, options)`, exposed as
+// `globalThis.chatkeep.save` so tests can drive it. All reading and writing of
+// conversations happens in the wasm core; this file only gathers input and starts downloads.
 
-import init, { convertConversation, version } from "./pkg/chatkeep_wasm.js";
+import init, * as core from "./pkg/chatkeep_wasm.js";
+import { api, isFirefox, loadSettings } from "./browser.js";
+import { Msg } from "./messages.js";
 
-// Service workers forbid top-level await, so callers wait on this promise instead.
-// init() fetches chatkeep_wasm_bg.wasm next to chatkeep_wasm.js (needs 'wasm-unsafe-eval').
+// Service workers forbid top-level await: callers wait on this instead.
 const ready = init();
+
+/** An error with a stable kind and a sentence for the user. */
+class SaveError extends Error {
+  constructor(kind, message) {
+    super(message);
+    this.kind = kind;
+  }
+}
+
+const MESSAGES = {
+  not_chatgpt: "This tab isn't a ChatGPT conversation. Open one on chatgpt.com, or open your ChatGPT export from chatkeep's menu.",
+  no_conversation: "This ChatGPT page shows no conversation. Open a conversation, then try again.",
+  logged_out: "You're not logged in to ChatGPT in this browser. Log in to ChatGPT, then try again.",
+  rate_limited: "ChatGPT is limiting requests right now. Wait a minute, then try again.",
+  no_access: "chatkeep can't read this tab. Reload the page, then try again.",
+};
+
+// ---------------------------------------------------------------------------------------
+// Where we are
+// ---------------------------------------------------------------------------------------
+
+const HOSTS = new Set(["chatgpt.com", "chat.openai.com"]);
+
+/** What a tab's URL is: a conversation, a share page, another ChatGPT page, or elsewhere. */
+export function classify(url) {
+  let u;
+  try {
+    u = new URL(url);
+  } catch {
+    return { kind: "other" };
+  }
+  if (u.protocol !== "https:" || !HOSTS.has(u.hostname)) return { kind: "other" };
+  const parts = u.pathname.split("/").filter(Boolean);
+  const c = parts.indexOf("c");
+  if (c >= 0 && parts[c + 1]) return { kind: "conversation", id: parts[c + 1] };
+  if (parts[0] === "share") {
+    const id = parts[1] === "e" ? parts[2] : parts[1];
+    if (id) return { kind: "share", id };
+  }
+  return { kind: "chatgpt", temporary: u.searchParams.get("temporary-chat") === "true" };
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading the conversation
+// ---------------------------------------------------------------------------------------
+
+/** Runs in the page (MAIN world), with the page's own session: one request for the token,
+ *  one for the conversation. The token lives only in this function's scope. */
+function pageFetchConversation(id) {
+  return (async () => {
+    try {
+      const s = await fetch("/api/auth/session", { credentials: "include" });
+      if (!s.ok) return { error: "api_down", status: s.status };
+      const session = await s.json().catch(() => ({}));
+      if (!session || !session.accessToken) return { error: "logged_out" };
+      const headers = { Authorization: `Bearer ${session.accessToken}` };
+      const account = document.cookie.match(/(?:^|;\s*)_account=([^;]+)/);
+      if (account) headers["ChatGPT-Account-Id"] = decodeURIComponent(account[1]);
+      const r = await fetch(`/backend-api/conversation/${encodeURIComponent(id)}`, { headers, credentials: "include" });
+      if (r.status === 429) return { error: "rate_limited", retryAfter: Number(r.headers.get("Retry-After")) || null };
+      if (!r.ok) return { error: r.status === 404 ? "not_found" : "api_down", status: r.status };
+      return { json: await r.text() };
+    } catch (e) {
+      return { error: "api_down", detail: String(e) };
+    }
+  })();
+}
+
+/** Runs in the page (MAIN world): fetches files by id, as base64, within a size budget. */
+function pageFetchFiles(ids, budgetBytes) {
+  return (async () => {
+    const out = {};
+    try {
+      const s = await fetch("/api/auth/session", { credentials: "include" });
+      const session = await s.json().catch(() => ({}));
+      if (!session || !session.accessToken) return out;
+      const headers = { Authorization: `Bearer ${session.accessToken}` };
+      let left = budgetBytes;
+      for (const id of ids) {
+        try {
+          const meta = await fetch(`/backend-api/files/download/${encodeURIComponent(id)}?inline=false`, { headers, credentials: "include" });
+          if (!meta.ok) continue;
+          const info = await meta.json();
+          if (info.status !== "success" || !info.download_url) continue;
+          const r = await fetch(info.download_url, { credentials: "include" });
+          if (!r.ok) continue;
+          const buf = new Uint8Array(await r.arrayBuffer());
+          left -= buf.length;
+          if (left < 0) break;
+          let bin = "";
+          for (let i = 0; i < buf.length; i += 0x8000) bin += String.fromCharCode.apply(null, buf.subarray(i, i + 0x8000));
+          out[id] = { name: info.file_name || null, mime: info.mime_type || r.headers.get("Content-Type") || null, base64: btoa(bin) };
+        } catch {
+          // A file that can't be fetched becomes a placeholder; the save goes on.
+        }
+      }
+    } catch {
+      // Same: no files, still a complete transcript.
+    }
+    return out;
+  })();
+}
+
+async function inPage(tabId, func, args, world = "MAIN") {
+  let results;
+  try {
+    results = await api.scripting.executeScript({ target: { tabId }, world, func, args });
+  } catch (e) {
+    throw new SaveError("no_access", `${MESSAGES.no_access} (${e.message})`);
+  }
+  return results?.[0]?.result;
+}
+
+async function injectCapture(tabId) {
+  try {
+    await api.scripting.executeScript({ target: { tabId }, files: ["capture.js"] });
+  } catch (e) {
+    throw new SaveError("no_access", `${MESSAGES.no_access} (${e.message})`);
+  }
+}
+
+async function fetchConversation(tabId, id) {
+  for (let attempt = 0; ; attempt++) {
+    const r = await inPage(tabId, pageFetchConversation, [id]);
+    if (r?.json) return r.json;
+    const kind = r?.error ?? "api_down";
+    // A short Retry-After is worth one wait; a long one is not (the page is used instead).
+    if (kind === "rate_limited" && attempt === 0 && r.retryAfter && r.retryAfter <= 3) {
+      await new Promise((res) => setTimeout(res, r.retryAfter * 1000));
+      continue;
+    }
+    const detail = r?.status ? ` (HTTP ${r.status})` : "";
+    throw new SaveError(kind, MESSAGES[kind] ?? `ChatGPT's API did not answer${detail}.`);
+  }
+}
+
+/** Base64 → bytes. */
+function bytes(b64) {
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** Images and files the output will show, fetched through the page's session. */
+async function fetchAssets(tabId, json, options) {
+  const wants = options.formats.includes("html") || (options.formats.includes("markdown") && options.images !== "omit");
+  if (!wants) return undefined;
+  const ids = core.conversationAssets(json);
+  if (!ids.length) return undefined;
+  const got = await inPage(tabId, pageFetchFiles, [ids, 200 * 1024 * 1024]);
+  const assets = {};
+  for (const [id, f] of Object.entries(got ?? {})) assets[id] = { name: f.name, mime: f.mime, bytes: bytes(f.base64) };
+  return assets;
+}
+
+async function capturePage(tabId) {
+  await injectCapture(tabId);
+  const page = await inPage(tabId, () => globalThis.__chatkeepCapture(), [], "ISOLATED");
+  if (!page?.root) throw new SaveError("no_conversation", MESSAGES.no_conversation);
+  return page;
+}
+
+// ---------------------------------------------------------------------------------------
+// Writing files
+// ---------------------------------------------------------------------------------------
+
+/** A URL the downloads API can fetch: a blob URL where the background has a DOM (Firefox),
+ *  else a blob URL made by the offscreen document (Chromium's worker has no createObjectURL). */
+async function objectUrl(blob) {
+  if (typeof URL.createObjectURL === "function") return URL.createObjectURL(blob);
+  await ensureOffscreen();
+  const reply = await api.runtime.sendMessage({ type: "chatkeep/offscreen-url", target: "offscreen", blob: await blobToBase64(blob), mime: blob.type });
+  if (!reply?.url) throw new SaveError("internal", "chatkeep could not prepare the download. Reload the extension and try again.");
+  return reply.url;
+}
+
+async function blobToBase64(blob) {
+  const buf = new Uint8Array(await blob.arrayBuffer());
+  let bin = "";
+  for (let i = 0; i < buf.length; i += 0x8000) bin += String.fromCharCode.apply(null, buf.subarray(i, i + 0x8000));
+  return btoa(bin);
+}
+
+let offscreenReady;
+function ensureOffscreen() {
+  offscreenReady ??= (async () => {
+    const existing = await api.runtime.getContexts?.({ contextTypes: ["OFFSCREEN_DOCUMENT"] });
+    if (existing?.length) return;
+    await api.offscreen.createDocument({ url: "offscreen.html", reasons: ["BLOBS"], justification: "Create blob URLs for downloads of saved chats." });
+  })().catch((e) => {
+    offscreenReady = undefined;
+    throw e;
+  });
+  return offscreenReady;
+}
+
+async function download(fileName, blob, saveAs) {
+  const url = await objectUrl(blob);
+  try {
+    await api.downloads.download({ url, filename: fileName, saveAs, conflictAction: "uniquify" });
+  } catch (e) {
+    throw new SaveError("download", `The download of ${fileName} failed: ${e.message}. Check the browser's download settings, then try again.`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Feedback
+// ---------------------------------------------------------------------------------------
+
+function pageToast(text, isError) {
+  const id = "chatkeep-toast";
+  document.getElementById(id)?.remove();
+  const el = document.createElement("div");
+  el.id = id;
+  el.setAttribute("role", "status");
+  el.textContent = text;
+  Object.assign(el.style, {
+    position: "fixed", right: "16px", bottom: "16px", zIndex: "2147483647", maxWidth: "28rem",
+    padding: "10px 14px", borderRadius: "10px", font: "14px/1.4 system-ui, sans-serif",
+    color: "#fff", background: isError ? "#b42318" : "#1f2937", boxShadow: "0 4px 16px rgba(0,0,0,.25)",
+  });
+  document.documentElement.appendChild(el);
+  setTimeout(() => el.remove(), isError ? 8000 : 4000);
+}
+
+async function feedback(tabId, text, isError) {
+  try {
+    await api.action.setBadgeBackgroundColor({ tabId, color: isError ? "#b42318" : "#15803d" });
+    await api.action.setBadgeText({ tabId, text: isError ? "!" : "✓" });
+    setTimeout(() => api.action.setBadgeText({ tabId, text: "" }).catch(() => {}), 5000);
+  } catch {
+    // The tab may be gone.
+  }
+  try {
+    await api.scripting.executeScript({ target: { tabId }, func: pageToast, args: [text, isError] });
+  } catch {
+    // Not a page we can write to (or gone): the badge and the returned error suffice.
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// The one entry point
+// ---------------------------------------------------------------------------------------
+
+const EXTENSION_KEYS = new Set(["save_as", "reader", "conversation_id", "feedback", "download"]);
+
+async function activeTabId() {
+  const [tab] = await api.tabs.query({ active: true, lastFocusedWindow: true });
+  if (!tab) throw new SaveError("not_chatgpt", MESSAGES.not_chatgpt);
+  return tab.id;
+}
+
+/** Converts the conversation in `tabId` (or the one named by `options.conversation_id`)
+ *  without downloading: `{converted, reader, warnings}`. */
+async function read(tabId, options) {
+  await ready;
+  const tab = await api.tabs.get(tabId);
+  const settings = await loadSettings();
+  const coreOptions = { utc_offset_minutes: -new Date().getTimezoneOffset(), ...settings.options };
+  for (const [k, v] of Object.entries(options)) if (!EXTENSION_KEYS.has(k) && v !== undefined) coreOptions[k] = v;
+  const where = options.conversation_id ? { kind: "conversation", id: options.conversation_id, viaLink: true } : classify(tab.url);
+  const readerPref = options.reader ?? "auto";
+  const warnings = [];
+
+  if (where.kind === "other") throw new SaveError("not_chatgpt", MESSAGES.not_chatgpt);
+  if (where.kind === "share") {
+    await injectCapture(tabId);
+    const html = await inPage(tabId, () => globalThis.__chatkeepPageHtml(), [], "ISOLATED");
+    try {
+      return { converted: core.convertSharePage(html, coreOptions), reader: "share", warnings };
+    } catch (e) {
+      if (readerPref === "api") throw e;
+      const page = await capturePage(tabId);
+      return { converted: core.convertPage(page.root, page.url, page.title, coreOptions), reader: "dom", warnings };
+    }
+  }
+  if (where.kind === "conversation" && readerPref !== "dom") {
+    try {
+      const json = await fetchConversation(tabId, where.id);
+      const assets = await fetchAssets(tabId, json, coreOptions);
+      return { converted: core.convertConversation(json, coreOptions, assets), reader: "api", warnings };
+    } catch (e) {
+      // Logged out: the page can't show the chat either. Forced API, or a chat that isn't
+      // open (a sidebar link): nothing to fall back to.
+      if (e.kind === "logged_out" || readerPref === "api" || where.viaLink) throw e;
+      warnings.push(`Saved from the page because ChatGPT's API was unavailable (${e.message.replace(/\.$/, "")}); hidden details such as other branches may be missing.`);
+    }
+  }
+  const page = await capturePage(tabId);
+  const converted = core.convertPage(page.root, page.url, page.title, coreOptions);
+  return { converted, reader: "dom", warnings };
+}
+
+/** Saves the conversation of a tab. Resolves once the downloads have started with
+ *  `{files, reader, warnings}`; rejects with an Error carrying a `kind`. */
+async function save(tabId, options = {}) {
+  tabId ??= await activeTabId();
+  try {
+    const settings = await loadSettings();
+    const saveAs = options.save_as ?? settings.extension.save_as;
+    const { converted, reader, warnings } = await read(tabId, options);
+    const files = [];
+    for (const f of converted.files) {
+      await download(f.fileName, new Blob([f.text], { type: f.mime }), saveAs && files.length === 0);
+      files.push(f.fileName);
+    }
+    for (const a of converted.assets ?? []) {
+      await download(a.path, new Blob([a.bytes], { type: a.mime || "application/octet-stream" }), false);
+    }
+    const all = [...warnings, ...converted.warnings.filter((w) => reader !== "dom" || !w.startsWith("read from the rendered page"))];
+    if (options.feedback !== false) await feedback(tabId, reader === "dom" ? `Saved ${files.join(", ")} (from the page: some hidden details may be missing)` : `Saved ${files.join(", ")}`, false);
+    return { files, reader, warnings: all };
+  } catch (e) {
+    const err = e instanceof SaveError || e?.kind ? e : new SaveError("internal", `chatkeep could not save this chat: ${e?.message ?? e}.`);
+    if (options.feedback !== false) await feedback(tabId, err.message, true);
+    throw err;
+  }
+}
+
+/** The open chat as Markdown (for "Copy as Markdown"). */
+async function copyMarkdown(tabId, options = {}) {
+  tabId ??= await activeTabId();
+  const { converted } = await read(tabId, { ...options, formats: ["markdown"], images: "omit" });
+  return { text: converted.files[0]?.text ?? "" };
+}
+
+// ---------------------------------------------------------------------------------------
+// Listeners: one-liners around save()
+// ---------------------------------------------------------------------------------------
+
+const MENU = {
+  "save-md": ["markdown"],
+  "save-html": ["html"],
+  "save-json": ["json"],
+  "save-all": ["markdown", "html", "json"],
+};
+const CHATGPT_PAGES = ["https://chatgpt.com/*", "https://chat.openai.com/*"];
+const CHAT_LINKS = ["https://chatgpt.com/c/*", "https://chatgpt.com/g/*/c/*", "https://chat.openai.com/c/*"];
+
+function createMenus() {
+  api.contextMenus.removeAll(() => {
+    api.contextMenus.create({ id: "save", title: "Save this chat", contexts: ["page"], documentUrlPatterns: CHATGPT_PAGES });
+    for (const [id, label] of [["save-md", "as Markdown"], ["save-html", "as HTML"], ["save-json", "as JSON"], ["save-all", "in all three formats"]]) {
+      api.contextMenus.create({ id, parentId: "save", title: label, contexts: ["page"], documentUrlPatterns: CHATGPT_PAGES });
+    }
+    api.contextMenus.create({ id: "save-link", title: "Save this chat", contexts: ["link"], targetUrlPatterns: CHAT_LINKS, documentUrlPatterns: CHATGPT_PAGES });
+    api.contextMenus.create({ id: "open-export", title: "Open a ChatGPT export file…", contexts: ["action"] });
+  });
+}
+
+async function onMenu(info, tab) {
+  if (info.menuItemId === "open-export") return api.tabs.create({ url: api.runtime.getURL("export.html") });
+  if (info.menuItemId === "save-link") {
+    const target = classify(info.linkUrl ?? "");
+    if (target.kind !== "conversation") throw new SaveError("not_chatgpt", MESSAGES.not_chatgpt);
+    return save(tab.id, { conversation_id: target.id });
+  }
+  return save(tab.id, MENU[info.menuItemId] ? { formats: MENU[info.menuItemId] } : {});
+}
+
+async function onCommand(command, tab) {
+  if (command === "save-chat") return save(tab?.id ?? (await activeTabId()));
+}
+
+/** The toolbar button saves at once on ChatGPT; elsewhere it opens a popup that explains. */
+async function updateAction(tabId, url) {
+  const onChatgpt = classify(url ?? "").kind !== "other";
+  await api.action.setPopup({ tabId, popup: onChatgpt ? "" : "popup.html" }).catch(() => {});
+}
+
+const swallow = (p) => Promise.resolve(p).catch(() => {});
+
+api.runtime.onInstalled.addListener(createMenus);
+api.contextMenus.onClicked.addListener((info, tab) => swallow(onMenu(info, tab)));
+api.commands.onCommand.addListener((command, tab) => swallow(onCommand(command, tab)));
+api.action.onClicked.addListener((tab) => swallow(save(tab.id)));
+api.tabs.onUpdated.addListener((tabId, change, tab) => {
+  if (change.url || change.status === "complete") swallow(updateAction(tabId, tab.url));
+});
+api.tabs.onActivated.addListener(({ tabId }) => swallow(api.tabs.get(tabId).then((t) => updateAction(tabId, t.url))));
+
+api.runtime.onMessage.addListener((message, sender, sendResponse) => {
+  if (message?.target === "offscreen") return false;
+  const reply = (p) => {
+    p.then((result) => sendResponse({ ok: true, result }), (e) => sendResponse({ ok: false, error: { kind: e?.kind ?? "internal", message: e?.message ?? String(e) } }));
+    return true;
+  };
+  switch (message?.type) {
+    case Msg.SAVE:
+      return reply(save(message.tabId, message.options ?? {}));
+    case Msg.COPY_MARKDOWN:
+      return reply(copyMarkdown(message.tabId, message.options ?? {}));
+    case Msg.TAB_STATUS:
+      return reply(
+        (async () => {
+          const tab = message.tabId ? await api.tabs.get(message.tabId) : (await api.tabs.query({ active: true, lastFocusedWindow: true }))[0];
+          const where = classify(tab?.url ?? "");
+          return { chatgpt: where.kind !== "other", kind: where.kind, url: tab?.url ?? null, tabId: tab?.id ?? null };
+        })(),
+      );
+    default:
+      return false;
+  }
+});
 
 globalThis.chatkeep = {
   ready,
+  save,
+  copyMarkdown,
+  onMenu,
+  onCommand,
+  classify,
+  isFirefox,
   /** chatkeep's version. */
   version: async () => {
     await ready;
-    return version();
+    return core.version();
   },
-  /**
-   * Converts one conversation's JSON; rejects with an Error carrying a stable `kind`.
-   * @returns {Promise<{id: string, title: string, warnings: string[],
-   *   files: {fileName: string, mime: string, text: string}[]}>}
-   */
+  /** Converts one conversation's JSON (for tests and the console). */
   convert: async (json, options) => {
     await ready;
-    return convertConversation(json, options);
+    return core.convertConversation(json, options);
   },
 };

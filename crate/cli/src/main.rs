@@ -211,33 +211,26 @@ fn write_transcript(
     opts: &Options,
     out: &Path,
     names: &mut naming::UniqueNames,
-    buf: &mut String,
 ) -> Result<Written> {
     let exts: Vec<&str> = opts.formats.iter().map(|f| f.extension()).collect();
     let stem = names.claim_stem(&naming::stem(t, opts), &exts);
-    let assets_dir = format!("assets/{stem}");
-    let mut files = 0;
-    for &format in &opts.formats {
-        buf.clear();
-        render::write(t, format, opts, &assets_dir, buf);
-        let path = out.join(format!("{stem}.{}", format.extension()));
-        std::fs::write(&path, buf.as_bytes())
-            .with_context(|| format!("could not write {}", path.display()))?;
-        files += 1;
-        if format == Format::Markdown {
-            for a in render::asset_files(t, opts, &assets_dir) {
-                let p = out.join(&a.path);
-                if let Some(dir) = p.parent() {
-                    std::fs::create_dir_all(dir)
-                        .with_context(|| format!("could not create {}", dir.display()))?;
-                }
-                std::fs::write(&p, a.data)
-                    .with_context(|| format!("could not write {}", p.display()))?;
-                files += 1;
-            }
+    let (files, assets) = render::outputs(t, opts, &stem);
+    let written = files.len() + assets.len();
+    let write = |rel: &str, data: &[u8]| -> Result<()> {
+        let p = out.join(rel);
+        if let Some(dir) = p.parent() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("could not create {}", dir.display()))?;
         }
+        std::fs::write(&p, data).with_context(|| format!("could not write {}", p.display()))
+    };
+    for f in &files {
+        write(&f.file_name, f.text.as_bytes())?;
     }
-    Ok(Written { files })
+    for a in &assets {
+        write(&a.path, a.data)?;
+    }
+    Ok(Written { files: written })
 }
 
 fn convert(a: &ConvertArgs) -> Result<ExitCode> {
@@ -250,7 +243,6 @@ fn convert(a: &ConvertArgs) -> Result<ExitCode> {
         .with_context(|| format!("could not create the output folder {}", a.out.display()))?;
     let pb = progress_bar(source.total_bytes(), a.quiet);
     let mut names = naming::UniqueNames::new();
-    let mut buf = String::new();
     let (mut ok, mut files) = (0usize, 0usize);
     let mut failures: Vec<String> = Vec::new();
     let mut write_error: Option<anyhow::Error> = None;
@@ -263,7 +255,7 @@ fn convert(a: &ConvertArgs) -> Result<ExitCode> {
                     return ControlFlow::Continue(());
                 }
                 pb.set_message(format!("{} conversations", ok + 1));
-                match write_transcript(&t, &opts, &a.out, &mut names, &mut buf) {
+                match write_transcript(&t, &opts, &a.out, &mut names) {
                     Ok(w) => {
                         ok += 1;
                         files += w.files;

@@ -85,16 +85,12 @@ fn convert_case(dir: &Path) -> Files {
         Ok(t) => {
             let exts: Vec<&str> = opts.formats.iter().map(|f| f.extension()).collect();
             let stem = names.claim_stem(&naming::stem(&t, &opts), &exts);
-            let assets_dir = format!("assets/{stem}");
-            for &f in &opts.formats {
-                let mut s = String::new();
-                render::write(&t, f, &opts, &assets_dir, &mut s);
-                out.insert(format!("{stem}.{}", f.extension()), s.into_bytes());
-                if f == Format::Markdown {
-                    for a in render::asset_files(&t, &opts, &assets_dir) {
-                        out.insert(a.path, a.data.to_vec());
-                    }
-                }
+            let (files, assets) = render::outputs(&t, &opts, &stem);
+            for f in files {
+                out.insert(f.file_name, f.text.into_bytes());
+            }
+            for a in assets {
+                out.insert(a.path, a.data.to_vec());
             }
             for w in &t.warnings {
                 errors.push_str(&format!("note: {} ({}): {w}\n", t.title, t.id));

@@ -21,6 +21,7 @@
 //! that could not be converted to JavaScript.
 #![deny(missing_docs)]
 
+use chatkeep_core::source::page;
 use chatkeep_core::{naming, render, source, Error, Options};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -38,7 +39,8 @@ struct OutputFile {
     text: String,
 }
 
-/// The result of [`convert_conversation`], as JavaScript receives it.
+/// The result of a conversion, as JavaScript receives it. `assets` are the files the
+/// Markdown links to (paths relative to the Markdown file), as `Uint8Array`s.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Converted {
@@ -58,13 +60,26 @@ pub fn default_options() -> Result<JsValue, JsValue> {
     to_js(&Options::default())
 }
 
+/// The file ids of the images and files a conversation shows (`conversationAssets(json)`),
+/// for the caller to fetch and pass to [`convert_conversation`].
+///
+/// # Errors
+///
+/// The reader's error when `json` is not a conversation.
+#[wasm_bindgen(js_name = conversationAssets)]
+pub fn conversation_assets(json: &str) -> Result<JsValue, JsValue> {
+    let mut t = source::api::read_conversation(json).map_err(|e| core_error(&e))?;
+    to_js(&t.missing_asset_ids())
+}
+
 /// Reads one conversation (the JSON of `GET /backend-api/conversation/<id>`, or one
 /// element of `conversations.json`) and writes it in every format of `options.formats`
-/// (`convertConversation(json, options)` in JavaScript).
+/// (`convertConversation(json, options, assets)` in JavaScript).
 ///
 /// `options` may be `undefined` or `null` (the defaults) or an object holding only the
-/// options to change. Returns `{ id, title, files: [{ fileName, mime, text }], warnings }`,
-/// with one file per requested format, in the requested order.
+/// options to change. `assets`, optional, maps file ids to `{name, mime, bytes: Uint8Array}`.
+/// Returns `{ id, title, files: [{ fileName, mime, text }], assets: [{ path, mime, bytes }],
+/// warnings }`, with one file per requested format, in the requested order.
 ///
 /// # Errors
 ///
@@ -72,24 +87,112 @@ pub fn default_options() -> Result<JsValue, JsValue> {
 /// wrong type, an unknown format); otherwise the reader's error (`not_an_export`,
 /// `bad_json`, …) when `json` is not a conversation chatkeep can read.
 #[wasm_bindgen(js_name = convertConversation)]
-pub fn convert_conversation(json: &str, options: JsValue) -> Result<JsValue, JsValue> {
+pub fn convert_conversation(
+    json: &str,
+    options: JsValue,
+    assets: JsValue,
+) -> Result<JsValue, JsValue> {
     let opts = options_from_js(options)?;
-    let transcript = source::api::read_conversation(json).map_err(|e| core_error(&e))?;
-    let files = opts
-        .formats
-        .iter()
-        .map(|&format| OutputFile {
-            file_name: naming::file_name(&transcript, format, &opts),
-            mime: format.mime(),
-            text: render::to_string(&transcript, format, &opts),
-        })
-        .collect();
-    to_js(&Converted {
-        id: transcript.id,
-        title: transcript.title,
-        files,
-        warnings: transcript.warnings,
+    let mut transcript = source::api::read_conversation(json).map_err(|e| core_error(&e))?;
+    attach_assets(&mut transcript, &assets);
+    converted(&transcript, &opts)
+}
+
+/// Reads the conversation of a share page's HTML (`convertSharePage(html, options)`).
+///
+/// # Errors
+///
+/// As [`convert_conversation`]; `not_an_export` when the page holds no conversation.
+#[wasm_bindgen(js_name = convertSharePage)]
+pub fn convert_share_page(html: &str, options: JsValue) -> Result<JsValue, JsValue> {
+    let opts = options_from_js(options)?;
+    let transcript = source::share::read_share_page(html).map_err(|e| core_error(&e))?;
+    converted(&transcript, &opts)
+}
+
+/// Reads a conversation from the rendered page (`convertPage(tree, url, title, options)`):
+/// `tree` is the page's turns as `{t, a, c}` elements, as a JSON string or an object.
+///
+/// # Errors
+///
+/// `no_conversation` when the tree holds no message; `bad_json` when `tree` is malformed.
+#[wasm_bindgen(js_name = convertPage)]
+pub fn convert_page(
+    tree: JsValue,
+    url: Option<String>,
+    title: Option<String>,
+    options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let opts = options_from_js(options)?;
+    let root: page::DomElement = match tree.as_string() {
+        Some(json) => serde_json::from_str(&json).map_err(|e| bad_tree(&e.to_string()))?,
+        None => serde_wasm_bindgen::from_value(tree).map_err(|e| bad_tree(&e.to_string()))?,
+    };
+    let transcript =
+        page::read_page(&root, url.as_deref(), title.as_deref()).map_err(|e| core_error(&e))?;
+    converted(&transcript, &opts)
+}
+
+fn bad_tree(detail: &str) -> JsValue {
+    core_error(&Error::BadJson {
+        at: "the page's element tree".to_owned(),
+        detail: detail.to_owned(),
     })
+}
+
+/// `{fileId: {name, mime, bytes}}` → the transcript's assets. Entries of another shape are
+/// skipped: a missing image is a placeholder, never an error.
+fn attach_assets(t: &mut chatkeep_core::Transcript, assets: &JsValue) {
+    if !assets.is_object() {
+        return;
+    }
+    for entry in js_sys::Object::entries(&js_sys::Object::from(assets.clone())).iter() {
+        let pair = js_sys::Array::from(&entry);
+        let (Some(id), value) = (pair.get(0).as_string(), pair.get(1)) else {
+            continue;
+        };
+        let get = |k: &str| js_sys::Reflect::get(&value, &JsValue::from_str(k)).ok();
+        let Some(bytes) = get("bytes").filter(|b| b.is_instance_of::<js_sys::Uint8Array>()) else {
+            continue;
+        };
+        let data = js_sys::Uint8Array::from(bytes).to_vec();
+        let name = get("name").and_then(|v| v.as_string());
+        let mime = get("mime").and_then(|v| v.as_string());
+        t.attach(&id, name.as_deref(), mime.as_deref(), &data);
+    }
+}
+
+/// Writes every requested format, plus the Markdown's linked assets.
+fn converted(t: &chatkeep_core::Transcript, opts: &Options) -> Result<JsValue, JsValue> {
+    let stem = naming::stem(t, opts);
+    let (files, assets) = render::outputs(t, opts, &stem);
+    let value = to_js(&Converted {
+        id: t.id.clone(),
+        title: t.title.clone(),
+        files: files
+            .into_iter()
+            .map(|f| OutputFile {
+                file_name: f.file_name,
+                mime: f.mime,
+                text: f.text,
+            })
+            .collect(),
+        warnings: t.warnings.clone(),
+    })?;
+    // Bytes cross as Uint8Array, not as arrays of numbers.
+    let list = js_sys::Array::new();
+    for a in &assets {
+        let o = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&o, &JsValue::from_str("path"), &JsValue::from_str(&a.path));
+        let _ = js_sys::Reflect::set(
+            &o,
+            &JsValue::from_str("bytes"),
+            &js_sys::Uint8Array::from(a.data),
+        );
+        list.push(&o);
+    }
+    let _ = js_sys::Reflect::set(&value, &JsValue::from_str("assets"), &list);
+    Ok(value)
 }
 
 /// The version of chatkeep (`version()` in JavaScript).

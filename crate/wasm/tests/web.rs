@@ -4,7 +4,10 @@
 //! shape of values, option handling and errors.
 #![cfg(target_arch = "wasm32")]
 
-use chatkeep_wasm::{convert_conversation, default_options, version};
+use chatkeep_wasm::{
+    conversation_assets, convert_conversation, convert_page, convert_share_page, default_options,
+    version,
+};
 use js_sys::{Array, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -79,7 +82,8 @@ fn default_options_round_trip_through_convert() {
     let opts = JSON::parse(&String::from(text)).expect("parse");
     // Options are read before the conversation, so with input that is not a
     // conversation the error must come from the reader, never from the options.
-    let err = convert_conversation("{not json", opts).expect_err("not a conversation");
+    let err = convert_conversation("{not json", opts, JsValue::UNDEFINED)
+        .expect_err("not a conversation");
     assert_ne!(get(&err, "kind").as_string().as_deref(), Some("options"));
 }
 
@@ -91,7 +95,7 @@ fn version_is_the_crate_version() {
 #[wasm_bindgen_test]
 fn converts_to_one_file_per_requested_format() {
     let opts = js(r#"{"formats":["markdown","html","json"]}"#);
-    let out = convert_conversation(HELLO, opts).expect("converts");
+    let out = convert_conversation(HELLO, opts, JsValue::UNDEFINED).expect("converts");
     assert_eq!(get(&out, "id").as_string().as_deref(), Some("c1"));
     assert_eq!(get(&out, "title").as_string().as_deref(), Some("Hello"));
     assert!(Array::is_array(&get(&out, "warnings")));
@@ -117,7 +121,7 @@ fn converts_to_one_file_per_requested_format() {
 #[wasm_bindgen_test]
 fn missing_options_mean_the_defaults() {
     for opts in [JsValue::UNDEFINED, JsValue::NULL, js("{}")] {
-        let out = convert_conversation(HELLO, opts).expect("converts");
+        let out = convert_conversation(HELLO, opts, JsValue::UNDEFINED).expect("converts");
         let files = Array::from(&get(&out, "files"));
         assert_eq!(files.length(), 1, "the default is Markdown only");
         let name = get(&files.get(0), "fileName")
@@ -129,22 +133,101 @@ fn missing_options_mean_the_defaults() {
 
 #[wasm_bindgen_test]
 fn invalid_json_rejects_with_a_kind() {
-    assert_error(convert_conversation("{not json", JsValue::UNDEFINED), None);
-    assert_error(convert_conversation("", JsValue::UNDEFINED), None);
+    assert_error(
+        convert_conversation("{not json", JsValue::UNDEFINED, JsValue::UNDEFINED),
+        None,
+    );
+    assert_error(
+        convert_conversation("", JsValue::UNDEFINED, JsValue::UNDEFINED),
+        None,
+    );
 }
 
 #[wasm_bindgen_test]
 fn invalid_options_reject_with_kind_options() {
     assert_error(
-        convert_conversation(HELLO, js(r#"{"formats":["pdf"]}"#)),
+        convert_conversation(HELLO, js(r#"{"formats":["pdf"]}"#), JsValue::UNDEFINED),
         Some("options"),
     );
     assert_error(
-        convert_conversation(HELLO, js(r#"{"timestamps":"yes"}"#)),
+        convert_conversation(HELLO, js(r#"{"timestamps":"yes"}"#), JsValue::UNDEFINED),
         Some("options"),
     );
     assert_error(
-        convert_conversation(HELLO, JsValue::from_str("markdown")),
+        convert_conversation(HELLO, JsValue::from_str("markdown"), JsValue::UNDEFINED),
         Some("options"),
+    );
+}
+
+/// A conversation with one uploaded image.
+const WITH_IMAGE: &str = r#"{"id":"c2","title":"Pic","current_node":"a","mapping":{
+  "a":{"id":"a","parent":null,"children":[],"message":{"id":"a","author":{"role":"user"},
+       "content":{"content_type":"multimodal_text","parts":[{"content_type":"image_asset_pointer",
+       "asset_pointer":"sediment://file_0001","width":1,"height":1},"Look"]}}}}}"#;
+
+#[wasm_bindgen_test]
+fn assets_are_listed_and_attached() {
+    let ids = Array::from(&conversation_assets(WITH_IMAGE).expect("lists"));
+    assert_eq!(ids.length(), 1);
+    assert_eq!(ids.get(0).as_string().as_deref(), Some("file_0001"));
+    // A 1x1 PNG given back as bytes is embedded in the HTML and linked from the Markdown.
+    let png: &[u8] = &[0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0];
+    let assets = js_sys::Object::new();
+    let entry = js_sys::Object::new();
+    Reflect::set(&entry, &"name".into(), &"pic.png".into()).expect("set");
+    Reflect::set(&entry, &"bytes".into(), &js_sys::Uint8Array::from(png)).expect("set");
+    Reflect::set(&assets, &"file_0001".into(), &entry).expect("set");
+    let out = convert_conversation(
+        WITH_IMAGE,
+        js(r#"{"formats":["markdown","html"]}"#),
+        assets.into(),
+    )
+    .expect("converts");
+    let files = Array::from(&get(&out, "files"));
+    let html = get(&files.get(1), "text").as_string().unwrap_or_default();
+    assert!(
+        html.contains("data:image/png;base64,"),
+        "image embedded in HTML"
+    );
+    let linked = Array::from(&get(&out, "assets"));
+    assert_eq!(linked.length(), 1);
+    assert!(get(&linked.get(0), "bytes").is_instance_of::<js_sys::Uint8Array>());
+    let path = get(&linked.get(0), "path").as_string().unwrap_or_default();
+    let md = get(&files.get(0), "text").as_string().unwrap_or_default();
+    assert!(
+        path.starts_with("assets/") && md.contains(path.split('/').next_back().unwrap_or("?")),
+        "{path} linked from {md}"
+    );
+}
+
+#[wasm_bindgen_test]
+fn pages_and_share_pages() {
+    let tree = r#"{"t":"main","a":{},"c":[
+      {"t":"div","a":{"data-message-author-role":"user","data-message-id":"u1"},"c":[{"t":"div","a":{"class":"whitespace-pre-wrap"},"c":["Hi page"]}]},
+      {"t":"div","a":{"data-message-author-role":"assistant","data-message-id":"a1"},"c":[{"t":"div","a":{"class":"markdown prose"},"c":[{"t":"p","a":{},"c":["Hello ",{"t":"strong","a":{},"c":["page"]}]}]}]}]}"#;
+    let out = convert_page(
+        JsValue::from_str(tree),
+        Some("https://chatgpt.com/c/abc".into()),
+        Some("Page chat - ChatGPT".into()),
+        js(r#"{"formats":["markdown"]}"#),
+    )
+    .expect("converts");
+    assert_eq!(get(&out, "id").as_string().as_deref(), Some("abc"));
+    let md = get(&Array::from(&get(&out, "files")).get(0), "text")
+        .as_string()
+        .unwrap_or_default();
+    assert!(md.contains("Hello **page**"), "{md}");
+    assert_error(
+        convert_page(
+            JsValue::from_str("{\"t\":\"main\"}"),
+            None,
+            None,
+            JsValue::UNDEFINED,
+        ),
+        Some("no_conversation"),
+    );
+    assert_error(
+        convert_share_page("<html></html>", JsValue::UNDEFINED),
+        Some("not_an_export"),
     );
 }

@@ -22,6 +22,51 @@ pub mod markdown;
 /// The assets folder name used by [`to_string`].
 pub const DEFAULT_ASSETS_DIR: &str = "assets";
 
+/// One written file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    /// The file name, with extension.
+    pub file_name: String,
+    /// Its MIME type.
+    pub mime: &'static str,
+    /// Its content.
+    pub text: String,
+}
+
+/// The folder, next to the output files, where a transcript's linked assets go.
+pub fn assets_dir_for(stem: &str) -> String {
+    format!("assets/{stem}")
+}
+
+/// Every file of one transcript: one per format of `opts.formats` (named `stem.ext`), then
+/// the assets the Markdown links to (paths relative to the output folder).
+pub fn outputs<'a>(
+    t: &'a Transcript,
+    opts: &Options,
+    stem: &str,
+) -> (Vec<OutputFile>, Vec<AssetFile<'a>>) {
+    let assets_dir = assets_dir_for(stem);
+    let files = opts
+        .formats
+        .iter()
+        .map(|&format| {
+            let mut text = String::new();
+            write(t, format, opts, &assets_dir, &mut text);
+            OutputFile {
+                file_name: format!("{stem}.{}", format.extension()),
+                mime: format.mime(),
+                text,
+            }
+        })
+        .collect();
+    let assets = if opts.formats.contains(&Format::Markdown) {
+        asset_files(t, opts, &assets_dir)
+    } else {
+        Vec::new()
+    };
+    (files, assets)
+}
+
 /// Renders a transcript to a string in one format, with linked assets in the folder
 /// [`DEFAULT_ASSETS_DIR`].
 pub fn to_string(t: &Transcript, format: Format, opts: &Options) -> String {

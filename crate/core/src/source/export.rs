@@ -601,6 +601,37 @@ pub fn mime_for_ext(ext: &str) -> Option<&'static str> {
 }
 
 impl Transcript {
+    /// The file ids of the assets whose bytes are missing (each once, in order): what a
+    /// caller can fetch and give back with [`Transcript::attach`].
+    pub fn missing_asset_ids(&mut self) -> Vec<String> {
+        let mut ids: Vec<String> = Vec::new();
+        self.for_each_asset_mut(|a| {
+            if a.data.is_none() {
+                if let Some(id) = a.file_id() {
+                    if !ids.iter().any(|i| i == id) {
+                        ids.push(id.to_owned());
+                    }
+                }
+            }
+        });
+        ids
+    }
+
+    /// Gives the bytes of a file (fetched by the caller) to every asset with that file id.
+    pub fn attach(&mut self, file_id: &str, name: Option<&str>, mime: Option<&str>, data: &[u8]) {
+        self.for_each_asset_mut(|a| {
+            if a.data.is_none() && a.file_id() == Some(file_id) {
+                if a.name.is_none() {
+                    a.name = name.map(str::to_owned);
+                }
+                if a.mime.is_none() {
+                    a.mime = mime.map(str::to_owned);
+                }
+                fill_asset(a, name.unwrap_or(file_id), file_id, data.to_vec());
+            }
+        });
+    }
+
     /// Calls `f` on every asset of every message (main line and branches).
     pub fn for_each_asset_mut(&mut self, mut f: impl FnMut(&mut Asset)) {
         let all = self
