@@ -133,6 +133,42 @@ pub enum BranchKind {
     Detached,
 }
 
+/// What a list of conversations shows about each one.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// The conversation id.
+    pub id: String,
+    /// The title.
+    pub title: String,
+    /// When it was created.
+    pub create_time: Option<Timestamp>,
+    /// When it was last updated.
+    pub update_time: Option<Timestamp>,
+    /// Visible messages on the main line.
+    pub messages: usize,
+    /// The model (see [`Transcript::effective_model`]).
+    pub model: Option<String>,
+    /// The custom GPT or project.
+    pub gizmo_id: Option<String>,
+    /// Whether it is archived.
+    pub is_archived: bool,
+}
+
+impl From<&Transcript> for Summary {
+    fn from(t: &Transcript) -> Self {
+        Summary {
+            id: t.id.clone(),
+            title: t.title.clone(),
+            create_time: t.create_time,
+            update_time: t.update_time,
+            messages: t.visible_messages().count(),
+            model: t.effective_model().map(str::to_owned),
+            gizmo_id: t.gizmo_id.clone(),
+            is_archived: t.is_archived,
+        }
+    }
+}
+
 /// Who wrote a message.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -21,9 +21,13 @@
 //! that could not be converted to JavaScript.
 #![deny(missing_docs)]
 
+use chatkeep_core::source::export::ZipExport;
 use chatkeep_core::source::page;
-use chatkeep_core::{naming, render, source, Error, Options};
+use chatkeep_core::source::split::ArraySplitter;
+use chatkeep_core::{naming, render, source, Error, Options, Summary};
 use serde::Serialize;
+use std::io::{Read, Seek, SeekFrom};
+use std::ops::ControlFlow;
 use wasm_bindgen::prelude::*;
 
 /// The `kind` of an error raised by the boundary itself rather than by the core: a result
@@ -193,6 +197,234 @@ fn converted(t: &chatkeep_core::Transcript, opts: &Options) -> Result<JsValue, J
     }
     let _ = js_sys::Reflect::set(&value, &JsValue::from_str("assets"), &list);
     Ok(value)
+}
+
+/// A conversation's summary for lists (`conversationSummary(json)`): `{id, title,
+/// create_time, update_time, messages, model, gizmo_id, is_archived}`.
+///
+/// # Errors
+///
+/// The reader's error when `json` is not a conversation.
+#[wasm_bindgen(js_name = conversationSummary)]
+pub fn conversation_summary(json: &str) -> Result<JsValue, JsValue> {
+    let t = source::api::read_conversation(json).map_err(|e| core_error(&e))?;
+    to_js(&Summary::from(&t))
+}
+
+/// Splits a `conversations.json` of any size, fed in chunks of any size, into its
+/// conversations (`new JsonStream()`; `push(bytes)` returns the JSON strings of the
+/// conversations completed by that chunk; `finish()` throws if the file was cut off).
+/// Memory is bounded by the largest conversation.
+#[wasm_bindgen]
+pub struct JsonStream {
+    splitter: ArraySplitter,
+}
+
+#[wasm_bindgen]
+impl JsonStream {
+    /// A stream waiting for the opening `[`.
+    #[wasm_bindgen(constructor)]
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> JsonStream {
+        JsonStream {
+            splitter: ArraySplitter::new(),
+        }
+    }
+
+    /// Feeds a chunk; returns the conversations it completed, as JSON strings.
+    ///
+    /// # Errors
+    ///
+    /// `not_an_export` or `bad_json` when the bytes are not a JSON array of conversations.
+    pub fn push(&mut self, chunk: &[u8]) -> Result<js_sys::Array, JsValue> {
+        let out = js_sys::Array::new();
+        self.splitter
+            .push(chunk, |el| {
+                out.push(&JsValue::from_str(&String::from_utf8_lossy(&el)));
+            })
+            .map_err(|e| core_error(&e))?;
+        Ok(out)
+    }
+
+    /// Conversations completed so far.
+    #[wasm_bindgen(getter)]
+    pub fn count(&self) -> usize {
+        self.splitter.count()
+    }
+
+    /// Whether the closing `]` has been read.
+    #[wasm_bindgen(getter)]
+    pub fn done(&self) -> bool {
+        self.splitter.is_done()
+    }
+
+    /// Call at the end of the input.
+    ///
+    /// # Errors
+    ///
+    /// `truncated` when the array is incomplete (saying how many conversations were read).
+    pub fn finish(&self) -> Result<(), JsValue> {
+        self.splitter.finish().map_err(|e| core_error(&e))
+    }
+}
+
+/// A file JavaScript reads for the core, synchronously (`FileReaderSync` in a Worker):
+/// `read(offset, length)` returns a `Uint8Array`.
+#[derive(Clone)]
+struct JsFile {
+    read: js_sys::Function,
+    size: u64,
+    pos: u64,
+}
+
+impl Read for JsFile {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let len = (buf.len() as u64).min(self.size.saturating_sub(self.pos));
+        if len == 0 {
+            return Ok(0);
+        }
+        let got = self
+            .read
+            .call2(
+                &JsValue::NULL,
+                &JsValue::from_f64(self.pos as f64),
+                &JsValue::from_f64(len as f64),
+            )
+            .map_err(|e| std::io::Error::other(format!("{e:?}")))?;
+        let bytes = js_sys::Uint8Array::new(&got);
+        let n = (bytes.length() as usize).min(buf.len());
+        bytes.subarray(0, n as u32).copy_to(&mut buf[..n]);
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for JsFile {
+    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+        let pos = match to {
+            SeekFrom::Start(p) => Some(p),
+            SeekFrom::End(d) => self.size.checked_add_signed(d),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        self.pos = pos.ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "seek before the start")
+        })?;
+        Ok(self.pos)
+    }
+}
+
+/// An export ZIP read through a JavaScript `read(offset, length)` function
+/// (`new ZipStream(size, read)`), never loaded whole.
+#[wasm_bindgen]
+pub struct ZipStream {
+    export: ZipExport<JsFile>,
+}
+
+#[wasm_bindgen]
+impl ZipStream {
+    /// Opens the ZIP.
+    ///
+    /// # Errors
+    ///
+    /// `not_an_export`, `zip` or `too_large` when the file is not an export ZIP.
+    #[wasm_bindgen(constructor)]
+    pub fn new(size: f64, read: js_sys::Function) -> Result<ZipStream, JsValue> {
+        let file = JsFile {
+            read,
+            size: size.max(0.0) as u64,
+            pos: 0,
+        };
+        let export = ZipExport::open(file.clone(), file).map_err(|e| core_error(&e))?;
+        Ok(ZipStream { export })
+    }
+
+    /// Uncompressed bytes of conversation data, for progress.
+    #[wasm_bindgen(getter, js_name = jsonBytes)]
+    pub fn json_bytes(&self) -> f64 {
+        self.export.json_bytes() as f64
+    }
+
+    /// Calls `callback(item, progress)` for every conversation, where `item` is
+    /// `{summary, converted}` (`converted` as from `convertConversation`, only when
+    /// `options.formats` is not empty, with the export's images) or `{error: {kind,
+    /// message}}`, and `progress` is `{bytesRead, bytesTotal, conversations}`. Returning
+    /// `false` from the callback stops the read.
+    ///
+    /// # Errors
+    ///
+    /// What stops the read (a damaged ZIP, a cut-off file), after every conversation before
+    /// it was delivered.
+    #[wasm_bindgen(js_name = forEach)]
+    pub fn for_each(
+        &mut self,
+        options: JsValue,
+        callback: js_sys::Function,
+    ) -> Result<(), JsValue> {
+        let opts = options_from_js(options)?;
+        self.export.load_assets(!opts.formats.is_empty());
+        let mut failure: Option<JsValue> = None;
+        self.export
+            .for_each(&mut |r, p| {
+                let item = js_sys::Object::new();
+                let filled = match r {
+                    Ok(t) => to_js(&Summary::from(&t)).and_then(|summary| {
+                        set(&item, "summary", &summary);
+                        if !opts.formats.is_empty() {
+                            set(&item, "converted", &converted(&t, &opts)?);
+                        }
+                        Ok(())
+                    }),
+                    Err(e) => to_js(&ErrorInfo {
+                        kind: e.kind(),
+                        message: e.to_string(),
+                    })
+                    .map(|err| set(&item, "error", &err)),
+                };
+                if let Err(e) = filled {
+                    failure = Some(e);
+                    return ControlFlow::Break(());
+                }
+                let progress = js_sys::Object::new();
+                set(
+                    &progress,
+                    "bytesRead",
+                    &JsValue::from_f64(p.bytes_read as f64),
+                );
+                set(
+                    &progress,
+                    "bytesTotal",
+                    &p.bytes_total
+                        .map_or(JsValue::NULL, |t| JsValue::from_f64(t as f64)),
+                );
+                set(
+                    &progress,
+                    "conversations",
+                    &JsValue::from_f64(p.conversations as f64),
+                );
+                match callback.call2(&JsValue::NULL, &item, &progress) {
+                    Ok(v) if v == JsValue::FALSE => ControlFlow::Break(()),
+                    Ok(_) => ControlFlow::Continue(()),
+                    Err(e) => {
+                        failure = Some(e);
+                        ControlFlow::Break(())
+                    }
+                }
+            })
+            .map_err(|e| core_error(&e))?;
+        failure.map_or(Ok(()), Err)
+    }
+}
+
+/// An error as data (inside a result object rather than thrown).
+#[derive(Serialize)]
+struct ErrorInfo {
+    kind: &'static str,
+    message: String,
+}
+
+fn set(target: &js_sys::Object, key: &str, value: &JsValue) {
+    // Setting a property on a fresh plain object cannot fail.
+    let _ = js_sys::Reflect::set(target, &JsValue::from_str(key), value);
 }
 
 /// The version of chatkeep (`version()` in JavaScript).

@@ -5,8 +5,8 @@
 #![cfg(target_arch = "wasm32")]
 
 use chatkeep_wasm::{
-    conversation_assets, convert_conversation, convert_page, convert_share_page, default_options,
-    version,
+    conversation_assets, conversation_summary, convert_conversation, convert_page,
+    convert_share_page, default_options, version, JsonStream, ZipStream,
 };
 use js_sys::{Array, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
@@ -229,5 +229,74 @@ fn pages_and_share_pages() {
     assert_error(
         convert_share_page("<html></html>", JsValue::UNDEFINED),
         Some("not_an_export"),
+    );
+}
+
+#[wasm_bindgen_test]
+fn json_stream_splits_chunks_anywhere() {
+    let array = format!("[{HELLO},{WITH_IMAGE}]");
+    let mut stream = JsonStream::new();
+    let mut found = Vec::new();
+    for chunk in array.as_bytes().chunks(7) {
+        let got = stream.push(chunk).expect("pushes");
+        found.extend(got.iter().filter_map(|v| v.as_string()));
+    }
+    stream.finish().expect("complete");
+    assert_eq!(found.len(), 2);
+    let summary = conversation_summary(&found[1]).expect("summary");
+    assert_eq!(get(&summary, "title").as_string().as_deref(), Some("Pic"));
+    assert_eq!(get(&summary, "messages").as_f64(), Some(1.0));
+    let mut cut = JsonStream::new();
+    cut.push(&array.as_bytes()[..array.len() - 10])
+        .expect("pushes");
+    assert_error(cut.finish().map(|()| JsValue::NULL), Some("truncated"));
+}
+
+#[wasm_bindgen_test]
+fn zip_stream_reads_through_a_js_function() {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let o = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    w.start_file("conversations.json", o).expect("entry");
+    w.write_all(format!("[{HELLO},{WITH_IMAGE}]").as_bytes())
+        .expect("write");
+    w.start_file("file_0001-photo.png", o).expect("entry");
+    w.write_all(&[0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a])
+        .expect("write");
+    let bytes = w.finish().expect("zip").into_inner();
+    let data = js_sys::Uint8Array::from(bytes.as_slice());
+    let read = js_sys::Function::new_with_args(
+        "offset, length",
+        "return this.subarray(offset, offset + length);",
+    )
+    .bind0(&data);
+    let mut z = ZipStream::new(bytes.len() as f64, read).expect("opens");
+    let seen = Array::new();
+    let collect = js_sys::Function::new_with_args(
+        "item, progress",
+        "this.push([item, progress]); return true;",
+    )
+    .bind0(&seen);
+    z.for_each(js(r#"{"formats":["html"]}"#), collect)
+        .expect("reads");
+    assert_eq!(seen.length(), 2);
+    let second = Array::from(&seen.get(1));
+    let converted = get(&second.get(0), "converted");
+    let html = get(&Array::from(&get(&converted, "files")).get(0), "text")
+        .as_string()
+        .unwrap_or_default();
+    assert!(
+        html.contains("data:image/png;base64,"),
+        "the image comes from the ZIP"
+    );
+    assert_eq!(get(&second.get(1), "conversations").as_f64(), Some(2.0));
+    assert_error(
+        ZipStream::new(
+            4.0,
+            js_sys::Function::new_with_args("o, l", "return new Uint8Array(l);"),
+        )
+        .map(|_| JsValue::NULL),
+        None,
     );
 }
