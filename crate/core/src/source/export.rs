@@ -33,36 +33,80 @@ const CHUNK: usize = 256 * 1024;
 /// across several files (split exports). Conversation-level errors go to `f`; an error that
 /// stops the read (truncation, damaged JSON between conversations, I/O) is returned after
 /// every conversation before it was delivered.
-pub fn read_json<R: Read>(
-    mut r: R,
+pub fn read_json<R: Read>(r: R, progress: &mut Progress, f: &mut OnConversation<'_>) -> Result<()> {
+    let mut splitter = ArraySplitter::new();
+    let mut stop = false;
+    pump(r, None, |data, n| {
+        progress.bytes_read += n;
+        stop = deliver(&mut splitter, data, progress, f)?;
+        Ok(stop || splitter.is_done())
+    })?;
+    if stop || splitter.is_done() {
+        return Ok(());
+    }
+    splitter.finish()
+}
+
+/// Feeds `data` to the splitter and each completed conversation to `f`. Returns whether
+/// `f` asked to stop.
+fn deliver(
+    splitter: &mut ArraySplitter,
+    data: &[u8],
     progress: &mut Progress,
     f: &mut OnConversation<'_>,
-) -> Result<()> {
-    let mut splitter = ArraySplitter::new();
+) -> Result<bool> {
+    let mut ready = Vec::new();
+    splitter.push(data, |el| ready.push(el))?;
+    for el in ready {
+        progress.conversations += 1;
+        if f(parse_element(el), progress).is_break() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Reads `r` in chunks and hands them to `sink` (with the number of bytes read from `r`)
+/// until it returns `true` or the input ends. With `assign = Some((marker, open))`, what
+/// comes before `<marker> = <open>` is skipped (the first chunk handed over starts at
+/// `open`). Returns whether the data was found (always, without `assign`).
+fn pump<R: Read>(
+    mut r: R,
+    assign: Option<(&[u8], u8)>,
+    mut sink: impl FnMut(&[u8], u64) -> Result<bool>,
+) -> Result<bool> {
     let mut buf = vec![0u8; CHUNK];
-    let mut stop = false;
+    let mut carry: Vec<u8> = Vec::new();
+    let mut found = assign.is_none();
     loop {
         let n = match r.read(&mut buf) {
-            Ok(0) => break,
+            Ok(0) => return Ok(found),
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e.into()),
         };
-        let mut ready = Vec::new();
-        splitter.push(&buf[..n], |el| ready.push(el))?;
-        progress.bytes_read += n as u64;
-        for el in ready {
-            progress.conversations += 1;
-            if f(parse_element(el), progress).is_break() {
-                stop = true;
-                break;
+        let done = match (found, assign) {
+            (false, Some((marker, open))) => {
+                carry.extend_from_slice(&buf[..n]);
+                match find_assignment_of(&carry, marker, open) {
+                    Assignment::At(start) => {
+                        found = true;
+                        let rest = carry.split_off(start);
+                        carry = Vec::new();
+                        sink(&rest, n as u64)?
+                    }
+                    Assignment::NeedMore(keep_from) => {
+                        carry.drain(..keep_from);
+                        sink(&[], n as u64)?
+                    }
+                }
             }
-        }
-        if stop || splitter.is_done() {
-            return Ok(());
+            _ => sink(&buf[..n], n as u64)?,
+        };
+        if done {
+            return Ok(found);
         }
     }
-    splitter.finish()
 }
 
 /// Parses one element of the array as a conversation.
@@ -84,58 +128,24 @@ pub fn parse_element(el: Vec<u8>) -> Result<Transcript> {
 
 /// Reads the conversations embedded in `chat.html` (`var jsonData = [...]`), streaming.
 pub fn read_chat_html<R: Read>(
-    mut r: R,
+    r: R,
     progress: &mut Progress,
     f: &mut OnConversation<'_>,
 ) -> Result<()> {
-    const MARKER: &[u8] = b"jsonData";
-    let mut buf = vec![0u8; CHUNK];
-    let mut carry: Vec<u8> = Vec::new();
-    let mut found = false;
     let mut splitter = ArraySplitter::new();
     let mut stop = false;
-    loop {
-        let n = match r.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e.into()),
-        };
-        progress.bytes_read += n as u64;
-        let mut data: &[u8] = &buf[..n];
-        let joined;
-        if !found {
-            carry.extend_from_slice(data);
-            match find_assignment(&carry, MARKER) {
-                Assignment::At(start) => {
-                    found = true;
-                    joined = carry.split_off(start);
-                    carry = Vec::new();
-                    data = &joined;
-                }
-                Assignment::NeedMore(keep_from) => {
-                    carry.drain(..keep_from);
-                    continue;
-                }
-            }
-        }
-        let mut ready = Vec::new();
-        splitter.push(data, |el| ready.push(el))?;
-        for el in ready {
-            progress.conversations += 1;
-            if f(parse_element(el), progress).is_break() {
-                stop = true;
-                break;
-            }
-        }
-        if stop || splitter.is_done() {
-            return Ok(());
-        }
-    }
+    let found = pump(r, Some((b"jsonData", b'[')), |data, n| {
+        progress.bytes_read += n;
+        stop = deliver(&mut splitter, data, progress, f)?;
+        Ok(stop || splitter.is_done())
+    })?;
     if !found {
         return Err(Error::NotAnExport {
             found: "an HTML page without ChatGPT's conversation data (no jsonData)".to_owned(),
         });
+    }
+    if stop || splitter.is_done() {
+        return Ok(());
     }
     splitter.finish()
 }
@@ -145,11 +155,6 @@ enum Assignment {
     At(usize),
     /// Not found yet: keep the buffer from this index on and read more.
     NeedMore(usize),
-}
-
-/// Finds `<marker> = [` in `buf`.
-fn find_assignment(buf: &[u8], marker: &[u8]) -> Assignment {
-    find_assignment_of(buf, marker, b'[')
 }
 
 /// Finds `<marker> = <open>` in `buf`.
@@ -466,38 +471,12 @@ impl<R: Read + Seek> AssetIndex<R> {
 
 /// Reads `var assetsJson = {...}` from `chat.html`: pointer → path in the ZIP (the value is
 /// a path, or `{file_path, mime_type}`).
-fn read_assets_json<R: Read>(mut r: R) -> Result<HashMap<String, String>> {
-    let mut buf = vec![0u8; CHUNK];
-    let mut carry: Vec<u8> = Vec::new();
+fn read_assets_json<R: Read>(r: R) -> Result<HashMap<String, String>> {
     let mut splitter = ArraySplitter::new();
-    let mut started = false;
+    // The splitter reads arrays: the object is its first element.
+    splitter.push(b"[", |_| {})?;
     let mut object: Option<Vec<u8>> = None;
-    loop {
-        let n = match r.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e.into()),
-        };
-        let mut data: &[u8] = &buf[..n];
-        let joined;
-        if !started {
-            carry.extend_from_slice(data);
-            match find_assignment_of(&carry, b"assetsJson", b'{') {
-                Assignment::At(start) => {
-                    started = true;
-                    joined = carry.split_off(start);
-                    carry = Vec::new();
-                    data = &joined;
-                    // The splitter reads arrays: an object is its first element.
-                    splitter.push(b"[", |_| {})?;
-                }
-                Assignment::NeedMore(keep_from) => {
-                    carry.drain(..keep_from);
-                    continue;
-                }
-            }
-        }
+    pump(r, Some((b"assetsJson", b'{')), |data, _| {
         let pushed = splitter.push(data, |el| {
             if object.is_none() {
                 object = Some(el);
@@ -505,10 +484,10 @@ fn read_assets_json<R: Read>(mut r: R) -> Result<HashMap<String, String>> {
         });
         // What follows the object (`;`) is not part of it.
         if object.is_some() {
-            break;
+            return Ok(true);
         }
-        pushed?;
-    }
+        pushed.map(|_| false)
+    })?;
     let Some(object) = object else {
         return Ok(HashMap::new());
     };
