@@ -269,7 +269,9 @@ async function read(tabId, options) {
   await ready;
   const tab = await api.tabs.get(tabId);
   const settings = await loadSettings();
-  const coreOptions = { utc_offset_minutes: -new Date().getTimezoneOffset(), ...settings.options };
+  const coreOptions = { ...settings.options };
+  // Times in the browser's current zone (it changes with daylight saving), unless UTC was chosen.
+  if (settings.extension.time_zone !== "utc") coreOptions.utc_offset_minutes = -new Date().getTimezoneOffset();
   for (const [k, v] of Object.entries(options)) if (!EXTENSION_KEYS.has(k) && v !== undefined) coreOptions[k] = v;
   const where = options.conversation_id ? { kind: "conversation", id: options.conversation_id, viaLink: true } : classify(tab.url);
   const readerPref = options.reader ?? "auto";
@@ -356,13 +358,45 @@ function createMenus() {
     for (const [id, label] of [["save-md", "as Markdown"], ["save-html", "as HTML"], ["save-json", "as JSON"], ["save-all", "in all three formats"]]) {
       api.contextMenus.create({ id, parentId: "save", title: label, contexts: ["page"], documentUrlPatterns: CHATGPT_PAGES });
     }
+    api.contextMenus.create({ id: "copy-md", parentId: "save", title: "Copy as Markdown", contexts: ["page"], documentUrlPatterns: CHATGPT_PAGES });
     api.contextMenus.create({ id: "save-link", title: "Save this chat", contexts: ["link"], targetUrlPatterns: CHAT_LINKS, documentUrlPatterns: CHATGPT_PAGES });
+    for (const [id, label] of [["save-md", "Save as Markdown"], ["save-html", "Save as HTML"], ["save-json", "Save as JSON"], ["save-all", "Save in all three formats"], ["copy-md", "Copy as Markdown"]]) {
+      api.contextMenus.create({ id: `action-${id}`, title: label, contexts: ["action"], documentUrlPatterns: CHATGPT_PAGES });
+    }
     api.contextMenus.create({ id: "open-export", title: "Open a ChatGPT export file…", contexts: ["action"] });
   });
 }
 
+/** Runs in the page: puts text on the clipboard (a menu click counts as the user's gesture). */
+function pageCopy(text) {
+  const area = document.createElement("textarea");
+  area.value = text;
+  area.setAttribute("readonly", "");
+  Object.assign(area.style, { position: "fixed", top: "-1000px", opacity: "0" });
+  document.documentElement.appendChild(area);
+  area.select();
+  const ok = document.execCommand("copy");
+  area.remove();
+  return ok;
+}
+
+async function copyToClipboard(tabId) {
+  try {
+    const { text } = await copyMarkdown(tabId);
+    const ok = await inPage(tabId, pageCopy, [text], "ISOLATED");
+    if (!ok) throw new SaveError("clipboard", "The browser did not allow copying. Use “Save as Markdown” instead.");
+    await feedback(tabId, "Copied the chat as Markdown", false);
+  } catch (e) {
+    await feedback(tabId, e.message, true);
+    throw e;
+  }
+}
+
 async function onMenu(info, tab) {
+  const item = String(info.menuItemId).replace(/^action-/, "");
+  if (item !== info.menuItemId) return onMenu({ ...info, menuItemId: item }, tab);
   if (info.menuItemId === "open-export") return api.tabs.create({ url: api.runtime.getURL("export.html") });
+  if (info.menuItemId === "copy-md") return copyToClipboard(tab.id);
   if (info.menuItemId === "save-link") {
     const target = classify(info.linkUrl ?? "");
     if (target.kind !== "conversation") throw new SaveError("not_chatgpt", MESSAGES.not_chatgpt);

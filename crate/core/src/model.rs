@@ -93,6 +93,18 @@ pub enum Origin {
     Page,
 }
 
+impl Origin {
+    /// How a file missing from this kind of input is described ("not included in the export").
+    pub fn missing_note(self) -> &'static str {
+        match self {
+            Origin::Export => "not included in the export",
+            Origin::Api => "not included",
+            Origin::Share => "not available from the share page",
+            Origin::Page => "not available from the page",
+        }
+    }
+}
+
 /// An alternative branch: a regenerated answer or an edited prompt and what followed it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Branch {

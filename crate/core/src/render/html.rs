@@ -411,9 +411,9 @@ impl Ctx<'_> {
             }
             None => {
                 let note = match (&asset.data, self.opts.images) {
-                    (None, _) => " — not included in the export",
-                    (Some(_), Images::Omit) => "",
-                    (Some(_), _) => " — a format browsers cannot show",
+                    (None, _) => format!(" — {}", self.t.origin.missing_note()),
+                    (Some(_), Images::Omit) => String::new(),
+                    (Some(_), _) => " — a format browsers cannot show".to_owned(),
                 };
                 writeln!(
                     out,
@@ -439,7 +439,11 @@ impl Ctx<'_> {
             )?;
         }
         if asset.data.is_none() {
-            out.push_str("<span class=\"note\">not included in the export</span>");
+            write!(
+                out,
+                "<span class=\"note\">{}</span>",
+                self.t.origin.missing_note()
+            )?;
         }
         out.push_str("</span></p>\n");
         Ok(())

@@ -72,7 +72,7 @@ pub fn write<W: Write>(
     out: &mut W,
 ) -> fmt::Result {
     let names = AssetNames::new(t);
-    let ctx = Ctx::new(opts, assets_dir, &names);
+    let ctx = Ctx::new(t, opts, assets_dir, &names);
     let msgs = |list| messages(&ctx, list);
     let doc = Doc {
         schema: SCHEMA,

@@ -29,7 +29,7 @@ pub fn write<W: Write>(
     out: &mut W,
 ) -> fmt::Result {
     let names = AssetNames::new(t);
-    let ctx = Ctx::new(opts, assets_dir, &names);
+    let ctx = Ctx::new(t, opts, assets_dir, &names);
     front_matter(t, opts, out)?;
     writeln!(out, "# {}", md_inline(&t.title))?;
 
@@ -163,6 +163,8 @@ pub(crate) fn footnote_refs(md: &str, max: usize) -> BTreeSet<usize> {
 /// What the Markdown writer needs to render blocks.
 pub(crate) struct Ctx<'a> {
     opts: &'a Options,
+    /// How a file missing from the input is described.
+    missing: &'static str,
     assets_dir: &'a str,
     names: &'a AssetNames,
 }
@@ -176,9 +178,15 @@ enum Fold {
 }
 
 impl<'a> Ctx<'a> {
-    pub(crate) fn new(opts: &'a Options, assets_dir: &'a str, names: &'a AssetNames) -> Self {
+    pub(crate) fn new(
+        t: &Transcript,
+        opts: &'a Options,
+        assets_dir: &'a str,
+        names: &'a AssetNames,
+    ) -> Self {
         Ctx {
             opts,
+            missing: t.origin.missing_note(),
             assets_dir,
             names,
         }
@@ -426,7 +434,7 @@ impl<'a> Ctx<'a> {
         let alt = md_inline(name);
         match (&asset.data, self.opts.images) {
             (_, Images::Omit) => write!(out, "*\\[image: {alt}\\]*"),
-            (None, _) => write!(out, "*\\[image: {alt} — not included in the export\\]*"),
+            (None, _) => write!(out, "*\\[image: {alt} — {}\\]*", self.missing),
             (Some(data), Images::Embed) => {
                 write!(out, "![{alt}]({})", assets::data_uri(asset, data))
             }
@@ -445,7 +453,7 @@ impl<'a> Ctx<'a> {
         write!(out, "*{what}:* ")?;
         match (&asset.data, self.opts.images) {
             (_, Images::Omit) => write!(out, "{name}{size}"),
-            (None, _) => write!(out, "{name}{size} — not included in the export"),
+            (None, _) => write!(out, "{name}{size} — {}", self.missing),
             (Some(data), Images::Embed) => {
                 write!(out, "[{name}]({}){size}", assets::data_uri(asset, data))
             }

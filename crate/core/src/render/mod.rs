@@ -128,7 +128,7 @@ pub fn asset_files<'a>(t: &'a Transcript, opts: &Options, assets_dir: &str) -> V
 /// asset file names are unique per transcript.
 pub fn message_markdown(t: &Transcript, m: &Message, opts: &Options, assets_dir: &str) -> String {
     let names = assets::AssetNames::new(t);
-    let ctx = markdown::Ctx::new(opts, assets_dir, &names);
+    let ctx = markdown::Ctx::new(t, opts, assets_dir, &names);
     let mut out = String::new();
     // Writing to a `String` cannot fail.
     let _ = ctx.blocks(m, &mut out);

@@ -1,0 +1,471 @@
+// The options page: every option of the core (crate/core/src/options.rs, snake_case keys),
+// the extension's own settings, and a live preview of a sample conversation written with
+// them by the wasm core itself.
+//
+// Storage (through browser.js): `options` holds the core options that differ from
+// defaultOptions(), plus `utc_offset_minutes` always; `extension` holds `save_as` and
+// `time_zone` ("local": the browser's offset, refreshed on every save; "utc").
+
+import { loadSettings, saveSettings } from "./browser.js";
+import init, { defaultOptions, convertConversation, version } from "./pkg/chatkeep_wasm.js";
+
+const SAVE_DELAY_MS = 400;
+const PREVIEW_DELAY_MS = 120;
+
+/** Labels of the front-matter fields (the keys come from defaultOptions().front_matter). */
+const FRONT_MATTER_LABELS = {
+  title: ["title", "the conversation's title"],
+  id: ["conversation_id", "its id"],
+  url: ["url", "its address on chatgpt.com"],
+  created: ["created", "when it started"],
+  updated: ["updated", "its last message"],
+  model: ["model", "the model used"],
+  messages: ["messages", "how many messages"],
+  gizmo: ["project / gpt", "the project or GPT it belongs to"],
+  origin: ["source", "where chatkeep read it"],
+};
+const FORMAT_NAMES = { markdown: "Markdown", html: "HTML", json: "JSON" };
+const PLACEHOLDERS = ["title", "date", "time", "updated", "id", "short_id", "model"];
+
+const $ = (id) => document.getElementById(id);
+const form = $("settings");
+
+/** The state of the page. */
+const state = {
+  defaults: null, // defaultOptions() from the core
+  options: null, // the core options in effect (always valid)
+  extension: { save_as: false, time_zone: "local" },
+  sample: null, // sample-conversation.json, as text
+  tab: null, // the format shown in the preview
+};
+
+// ---------------------------------------------------------------------------------------
+// Start
+// ---------------------------------------------------------------------------------------
+
+main().catch((e) => {
+  showPreviewMessage(`The settings could not be loaded: ${e?.message ?? e}`, true);
+  setStatus(`Could not load the settings: ${e?.message ?? e}`, "error");
+});
+
+async function main() {
+  const [, sample, settings] = await Promise.all([
+    init(),
+    fetch("./sample-conversation.json").then((r) => {
+      if (!r.ok) throw new Error(`sample-conversation.json: HTTP ${r.status}`);
+      return r.text();
+    }),
+    loadSettings(),
+  ]);
+  state.defaults = defaultOptions();
+  state.sample = sample;
+  state.options = merged(state.defaults, settings.options);
+  // Other parts of the extension may keep settings of their own in `extension`: kept as is.
+  state.extension = {
+    ...settings.extension,
+    save_as: settings.extension.save_as === true,
+    time_zone: timeZoneOf(settings),
+  };
+  state.options.utc_offset_minutes = offsetFor(state.extension.time_zone);
+  // The browser's offset changes with daylight saving time and travel: keep it current.
+  const storedOffset = settings.options?.utc_offset_minutes;
+  if (storedOffset !== undefined && storedOffset !== state.options.utc_offset_minutes) save({ quiet: true });
+
+  $("version").textContent = `chatkeep ${version()}`;
+  buildFrontMatter(state.defaults.front_matter);
+  describeLocalTimeZone();
+  fillForm();
+  wireEvents();
+  renderPreview();
+}
+
+/** The stored options over the defaults, keeping only known keys of the right type (the
+ *  core rejects unknown keys). */
+function merged(defaults, stored) {
+  const out = structuredClone(defaults);
+  for (const [key, value] of Object.entries(stored ?? {})) {
+    if (!(key in defaults)) continue;
+    const want = defaults[key];
+    if (Array.isArray(want) ? Array.isArray(value) : typeof value === typeof want) out[key] = value;
+  }
+  return out;
+}
+
+/** The chosen time zone: stored, or (for settings written before it was) guessed from the
+ *  stored offset: 0 where the browser's is not 0 means UTC was chosen. */
+function timeZoneOf({ options, extension }) {
+  if (extension.time_zone === "utc" || extension.time_zone === "local") return extension.time_zone;
+  const stored = options?.utc_offset_minutes;
+  return stored === 0 && browserOffset() !== 0 ? "utc" : "local";
+}
+
+/** The browser's offset from UTC in minutes, east positive (the core's convention). */
+function browserOffset() {
+  return -new Date().getTimezoneOffset();
+}
+
+function offsetFor(timeZone) {
+  return timeZone === "utc" ? 0 : browserOffset();
+}
+
+function formatOffset(minutes) {
+  const sign = minutes < 0 ? "−" : "+";
+  const abs = Math.abs(minutes);
+  return `UTC${sign}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
+}
+
+function describeLocalTimeZone() {
+  let name = "";
+  try {
+    name = Intl.DateTimeFormat().resolvedOptions().timeZone ?? "";
+  } catch {
+    // No time zone name: the offset alone says enough.
+  }
+  const offset = formatOffset(browserOffset());
+  $("time-zone-local-desc").textContent = name && name !== "UTC"
+    ? `This browser's: ${name.replaceAll("_", " ")}, now ${offset}.`
+    : `This browser's: now ${offset}.`;
+}
+
+// ---------------------------------------------------------------------------------------
+// The form
+// ---------------------------------------------------------------------------------------
+
+function buildFrontMatter(fields) {
+  const box = $("front-matter");
+  for (const field of fields) {
+    const [label, desc] = FRONT_MATTER_LABELS[field] ?? [field, ""];
+    const id = `front-matter-${field}`;
+    const row = document.createElement("div");
+    row.className = "choice compact";
+    const input = Object.assign(document.createElement("input"), { type: "checkbox", id, name: "front_matter", value: field });
+    const labelEl = Object.assign(document.createElement("label"), { htmlFor: id });
+    const code = Object.assign(document.createElement("code"), { textContent: label });
+    labelEl.append(code);
+    if (desc) {
+      const small = Object.assign(document.createElement("span"), { className: "label-desc", textContent: desc });
+      labelEl.append(" ", small);
+    }
+    row.append(input, labelEl);
+    box.append(row);
+  }
+}
+
+/** Puts state into the controls. */
+function fillForm() {
+  const o = state.options;
+  for (const box of form.elements.formats) box.checked = o.formats.includes(box.value);
+  setRadio("branches", o.branches);
+  form.elements.include_reasoning.checked = o.include_reasoning;
+  form.elements.include_hidden.checked = o.include_hidden;
+  form.elements.include_custom_instructions.checked = o.include_custom_instructions;
+  form.elements.timestamps.checked = o.timestamps;
+  setRadio("time_zone", state.extension.time_zone);
+  setRadio("images", o.images);
+  setRadio("flavor", o.flavor);
+  for (const box of frontMatterBoxes()) box.checked = o.front_matter.includes(box.value);
+  form.elements.filename_template.value = o.filename_template;
+  form.elements.save_as.checked = state.extension.save_as;
+  showError("formats", "");
+  showError("template", "");
+}
+
+function setRadio(name, value) {
+  for (const radio of radios(name)) radio.checked = radio.value === value;
+}
+
+function radios(name) {
+  return form.querySelectorAll(`input[type=radio][name="${name}"]`);
+}
+
+function frontMatterBoxes() {
+  return [...form.querySelectorAll('input[name="front_matter"]')];
+}
+
+function checkedValue(name) {
+  return form.querySelector(`input[name="${name}"]:checked`)?.value;
+}
+
+/** Reads the controls into state. Invalid parts keep their last valid value and show an
+ *  inline message. Returns whether anything changed. */
+function readForm() {
+  const before = JSON.stringify([state.options, state.extension]);
+  const o = state.options;
+
+  const formats = [...form.elements.formats].filter((b) => b.checked).map((b) => b.value);
+  if (formats.length) o.formats = formats;
+  showError("formats", formats.length ? "" : "Choose at least one format.");
+
+  o.branches = checkedValue("branches") ?? o.branches;
+  o.include_reasoning = form.elements.include_reasoning.checked;
+  o.include_hidden = form.elements.include_hidden.checked;
+  o.include_custom_instructions = form.elements.include_custom_instructions.checked;
+  o.timestamps = form.elements.timestamps.checked;
+  state.extension.time_zone = checkedValue("time_zone") ?? state.extension.time_zone;
+  o.utc_offset_minutes = offsetFor(state.extension.time_zone);
+  o.images = checkedValue("images") ?? o.images;
+  o.flavor = checkedValue("flavor") ?? o.flavor;
+  o.front_matter = frontMatterBoxes().filter((b) => b.checked).map((b) => b.value);
+
+  const template = form.elements.filename_template.value;
+  if (template.trim()) {
+    o.filename_template = template;
+    showError("template", unknownPlaceholderNote(template), "note");
+  } else {
+    showError("template", "Enter a file name template, for example {date} {title}.");
+  }
+
+  state.extension.save_as = form.elements.save_as.checked;
+  return JSON.stringify([state.options, state.extension]) !== before;
+}
+
+/** A gentle note for `{things}` the core does not replace (it keeps them as typed). */
+function unknownPlaceholderNote(template) {
+  const unknown = [...template.matchAll(/\{([^{}]*)\}/g)]
+    .map((m) => m[1])
+    .filter((key) => !PLACEHOLDERS.includes(key));
+  if (!unknown.length) return "";
+  const list = [...new Set(unknown)].map((k) => `{${k}}`).join(", ");
+  return `${list} ${unknown.length > 1 ? "are not placeholders" : "is not a placeholder"}, so it stays as typed.`;
+}
+
+/** Shows or clears the inline message of the formats or template group. */
+function showError(which, message, kind = "error") {
+  const el = $(`${which}-error`);
+  el.textContent = message;
+  el.hidden = !message;
+  el.classList.toggle("note", kind === "note");
+  const invalid = Boolean(message) && kind === "error";
+  if (which === "template") {
+    form.elements.filename_template.setAttribute("aria-invalid", String(invalid));
+  } else {
+    $("formats").classList.toggle("invalid", invalid);
+    for (const box of form.elements.formats) {
+      box.setAttribute("aria-invalid", String(invalid));
+      if (invalid) box.setAttribute("aria-errormessage", "formats-error");
+      else box.removeAttribute("aria-errormessage");
+    }
+  }
+}
+
+function wireEvents() {
+  const onEdit = (event) => {
+    if (!event.target.name) return;
+    if (readForm()) {
+      scheduleSave();
+      schedulePreview();
+    }
+  };
+  form.addEventListener("change", onEdit);
+  form.addEventListener("input", onEdit);
+  form.addEventListener("submit", (e) => e.preventDefault());
+
+  $("placeholders").addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-insert]");
+    if (button) insertPlaceholder(button.dataset.insert);
+  });
+  $("front-matter-all").addEventListener("click", () => setAllFrontMatter(true));
+  $("front-matter-none").addEventListener("click", () => setAllFrontMatter(false));
+  $("reset").addEventListener("click", resetToDefaults);
+
+  // Save before the page goes away (closing the tab within the debounce delay).
+  const flush = () => {
+    if (saveTimer !== undefined) save();
+  };
+  addEventListener("pagehide", flush);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden") flush();
+  });
+}
+
+function insertPlaceholder(text) {
+  const input = form.elements.filename_template;
+  const start = input.selectionStart ?? input.value.length;
+  const end = input.selectionEnd ?? input.value.length;
+  input.setRangeText(text, start, end, "end");
+  input.focus();
+  input.dispatchEvent(new Event("input", { bubbles: true }));
+}
+
+function setAllFrontMatter(on) {
+  for (const box of frontMatterBoxes()) box.checked = on;
+  if (readForm()) {
+    scheduleSave();
+    schedulePreview();
+  }
+}
+
+function resetToDefaults() {
+  state.options = structuredClone(state.defaults);
+  state.extension = { ...state.extension, save_as: false, time_zone: "local" };
+  state.options.utc_offset_minutes = offsetFor("local");
+  fillForm();
+  save();
+  renderPreview();
+  setStatus("Defaults restored", "ok");
+}
+
+// ---------------------------------------------------------------------------------------
+// Saving
+// ---------------------------------------------------------------------------------------
+
+let saveTimer;
+let statusTimer;
+
+function scheduleSave() {
+  clearTimeout(saveTimer);
+  setStatus("Saving…", "busy");
+  saveTimer = setTimeout(save, SAVE_DELAY_MS);
+}
+
+/** Stores the options that differ from the defaults (so later versions' new defaults
+ *  apply), with the offset always written out, and the extension's settings. */
+async function save({ quiet = false } = {}) {
+  clearTimeout(saveTimer);
+  saveTimer = undefined;
+  const options = {};
+  for (const [key, value] of Object.entries(state.options)) {
+    if (key === "utc_offset_minutes" || JSON.stringify(value) !== JSON.stringify(state.defaults[key])) {
+      options[key] = structuredClone(value);
+    }
+  }
+  try {
+    await saveSettings({ options, extension: { ...state.extension } });
+    if (!quiet && $("save-status").dataset.kind !== "ok") setStatus("Saved", "ok");
+  } catch (e) {
+    setStatus(`Not saved: ${e?.message ?? e}`, "error");
+  }
+}
+
+/** The small indicator in the header: busy, ok (fades after a moment) or error. */
+function setStatus(text, kind) {
+  const el = $("save-status");
+  clearTimeout(statusTimer);
+  el.textContent = text;
+  el.dataset.kind = kind;
+  el.classList.add("visible");
+  if (kind === "ok") {
+    statusTimer = setTimeout(() => {
+      el.classList.remove("visible");
+      el.dataset.kind = "";
+    }, 2000);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Preview
+// ---------------------------------------------------------------------------------------
+
+let previewTimer;
+
+function schedulePreview() {
+  clearTimeout(previewTimer);
+  previewTimer = setTimeout(renderPreview, PREVIEW_DELAY_MS);
+}
+
+function renderPreview() {
+  let result;
+  try {
+    result = convertConversation(state.sample, state.options);
+  } catch (e) {
+    showPreviewMessage(e?.message ?? String(e), true);
+    $("template-example").textContent = "—";
+    return;
+  }
+  const files = result.files;
+  const formats = state.options.formats;
+  if (!formats.includes(state.tab)) state.tab = formats[0];
+  const index = Math.max(0, formats.indexOf(state.tab));
+  const file = files[index];
+
+  $("template-example").textContent = files[0]?.fileName ?? "";
+  renderTabs(formats);
+  $("preview-file-name").textContent = file.fileName;
+
+  const pre = $("preview-text");
+  const frame = $("preview-html");
+  $("preview-message").hidden = true;
+  if (state.tab === "html") {
+    pre.hidden = true;
+    frame.hidden = false;
+    if (frame.srcdoc !== file.text) frame.srcdoc = file.text;
+  } else {
+    frame.hidden = true;
+    pre.hidden = false;
+    const keep = pre.dataset.format === state.tab ? pre.scrollTop : 0;
+    pre.textContent = file.text;
+    pre.dataset.format = state.tab;
+    pre.scrollTop = keep;
+  }
+
+  const warnings = $("preview-warnings");
+  warnings.textContent = result.warnings.length ? `Notes from chatkeep: ${result.warnings.join(" ")}` : "";
+  warnings.hidden = !result.warnings.length;
+}
+
+function showPreviewMessage(text, isError) {
+  const message = $("preview-message");
+  message.textContent = text;
+  message.hidden = false;
+  message.classList.toggle("error", Boolean(isError));
+  message.setAttribute("role", isError ? "alert" : "status");
+  $("preview-text").hidden = true;
+  $("preview-html").hidden = true;
+}
+
+/** The tab list (only when several formats are chosen): roving tabindex, arrow keys. */
+function renderTabs(formats) {
+  const list = $("preview-tabs");
+  const panel = $("preview-panel");
+  list.hidden = formats.length < 2;
+  const current = [...list.children].map((b) => b.dataset.format).join();
+  if (current !== formats.join()) {
+    list.replaceChildren(
+      ...formats.map((format) => {
+        const tab = document.createElement("button");
+        tab.type = "button";
+        tab.setAttribute("role", "tab");
+        tab.id = `tab-${format}`;
+        tab.dataset.format = format;
+        tab.textContent = FORMAT_NAMES[format] ?? format;
+        tab.setAttribute("aria-controls", "preview-panel");
+        tab.addEventListener("click", () => selectTab(format, false));
+        tab.addEventListener("keydown", onTabKey);
+        return tab;
+      }),
+    );
+  }
+  for (const tab of list.children) {
+    const selected = tab.dataset.format === state.tab;
+    tab.setAttribute("aria-selected", String(selected));
+    tab.tabIndex = selected ? 0 : -1;
+  }
+  // A tab panel only when there are tabs; otherwise a plain region named by the heading.
+  if (list.hidden) {
+    panel.removeAttribute("role");
+    panel.setAttribute("aria-labelledby", "preview-title");
+  } else {
+    panel.setAttribute("role", "tabpanel");
+    panel.setAttribute("aria-labelledby", `tab-${state.tab}`);
+  }
+}
+
+function selectTab(format, focus) {
+  state.tab = format;
+  renderPreview();
+  if (focus) $(`tab-${format}`)?.focus();
+}
+
+function onTabKey(event) {
+  const formats = state.options.formats;
+  const i = formats.indexOf(state.tab);
+  const to = {
+    ArrowRight: (i + 1) % formats.length,
+    ArrowLeft: (i - 1 + formats.length) % formats.length,
+    Home: 0,
+    End: formats.length - 1,
+  }[event.key];
+  if (to === undefined) return;
+  event.preventDefault();
+  selectTab(formats[to], true);
+}

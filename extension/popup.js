@@ -1,0 +1,191 @@
+// The toolbar popup: save the open ChatGPT conversation (default formats, one format, or
+// all three), copy it as Markdown, or, anywhere else, say what chatkeep does.
+
+import { api, loadSettings } from "./browser.js";
+import { Msg, request } from "./messages.js";
+
+const FORMAT_NAMES = { markdown: "Markdown", html: "HTML", json: "JSON" };
+
+const $ = (id) => document.getElementById(id);
+const statusEl = $("status");
+
+/** The formats of the settings (what "Save" writes). */
+let defaultFormats = null;
+let busy = false;
+
+main();
+
+async function main() {
+  $("version").textContent = `chatkeep ${api.runtime.getManifest().version}`;
+  for (const link of document.querySelectorAll(".open-options")) {
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      openOptions();
+    });
+  }
+  $("open-export").addEventListener("click", openExport);
+  $("save").addEventListener("click", () => save(defaultFormats));
+  for (const button of document.querySelectorAll("button[data-formats]")) {
+    button.addEventListener("click", () => save(button.dataset.formats.split(",")));
+  }
+  $("copy").addEventListener("click", copyMarkdown);
+
+  settingsFormats().then(
+    (formats) => {
+      defaultFormats = formats;
+      $("save-formats").textContent = `as ${listOf(formats.map((f) => FORMAT_NAMES[f] ?? f))}`;
+    },
+    () => {
+      // Saving without formats uses the settings anyway.
+      $("save-formats").textContent = "in the formats of your settings";
+    },
+  );
+
+  let tab;
+  try {
+    tab = await request(api, { type: Msg.TAB_STATUS });
+  } catch (e) {
+    show("elsewhere");
+    setStatus(e.message, "error");
+    return;
+  }
+  // Any ChatGPT page: temporary chats have no conversation address, and the background
+  // explains in one sentence when a page shows no conversation.
+  if (tab?.chatgpt) {
+    show("chat");
+    $("save").focus();
+  } else {
+    show("elsewhere");
+    $("open-export").focus();
+  }
+}
+
+function show(section) {
+  $("loading").hidden = true;
+  $("chat").hidden = section !== "chat";
+  $("elsewhere").hidden = section !== "elsewhere";
+}
+
+/** The formats chosen in the settings, or the core's default. */
+async function settingsFormats() {
+  const { options } = await loadSettings();
+  if (Array.isArray(options.formats) && options.formats.length) return options.formats;
+  // Nothing stored: ask the core for its default (the one source of truth).
+  const { default: init, defaultOptions } = await import("./pkg/chatkeep_wasm.js");
+  await init();
+  return defaultOptions().formats;
+}
+
+/** "A", "A and B", "A, B and C". */
+function listOf(items) {
+  if (items.length < 2) return items.join("");
+  return `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
+}
+
+async function save(formats) {
+  if (busy) return;
+  setBusy(true);
+  setStatus("Saving…", "busy");
+  try {
+    const message = { type: Msg.SAVE };
+    if (formats) message.options = { formats };
+    const result = await request(api, message);
+    const names = fileNames(result?.files);
+    const warnings = Array.isArray(result?.warnings) ? result.warnings : [];
+    setStatus(names.length ? "Saved" : "Saved.", "ok", names, warnings);
+  } catch (e) {
+    setStatus(e.message, "error");
+  } finally {
+    setBusy(false);
+  }
+}
+
+/** The names of the written files, whatever shape the background reports them in. */
+function fileNames(files) {
+  if (!Array.isArray(files)) return [];
+  return files
+    .map((f) => (typeof f === "string" ? f : f?.fileName ?? f?.filename ?? f?.name))
+    .filter((name) => typeof name === "string" && name)
+    .map((name) => name.split(/[\\/]/).pop());
+}
+
+async function copyMarkdown() {
+  if (busy) return;
+  setBusy(true);
+  setStatus("Copying…", "busy");
+  try {
+    const { text } = await request(api, { type: Msg.COPY_MARKDOWN });
+    await writeClipboard(text);
+    setStatus("Copied as Markdown", "ok");
+  } catch (e) {
+    setStatus(e.message, "error");
+  } finally {
+    setBusy(false);
+  }
+}
+
+/** Writes text to the clipboard; falls back to a hidden text area where the async API is
+ *  refused (the click's user activation may have expired while the background worked). */
+async function writeClipboard(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return;
+  } catch {
+    // Fall through to the older way.
+  }
+  const area = document.createElement("textarea");
+  area.value = text;
+  area.setAttribute("readonly", "");
+  area.style.position = "fixed";
+  area.style.opacity = "0";
+  document.body.append(area);
+  area.select();
+  const ok = document.execCommand("copy");
+  area.remove();
+  if (!ok) throw new Error("The browser did not allow copying. Try again.");
+}
+
+function setBusy(on) {
+  busy = on;
+  for (const button of document.querySelectorAll("#chat button")) {
+    button.disabled = on;
+  }
+  document.body.setAttribute("aria-busy", String(on));
+}
+
+/** The status line: a message, optionally the saved file names and chatkeep's notes. */
+function setStatus(text, kind, files = [], notes = []) {
+  statusEl.replaceChildren();
+  statusEl.dataset.kind = kind;
+  const line = document.createElement("span");
+  line.className = "status-text";
+  line.textContent = text;
+  statusEl.append(line);
+  if (files.length) {
+    const list = document.createElement("span");
+    list.className = "status-files";
+    for (const name of files) {
+      const item = document.createElement("span");
+      item.className = "file";
+      item.textContent = name;
+      list.append(item);
+    }
+    statusEl.append(list);
+  }
+  if (notes.length) {
+    const note = document.createElement("span");
+    note.className = "status-notes";
+    note.textContent = notes.length === 1 ? `Note: ${notes[0]}` : `${notes.length} notes: ${notes.join(" ")}`;
+    statusEl.append(note);
+  }
+}
+
+async function openOptions() {
+  await api.runtime.openOptionsPage();
+  window.close();
+}
+
+async function openExport() {
+  await api.tabs.create({ url: api.runtime.getURL("export.html") });
+  window.close();
+}
