@@ -485,8 +485,20 @@ impl Ctx {
                     }
                 }
                 "user_editable_context" => {
-                    let about_user = owned(&content.user_profile);
-                    let instructions = owned(&content.user_instructions);
+                    // The user's own words when the metadata has them; else the text the
+                    // model was given (with ChatGPT's preamble around them).
+                    let typed = meta.user_context_message_data.as_ref();
+                    let typed_user = typed.and_then(|u| owned(&u.about_user_message));
+                    let typed_model = typed.and_then(|u| owned(&u.about_model_message));
+                    let (about_user, instructions) =
+                        if typed_user.is_some() || typed_model.is_some() {
+                            (typed_user, typed_model)
+                        } else {
+                            (
+                                owned(&content.user_profile),
+                                owned(&content.user_instructions),
+                            )
+                        };
                     if about_user.is_some() || instructions.is_some() {
                         blocks.push(Block::CustomInstructions {
                             about_user,

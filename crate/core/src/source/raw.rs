@@ -171,6 +171,17 @@ pub(crate) struct Meta<'a> {
     pub aggregate_result: Option<AggregateResult<'a>>,
     #[serde(borrow, default, deserialize_with = "lenient_str")]
     pub image_gen_title: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    pub user_context_message_data: Option<UserContext<'a>>,
+}
+
+/// The custom instructions as the user typed them (without ChatGPT's preamble).
+#[derive(Deserialize, Default)]
+pub(crate) struct UserContext<'a> {
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub about_user_message: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub about_model_message: Option<Str<'a>>,
 }
 
 #[derive(Deserialize, Default)]
