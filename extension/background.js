@@ -286,7 +286,7 @@ async function read(tabId, options) {
     } catch (e) {
       if (readerPref === "api") throw e;
       const page = await capturePage(tabId);
-      return { converted: core.convertPage(page.root, page.url, page.title, coreOptions), reader: "dom", warnings };
+      return { converted: core.convertPage(JSON.stringify(page.root), page.url, page.title, coreOptions), reader: "dom", warnings };
     }
   }
   if (where.kind === "conversation" && readerPref !== "dom") {
@@ -302,7 +302,7 @@ async function read(tabId, options) {
     }
   }
   const page = await capturePage(tabId);
-  const converted = core.convertPage(page.root, page.url, page.title, coreOptions);
+  const converted = core.convertPage(JSON.stringify(page.root), page.url, page.title, coreOptions);
   return { converted, reader: "dom", warnings };
 }
 
