@@ -258,10 +258,19 @@ test_wasm_in_chromium() {
         cargo test -p chatkeep-wasm --target "$WASM_TARGET" --tests
 }
 
-# End-to-end tests of the built extension (node tests in tests/e2e) go here, run from
-# cmd_test after the wasm boundary tests. Not written yet, so not called.
+# End-to-end tests of the built extension (tests/e2e, see its README.md): dist/chromium in
+# Chromium through Playwright, dist/firefox in Firefox ESR through Puppeteer (WebDriver
+# BiDi), both against a local HTTPS stand-in for chatgpt.com. Uses the system browsers
+# (never downloads one) and only the loopback network.
 test_e2e() {
-    die "the end-to-end tests (tests/e2e) are not written yet"
+    [[ -f $DIST/chromium/manifest.json && -f $DIST/firefox/manifest.json ]] \
+        || die "dist/chromium and dist/firefox are missing: run ./build.sh first"
+    if [[ ! -d $ROOT/node_modules/playwright-core || ! -d $ROOT/node_modules/puppeteer-core ]]; then
+        note "installing the npm packages (playwright-core, puppeteer-core)"
+        PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund
+    fi
+    command -v openssl >/dev/null || apt_install openssl
+    PUPPETEER_SKIP_DOWNLOAD=1 node --test --test-reporter=spec tests/e2e/
 }
 
 cmd_test() {
@@ -273,7 +282,7 @@ cmd_test() {
         cargo clippy -p chatkeep-wasm --target "$WASM_TARGET" --all-targets -- -D warnings
     step "Native tests (cargo test --workspace)" cargo test --workspace
     step "wasm boundary tests in headless Chromium" test_wasm_in_chromium
-    # step "End-to-end tests of the built extension" test_e2e
+    step "End-to-end tests of the built extension" test_e2e
 
     section "Summary ($((SECONDS - start))s)"
     printf '    %s\n' "${RESULTS[@]}"

@@ -269,7 +269,7 @@ async function read(tabId, options) {
   await ready;
   const tab = await api.tabs.get(tabId);
   const settings = await loadSettings();
-  const coreOptions = { ...settings.options };
+  const coreOptions = { ...core.defaultOptions(), ...settings.options };
   // Times in the browser's current zone (it changes with daylight saving), unless UTC was chosen.
   if (settings.extension.time_zone !== "utc") coreOptions.utc_offset_minutes = -new Date().getTimezoneOffset();
   for (const [k, v] of Object.entries(options)) if (!EXTENSION_KEYS.has(k) && v !== undefined) coreOptions[k] = v;
@@ -295,9 +295,11 @@ async function read(tabId, options) {
       const assets = await fetchAssets(tabId, json, coreOptions);
       return { converted: core.convertConversation(json, coreOptions, assets), reader: "api", warnings };
     } catch (e) {
-      // Logged out: the page can't show the chat either. Forced API, or a chat that isn't
-      // open (a sidebar link): nothing to fall back to.
-      if (e.kind === "logged_out" || readerPref === "api" || where.viaLink) throw e;
+      // Only an API that did not answer is worth the page's copy. Logged out: the page can't
+      // show the chat either. Forced API, or a chat that isn't open (a sidebar link): nothing
+      // to fall back to. Anything else is a fault to report, not to hide.
+      const apiFailed = e instanceof SaveError && ["api_down", "not_found", "rate_limited"].includes(e.kind);
+      if (!apiFailed || readerPref === "api" || where.viaLink) throw e;
       warnings.push(`Saved from the page because ChatGPT's API was unavailable (${e.message.replace(/\.$/, "")}); hidden details such as other branches may be missing.`);
     }
   }
@@ -307,7 +309,8 @@ async function read(tabId, options) {
 }
 
 /** Saves the conversation of a tab. Resolves once the downloads have started with
- *  `{files, reader, warnings}`; rejects with an Error carrying a `kind`. */
+ *  `{files, assets, reader, warnings}` (`assets`: the images a Markdown file links to);
+ *  rejects with an Error carrying a `kind`. */
 async function save(tabId, options = {}) {
   tabId ??= await activeTabId();
   try {
@@ -319,12 +322,14 @@ async function save(tabId, options = {}) {
       await download(f.fileName, new Blob([f.text], { type: f.mime }), saveAs && files.length === 0);
       files.push(f.fileName);
     }
+    const assets = [];
     for (const a of converted.assets ?? []) {
-      await download(a.path, new Blob([a.bytes], { type: a.mime || "application/octet-stream" }), false);
+      await download(a.path, new Blob([a.bytes], { type: "application/octet-stream" }), false);
+      assets.push(a.path);
     }
     const all = [...warnings, ...converted.warnings.filter((w) => reader !== "dom" || !w.startsWith("read from the rendered page"))];
     if (options.feedback !== false) await feedback(tabId, reader === "dom" ? `Saved ${files.join(", ")} (from the page: some hidden details may be missing)` : `Saved ${files.join(", ")}`, false);
-    return { files, reader, warnings: all };
+    return { files, assets, reader, warnings: all };
   } catch (e) {
     const err = e instanceof SaveError || e?.kind ? e : new SaveError("internal", `chatkeep could not save this chat: ${e?.message ?? e}.`);
     if (options.feedback !== false) await feedback(tabId, err.message, true);

@@ -119,11 +119,17 @@
     const seen = new Map(); // key → serialized turn
     const budget = { left: MAX_NODES };
 
+    /** Collects the mounted turns; returns whether the window overlapped what was already
+     *  collected (if not, turns between the two windows may have been skipped). */
     const collect = () => {
       const turns = mountedTurns();
-      let prev = -1; // index in `order` of the last known key in this window
+      const keys = turns.map((el, i) => keyOf(el, i));
+      const overlap = order.length === 0 || keys.some((k) => order.includes(k));
+      // Index in `order` of the last known key in this window; a window with no known key
+      // lies below everything collected (the walk goes down), so it goes at the end.
+      let prev = overlap ? -1 : order.length - 1;
       turns.forEach((el, i) => {
-        const key = keyOf(el, i);
+        const key = keys[i];
         const at = order.indexOf(key);
         if (at >= 0) {
           prev = at;
@@ -134,7 +140,7 @@
         prev += 1;
         seen.set(key, serialize(el, budget));
       });
-      return turns.length;
+      return overlap || turns.length === 0;
     };
 
     // The top of the thread: scrollTop 0 normally, the most negative value in column-reverse.
@@ -146,21 +152,26 @@
       for (let i = 0, last = NaN; i < 50; i++) {
         box.scrollTop = top();
         await settle();
-        collect();
         if (box.scrollHeight === last) break;
         last = box.scrollHeight;
       }
-      // Walk down one screen (less a margin) at a time, collecting.
-      const step = Math.max(100, Math.floor(box.clientHeight * 0.85));
+      // Walk down one screen (less a margin) at a time, collecting. A window that shares no
+      // turn with what was collected means the page re-rendered too slowly and turns may have
+      // been skipped: step back half the way and look again.
+      const step = Math.max(100, Math.floor(box.clientHeight * 0.8));
       for (let guard = 0; guard < 100_000; guard++) {
         collect();
         if (atBottom()) break;
         const before = box.scrollTop;
         box.scrollTop = before + step;
         await settle();
+        for (let back = step; !collect() && back > 40; ) {
+          back = Math.floor(back / 2);
+          box.scrollTop = before + back;
+          await settle(120, 1200);
+        }
         if (box.scrollTop === before) {
           await sleep(150);
-          if (box.scrollTop === before && atBottom()) break;
           if (box.scrollTop === before) break;
         }
       }

@@ -1,0 +1,430 @@
+// The export-file page (extension/export.html) end to end: the real 491-conversation export
+// (../shared/fixtures/export/chatgpt-export-2026-01.zip) and the small fixtures of
+// tests/fixtures/export, opened in the built extension (dist/chromium in Chromium through
+// Playwright; dist/firefox in Firefox ESR through Puppeteer), listed, searched, previewed
+// and saved. The saved ZIPs are checked entry by entry (python3's zipfile reads them).
+//
+// EXPORT_PAGE_SHOTS=1 also writes docs/export-page.png (list + preview, light) and
+// docs/export-page-dark.png.
+
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { chromium } from "playwright-core";
+import puppeteer from "puppeteer-core";
+import { FIREFOX_UUID, GECKO_ID, requireDist, ROOT } from "./harness.mjs";
+
+const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
+const FIREFOX = process.env.FIREFOX_BIN ?? "/usr/bin/firefox-esr";
+const REAL_EXPORT = path.resolve(ROOT, "../shared/fixtures/export/chatgpt-export-2026-01.zip");
+const REAL_COUNT = 491;
+const FIXTURES = path.join(ROOT, "tests/fixtures/export");
+const SHOTS = process.env.EXPORT_PAGE_SHOTS === "1";
+
+/** Entry names of a ZIP file (and a CRC check of every entry), via python3's zipfile. */
+function zipEntries(file) {
+  const out = execFileSync("python3", ["-c", `
+import json, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+bad = z.testzip()
+print(json.dumps({"bad": bad, "names": z.namelist()}))
+`, file]);
+  const { bad, names } = JSON.parse(out.toString());
+  assert.equal(bad, null, `${file}: entry ${bad} has a bad CRC`);
+  return names;
+}
+
+function zipText(file, name) {
+  return execFileSync("python3", ["-c", "import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))", file, name]).toString("utf8");
+}
+
+/** A ZIP of the files of `dir` (python3's zipfile, deflated). */
+function zipFolder(dir, to) {
+  execFileSync("python3", ["-c", `
+import os, sys, zipfile
+src, dst = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as z:
+    for root, _, files in os.walk(src):
+        for f in sorted(files):
+            p = os.path.join(root, f)
+            z.write(p, os.path.relpath(p, src))
+`, dir, to]);
+}
+
+// ---------------------------------------------------------------------------------------
+// What both browsers run, through a small driver: {goto(), setFile(path), eval(fn, arg),
+// click(sel), press(key), type(sel, text), download(action) → {name, path}}.
+// ---------------------------------------------------------------------------------------
+
+async function openFile(d, file, { rows }) {
+  await d.setFile(file);
+  await d.waitFor(() => document.documentElement.dataset.openSeconds || !document.getElementById("open-error").hidden, 180000);
+  const state = await d.eval(() => ({
+    error: document.getElementById("open-error").hidden ? null : document.getElementById("open-error").textContent,
+    count: document.getElementById("list-count").textContent,
+    seconds: Number(document.documentElement.dataset.openSeconds),
+    rowsInDom: document.querySelectorAll("#list .row").length,
+    spacer: document.getElementById("list-spacer").style.height,
+  }));
+  assert.equal(state.error, null, `the page did not open ${path.basename(file)}: ${state.error}`);
+  assert.equal(state.count, `${rows} conversation${rows === 1 ? "" : "s"}`);
+  return state;
+}
+
+async function checkRealExport(d, t) {
+  const opened = await openFile(d, REAL_EXPORT, { rows: REAL_COUNT });
+  t.diagnostic(`${d.name}: opened the real export (${REAL_COUNT} conversations, 17 MB ZIP, 88 MB JSON) in ${opened.seconds.toFixed(2)} s`);
+  // Virtualized: only the visible rows (and a few more) exist.
+  assert.ok(opened.rowsInDom > 0 && opened.rowsInDom < 60, `${opened.rowsInDom} rows in the DOM`);
+  assert.equal(opened.spacer, `${REAL_COUNT * 64}px`);
+
+  // The first conversation is previewed in a sandboxed iframe.
+  await d.waitFor(() => !document.getElementById("preview-frame").hidden && document.getElementById("preview-frame").srcdoc.length > 100, 30000);
+  const preview = await d.eval(() => {
+    const f = document.getElementById("preview-frame");
+    return { sandbox: f.getAttribute("sandbox"), title: document.getElementById("preview-title").textContent, html: f.srcdoc.slice(0, 400) };
+  });
+  assert.equal(preview.sandbox, "");
+  assert.match(preview.html, /^<!DOCTYPE html>/i);
+
+  // Keyboard: ↓ moves and previews, Space selects.
+  await d.focus("#list");
+  await d.press("ArrowDown");
+  await d.press("ArrowDown");
+  await d.press(" ");
+  await d.waitFor(() => document.querySelector("#list .row.active")?.getAttribute("aria-posinset") === "3", 5000);
+  const keyboard = await d.eval(() => ({
+    active: document.getElementById("list").getAttribute("aria-activedescendant"),
+    selected: document.getElementById("selection-count").textContent,
+    activeSelected: document.querySelector("#list .row.active").getAttribute("aria-selected"),
+  }));
+  assert.equal(keyboard.selected, "1 selected");
+  assert.equal(keyboard.activeSelected, "true");
+  assert.match(keyboard.active, /^row-\d+$/);
+  const activeTitle = await d.eval(() => document.querySelector("#list .row.active .title").textContent);
+  await d.waitFor((title) => document.getElementById("preview-title").textContent === title, 10000, activeTitle);
+
+  // Scrolling far renders other rows, still few of them.
+  await d.eval(() => {
+    const list = document.getElementById("list");
+    list.scrollTop = list.scrollHeight / 2;
+    list.dispatchEvent(new Event("scroll"));
+  });
+  await d.waitFor(() => [...document.querySelectorAll("#list .row")].some((r) => Number(r.getAttribute("aria-posinset")) > 200), 5000);
+
+  // Full-text search: in titles and message text, matches highlighted.
+  await d.type("#search", "python");
+  await d.waitFor(() => /match/.test(document.getElementById("search-status").textContent), 20000);
+  const search = await d.eval(() => ({
+    status: document.getElementById("search-status").textContent,
+    count: document.getElementById("list-count").textContent,
+    marks: document.querySelectorAll("#list .row mark").length,
+    firstMark: document.querySelector("#list .row mark")?.textContent,
+  }));
+  const matches = Number(/^([\d,]+) conversations? match/.exec(search.status)?.[1].replace(/,/g, ""));
+  assert.ok(matches > 0 && matches < REAL_COUNT, search.status);
+  assert.equal(search.count, `${matches} of ${REAL_COUNT} conversations`);
+  assert.ok(search.marks > 0, "matches are highlighted");
+  assert.equal(search.firstMark.toLowerCase(), "python");
+
+  // A search nothing matches, then back to everything.
+  await d.type("#search", "zqxjkv-nothing-has-this");
+  await d.waitFor(() => /No conversation matches/.test(document.getElementById("search-status").textContent), 20000);
+  await d.type("#search", "");
+  await d.waitFor(() => document.getElementById("list-count").textContent === "491 conversations", 10000);
+
+  // Date range: only January 2026.
+  await d.eval(() => {
+    for (const [id, v] of [["date-from", "2026-01-01"], ["date-to", "2026-01-31"]]) {
+      const input = document.getElementById(id);
+      input.value = v;
+      input.dispatchEvent(new Event("change"));
+    }
+  });
+  const ranged = await d.eval(() => document.getElementById("list-count").textContent);
+  const inRange = Number(/^([\d,]+) of/.exec(ranged)?.[1].replace(/,/g, ""));
+  assert.ok(inRange > 0 && inRange < REAL_COUNT, ranged);
+  await d.eval(() => {
+    for (const id of ["date-from", "date-to"]) {
+      const input = document.getElementById(id);
+      input.value = "";
+      input.dispatchEvent(new Event("change"));
+    }
+  });
+
+  // Save one: one Markdown file (images embedded), named like the conversation.
+  await d.eval(() => {
+    for (const i of document.querySelectorAll('input[name="format"]')) i.checked = i.value === "markdown";
+  });
+  const one = await d.download(() => d.click("#save-one"));
+  assert.match(one.name, /^\d{4}-\d{2}-\d{2} .+\.md$/);
+  const md = readFileSync(one.path, "utf8");
+  assert.match(md, /^---\ntitle: /);
+
+  // Save all, in all three formats: one ZIP.
+  await d.eval(() => {
+    for (const i of document.querySelectorAll('input[name="format"]')) i.checked = true;
+  });
+  const started = Date.now();
+  const all = await d.download(() => d.click("#save-all"), 600000);
+  t.diagnostic(`${d.name}: saved all ${REAL_COUNT} conversations × 3 formats in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const names = zipEntries(all.path);
+  for (const ext of ["md", "html", "json"]) {
+    const n = names.filter((x) => !x.includes("/") && x.endsWith(`.${ext}`) && !x.startsWith("index.")).length;
+    assert.equal(n, REAL_COUNT, `${n} .${ext} files in the ZIP`);
+  }
+  assert.ok(names.includes("index.md") && names.includes("index.html"));
+  assert.equal(new Set(names.map((n) => n.toLowerCase())).size, names.length, "names are unique");
+  const indexMd = zipText(all.path, "index.md");
+  assert.equal(indexMd.split("\n").filter((l) => /^\| \d{4}-/.test(l)).length, REAL_COUNT);
+  const result = await d.eval(() => document.getElementById("save-result").textContent);
+  assert.match(result, /Saved 491 conversations/);
+}
+
+async function checkSmallExports(d, t, tmp) {
+  // The split ZIP fixture: 3 conversations from conversations-000/-001.json, images.
+  const zip = path.join(tmp, "split-export.zip");
+  zipFolder(path.join(FIXTURES, "zip-split/input"), zip);
+  await openFile(d, zip, { rows: 3 });
+  await d.eval(() => {
+    for (const i of document.querySelectorAll('input[name="format"]')) i.checked = i.value === "markdown";
+    document.querySelector('input[name="images"][value="link"]').checked = true;
+  });
+  const all = await d.download(() => d.click("#save-all"));
+  const names = zipEntries(all.path);
+  assert.ok(names.some((n) => n.startsWith("assets/") && n.endsWith(".png")), `images in assets/: ${names.join(", ")}`);
+  assert.equal(names.filter((n) => n.endsWith(".md")).length, 4);
+
+  // A bare conversations.json with a broken conversation and two of the same name.
+  await d.click("#close-file");
+  await openFile(d, path.join(FIXTURES, "array-with-broken/input.json"), { rows: 2 });
+  const errors = await d.eval(() => ({ hidden: document.getElementById("errors-card").hidden, text: document.getElementById("errors-list").textContent }));
+  assert.equal(errors.hidden, false, "the broken conversation is listed");
+  await d.eval(() => {
+    for (const i of document.querySelectorAll('input[name="format"]')) i.checked = true;
+  });
+  const saved = await d.download(() => d.click("#save-all"));
+  const savedNames = zipEntries(saved.path).filter((n) => !n.startsWith("index.")).sort();
+  const expected = [...readdirNames(path.join(FIXTURES, "array-with-broken/expected"))].filter((n) => n !== "errors.txt").sort();
+  assert.deepEqual(savedNames, expected, "the same names as the CLI");
+  for (const name of expected) {
+    assert.equal(zipText(saved.path, name), readFileSync(path.join(FIXTURES, "array-with-broken/expected", name), "utf8"), `${name} as the CLI writes it`);
+  }
+  const result = await d.eval(() => document.getElementById("save-result").textContent);
+  assert.match(result, /Saved 2 conversations/);
+  assert.match(result, /1 conversation could not be saved/);
+
+  // A file that is not an export: a sentence saying what was expected and what was found.
+  await d.click("#close-file");
+  const notExport = path.join(tmp, "notes.json");
+  writeFileSync(notExport, JSON.stringify({ hello: "world" }));
+  await d.setFile(notExport);
+  await d.waitFor(() => !document.getElementById("open-error").hidden, 30000);
+  const message = await d.eval(() => document.getElementById("open-error").textContent);
+  assert.match(message, /conversations/i);
+  t.diagnostic(`${d.name}: not an export → ${message}`);
+}
+
+function readdirNames(dir) {
+  return execFileSync("ls", ["-1", dir]).toString().split("\n").filter(Boolean);
+}
+
+// ---------------------------------------------------------------------------------------
+// Chromium
+// ---------------------------------------------------------------------------------------
+
+describe("export page in Chromium", () => {
+  let context;
+  let page;
+  let tmp;
+  let url;
+  const d = { name: "chromium" };
+
+  before(async () => {
+    const dist = requireDist("chromium");
+    tmp = mkdtempSync(path.join(os.tmpdir(), "chatkeep-export-page-"));
+    context = await chromium.launchPersistentContext(path.join(tmp, "profile"), {
+      executablePath: CHROMIUM,
+      headless: true,
+      acceptDownloads: true,
+      viewport: { width: 1440, height: 900 },
+      env: { ...process.env, TZ: "UTC" },
+      args: ["--headless=new", "--no-sandbox", `--load-extension=${dist}`, `--disable-extensions-except=${dist}`, "--no-first-run", "--disable-background-networking"],
+    });
+    const sw = context.serviceWorkers()[0] ?? (await context.waitForEvent("serviceworker", { timeout: 15000 }));
+    url = `chrome-extension://${new URL(sw.url()).host}/export.html`;
+    page = await context.newPage();
+    page.on("pageerror", (e) => console.error("page error:", e.message));
+    Object.assign(d, {
+      goto: () => page.goto(url),
+      setFile: (file) => page.setInputFiles("#file-input", file),
+      eval: (fn, arg) => page.evaluate(fn, arg),
+      waitFor: (fn, timeout, arg) => page.waitForFunction(fn, arg, { timeout, polling: 50 }),
+      click: (sel) => page.click(sel),
+      focus: (sel) => page.focus(sel),
+      press: (key) => page.keyboard.press(key === " " ? "Space" : key),
+      type: (sel, text) => page.fill(sel, text),
+      download: async (action, timeout = 60000) => {
+        const wait = page.waitForEvent("download", { timeout });
+        await action();
+        const dl = await wait;
+        const to = path.join(tmp, `dl-${Date.now()}-${dl.suggestedFilename()}`);
+        await dl.saveAs(to);
+        return { name: dl.suggestedFilename(), path: to };
+      },
+    });
+    await d.goto();
+  });
+
+  after(async () => {
+    await context?.close();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it("opens, lists, searches, previews and saves the real export", { skip: !existsSync(REAL_EXPORT) && `${REAL_EXPORT} is missing` }, async (t) => {
+    await checkRealExport(d, t);
+    if (SHOTS) await screenshots(page);
+    await d.click("#close-file");
+  });
+
+  it("saves the small fixtures as the CLI does, lists the broken conversation, and explains a file that is not an export", async (t) => {
+    await checkSmallExports(d, t, tmp);
+  });
+
+  it("cancels while reading, and is ready for another file", { skip: !existsSync(REAL_EXPORT) && `${REAL_EXPORT} is missing` }, async () => {
+    await d.setFile(REAL_EXPORT);
+    await d.waitFor(() => !document.getElementById("progress-card").hidden, 10000);
+    await d.click("#cancel-open");
+    const after = await d.eval(() => ({
+      open: !document.getElementById("open-card").hidden,
+      progress: !document.getElementById("progress-card").hidden,
+      browser: !document.getElementById("browser").hidden,
+    }));
+    assert.deepEqual(after, { open: true, progress: false, browser: false });
+  });
+});
+
+async function screenshots(page) {
+  // A conversation with some substance, searched, for the picture.
+  await page.fill("#search", "");
+  await page.waitForFunction(() => document.getElementById("list-count").textContent === "491 conversations");
+  await page.evaluate(() => {
+    const list = document.getElementById("list");
+    list.scrollTop = 0;
+    list.dispatchEvent(new Event("scroll"));
+  });
+  await page.focus("#list");
+  await page.keyboard.press("Home");
+  for (const k of ["ArrowDown", "Space", "ArrowDown", "ArrowDown", "Space", "ArrowDown"]) await page.keyboard.press(k);
+  await page.waitForTimeout(800);
+  for (const scheme of ["light", "dark"]) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.waitForTimeout(400);
+    await page.screenshot({ path: path.join(ROOT, "docs", scheme === "light" ? "export-page.png" : "export-page-dark.png") });
+  }
+  await page.emulateMedia({ colorScheme: "light" });
+}
+
+// ---------------------------------------------------------------------------------------
+// Firefox
+// ---------------------------------------------------------------------------------------
+
+describe("export page in Firefox", { skip: !existsSync(FIREFOX) && `${FIREFOX} is missing` }, () => {
+  let browser;
+  let page;
+  let tmp;
+  const d = { name: "firefox" };
+
+  before(async () => {
+    const dist = requireDist("firefox");
+    tmp = mkdtempSync(path.join(os.tmpdir(), "chatkeep-export-page-ff-"));
+    browser = await puppeteer.launch({
+      browser: "firefox",
+      executablePath: FIREFOX,
+      headless: true,
+      env: { ...process.env, TZ: "UTC", MOZ_REMOTE_ALLOW_SYSTEM_ACCESS: "1" },
+      extraPrefsFirefox: {
+        "extensions.webextensions.uuids": JSON.stringify({ [GECKO_ID]: FIREFOX_UUID }),
+        "browser.download.dir": tmp,
+        "browser.download.folderList": 2,
+        "browser.download.useDownloadDir": true,
+        "browser.download.always_ask_before_handling_new_types": false,
+        "browser.download.start_downloads_in_tmp_dir": false,
+        "browser.download.alwaysOpenPanel": false,
+        "browser.download.panel.shown": true,
+        "browser.download.manager.addToRecentDocs": false,
+      },
+    });
+    assert.equal(await browser.installExtension(dist), GECKO_ID);
+    page = (await browser.pages())[0] ?? (await browser.newPage());
+    const url = `moz-extension://${FIREFOX_UUID}/export.html`;
+    // As firefox.test.mjs: navigate by BiDi and wait for the document.
+    await page.mainFrame().browsingContext.navigate(url, "complete");
+    for (let i = 0; i < 100; i++) {
+      const ready = await page.evaluate((u) => location.href === u && document.readyState === "complete", url).catch(() => false);
+      if (ready) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const waitFor = async (fn, timeout = 30000, arg) => {
+      const deadline = Date.now() + timeout;
+      for (;;) {
+        if (await page.evaluate(fn, arg).catch(() => false)) return;
+        if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${fn}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    Object.assign(d, {
+      setFile: async (file) => {
+        const input = await page.$("#file-input");
+        await input.uploadFile(file);
+      },
+      eval: (fn, arg) => page.evaluate(fn, arg),
+      waitFor,
+      click: (sel) => page.evaluate((s) => document.querySelector(s).click(), sel),
+      focus: (sel) => page.focus(sel),
+      press: (key) => page.keyboard.press(key),
+      type: async (sel, text) => {
+        await page.evaluate((s, v) => {
+          const input = document.querySelector(s);
+          input.value = v;
+          input.dispatchEvent(new Event("input"));
+        }, sel, text);
+      },
+      // Downloads land in `tmp` under the page's names; wait for the new file to settle.
+      download: async (action, timeout = 60000) => {
+        const before = new Set(readdirNames(tmp));
+        await action();
+        const deadline = Date.now() + timeout;
+        let last = "";
+        for (;;) {
+          const fresh = readdirNames(tmp).filter((n) => !before.has(n) && !n.endsWith(".part") && n !== "profile");
+          if (fresh.length) {
+            const p = path.join(tmp, fresh[0]);
+            const sizeNow = `${fresh[0]}:${readFileSync(p).length}`;
+            if (sizeNow === last && !readdirNames(tmp).some((n) => n.endsWith(".part"))) return { name: fresh[0], path: p };
+            last = sizeNow;
+          }
+          if (Date.now() > deadline) throw new Error(`no download in ${tmp} after ${timeout} ms`);
+          await new Promise((r) => setTimeout(r, 300));
+        }
+      },
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it("opens, lists, searches, previews and saves the real export", { skip: !existsSync(REAL_EXPORT) && `${REAL_EXPORT} is missing` }, async (t) => {
+    await checkRealExport(d, t);
+    await d.click("#close-file");
+  });
+
+  it("saves the small fixtures as the CLI does, and explains a file that is not an export", async (t) => {
+    await checkSmallExports(d, t, tmp);
+  });
+});

@@ -1,0 +1,268 @@
+// The end-to-end scenarios both browsers run, written once against a small driver:
+//
+//   driver.name                         "chromium" | "firefox"
+//   driver.server                       the stand-in (server.mjs)
+//   driver.link                         the download-folder symlink (harness.freshDownloads)
+//   await driver.open(path, {loggedIn}) load https://chatgpt.com<path> in the chat tab, then
+//                                       log in (session cookie set) or out (cookie removed)
+//   await driver.save(options?)         the extension saves the chat tab: resolves
+//                                       {ok: true, result} | {ok: false, error: {kind, message}}
+//   await driver.setStoredOptions(o)    storage.sync {options: o}; null clears it
+//
+// Chromium calls globalThis.chatkeep.save(tabId, options) in the service worker; Firefox
+// sends {type: "chatkeep/save", tabId, options} from an extension page.
+
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { DOM_TOUR_ID, LONG_ID, LONG_MESSAGES } from "./conversations.mjs";
+import {
+  caseId, CASES, checkDomTourMarkdown, checkGolden, checkLongMarkdown,
+  expectRefused, expectSaved, freshDownloads, isStandInPng, keepIfFails, listFiles, readText, SHARE_ID,
+  waitForDownloads,
+} from "./harness.mjs";
+
+const BASIC = caseId(CASES.basic);
+const BASIC_NAME = "2024-12-29 Markdown cheat sheet";
+const TOUR_TITLE = "Quadratic equations, a tour";
+
+/**
+ * Saves and waits for the files: checks that every file the result lists (`count` of them,
+ * when given) landed in the test's folder, beside nothing but assets/…, and returns
+ * {result, files, dir} (files: everything in the folder).
+ */
+export async function saveAndCollect(t, driver, options, { count, timeout } = {}) {
+  const dir = freshDownloads(t, driver.link);
+  const outcome = await driver.save(options);
+  const result = expectSaved(outcome);
+  if (count !== undefined) {
+    assert.equal(result.files.length, count, `expected ${count} file(s), the result lists ${JSON.stringify(result.files)}`);
+  }
+  const files = await waitForDownloads(dir, result.files.length, { timeout });
+  for (const f of result.files) {
+    assert.ok(files.includes(f), `the result lists ${f}, which is not in the download folder (${files.join(", ")})`);
+  }
+  // Besides the listed files, only the images and files a conversation links (assets/…).
+  const extra = files.filter((f) => !result.files.includes(f));
+  assert.ok(extra.every((f) => f.startsWith("assets/")), `unexpected files in the download folder: ${extra.join(", ")}`);
+  if (result.warnings.length) t.diagnostic(`warnings: ${result.warnings.join(" | ")}`);
+  return { result, files, dir };
+}
+
+/** Checks that nothing was downloaded into `dir` within a short while. */
+async function assertNoDownloads(dir) {
+  await new Promise((r) => setTimeout(r, 500));
+  assert.deepEqual(listFiles(dir), [], "a refused save should download nothing");
+}
+
+const LAYOUTS = ["2024", "2026", "2026-09"];
+
+/** @returns {{name: string, timeout?: number, run: (t, driver) => Promise<void>}[]} */
+export function scenarios(browser) {
+  const list = [];
+  const add = (name, run, timeout = 30000) => list.push({ name, run, timeout });
+
+  // --- The API path, each format, against golden files --------------------------------
+
+  for (const [format, ext] of [["markdown", "md"], ["html", "html"], ["json", "json"]]) {
+    add(`API: saves ${format} identical to the golden file`, async (t, d) => {
+      await d.open(`/c/${BASIC}`);
+      const { result, dir } = await saveAndCollect(t, d, { formats: [format] }, { count: 1 });
+      assert.equal(result.reader, "api");
+      assert.deepEqual(result.files, [`${BASIC_NAME}.${ext}`]);
+      checkGolden(browser, "api/basic-markdown", dir, result.files[0]);
+      assert.equal(d.server.apiRequests().length, 1, "one conversation request per save");
+      for (const r of d.server.apiRequests()) assert.equal(r.authorization, "Bearer test-token");
+    });
+  }
+
+  add("API: all three formats in one save (2025 citations)", async (t, d) => {
+    await d.open(`/c/${caseId(CASES.citations)}`);
+    const { result, dir } = await saveAndCollect(t, d, { formats: ["markdown", "html", "json"] }, { count: 3 });
+    assert.equal(result.reader, "api");
+    const stem = "2025-06-27 Ada Lovelace overview";
+    assert.deepEqual(result.files, [`${stem}.md`, `${stem}.html`, `${stem}.json`]);
+    for (const f of result.files) checkGolden(browser, "api/citations-2025", dir, f);
+  });
+
+  add("API: every branch with {branches: 'all'}", async (t, d) => {
+    await d.open(`/c/${caseId(CASES.branches)}`);
+    const { result, dir } = await saveAndCollect(t, d, { formats: ["markdown"], branches: "all" }, { count: 1 });
+    assert.equal(result.reader, "api");
+    assert.deepEqual(result.files, ["2025-01-06 Naming a grey cat.md"]);
+    checkGolden(browser, "api/branches", dir, result.files[0]);
+  });
+
+  add("API: hostile title and content (safe file name, escaped HTML)", async (t, d) => {
+    await d.open(`/c/${caseId(CASES.hostile)}`);
+    const { result, dir } = await saveAndCollect(t, d, { formats: ["markdown", "html"] }, { count: 2 });
+    const stem = "2025-01-27 _script_alert('t')__script_ & _quotes__ yes second line";
+    assert.deepEqual(result.files, [`${stem}.md`, `${stem}.html`]);
+    for (const f of result.files) checkGolden(browser, "api/hostile", dir, f);
+    assert.ok(!/<script/i.test(readText(dir, `${stem}.html`)), "the HTML output carries a <script> element");
+  });
+
+  add("API: images are fetched through the files API and linked", async (t, d) => {
+    await d.open(`/c/${caseId(CASES.tools)}`);
+    const { result, dir, files } = await saveAndCollect(t, d, { formats: ["markdown"] });
+    const md = files.find((f) => f.endsWith(".md"));
+    assert.ok(md, `no Markdown file among ${files.join(", ")}`);
+    assert.equal(md, "2025-03-20 Tools tour_ images, code, canvas.md");
+    const text = readText(dir, md);
+    // Every image the Markdown links to a local file must have been downloaded, and be the
+    // PNG the stand-in served for it.
+    const links = [...text.matchAll(/!\[[^\]]*\]\(<?([^)>\s]+)>?\)/g)]
+      .map((m) => m[1].split("/").map(decodeURIComponent).join("/"))
+      .filter((href) => !/^[a-z]+:/i.test(href));
+    t.diagnostic(`${links.length} local image link(s); files API requests: ${d.server.requests.filter((r) => r.path.startsWith("/backend-api/files/download/")).length}`);
+    assert.ok(links.length > 0, "the Markdown links no downloaded image (the tools conversation has five)");
+    for (const href of links) {
+      assert.ok(files.includes(href), `the Markdown links ${href}, which was not downloaded (files: ${files.join(", ")})`);
+      assert.ok(isStandInPng(readFileSync(path.join(dir, href))), `${href} is not the PNG the stand-in served`);
+    }
+    assert.equal(result.reader, "api");
+  });
+
+  // --- The page path -------------------------------------------------------------------
+
+  for (const layout of LAYOUTS) {
+    add(`API down: falls back to the page (${layout} layout) and keeps everything`, async (t, d) => {
+      d.server.set({ api: "down", layout });
+      await d.open(`/c/${DOM_TOUR_ID}`);
+      const { result, dir, files } = await saveAndCollect(t, d, { formats: ["markdown"] }, { count: 1, timeout: 20000 });
+      assert.equal(result.reader, "dom", "the result should say the page was read");
+      assert.ok(files[0].includes(TOUR_TITLE) && files[0].endsWith(".md"), `unexpected file name ${files[0]}`);
+      keepIfFails(browser, `dom/${layout}`, dir, files[0], checkDomTourMarkdown);
+      checkGolden(browser, `dom/${layout}`, dir, files[0]);
+    }, 60000);
+  }
+
+  add("reader 'dom' forced: reads the page without calling the API (2026 layout)", async (t, d) => {
+    d.server.set({ layout: "2026" });
+    await d.open(`/c/${DOM_TOUR_ID}`);
+    const { result, dir, files } = await saveAndCollect(t, d, { formats: ["markdown"], reader: "dom" }, { count: 1 });
+    assert.equal(result.reader, "dom");
+    assert.equal(d.server.apiRequests().length, 0, "reader 'dom' should not call the conversation API");
+    keepIfFails(browser, "dom-forced", dir, files[0], checkDomTourMarkdown);
+  }, 60000);
+
+  // --- Refusals ------------------------------------------------------------------------
+
+  add("logged out: refuses with kind 'logged_out' and says to log in", async (t, d) => {
+    await d.open(`/c/${BASIC}`, { loggedIn: false });
+    const dir = freshDownloads(t, d.link);
+    const error = expectRefused(await d.save({ formats: ["markdown"] }), "logged_out");
+    assert.match(error.message, /Log in to ChatGPT, then try again/);
+    await assertNoDownloads(dir);
+  });
+
+  add("no conversation open (the ChatGPT home page): refuses with kind 'no_conversation'", async (t, d) => {
+    await d.open("/");
+    const dir = freshDownloads(t, d.link);
+    expectRefused(await d.save({ formats: ["markdown"] }), "no_conversation");
+    await assertNoDownloads(dir);
+  });
+
+  add("429 once with Retry-After: 1: retries and saves, or refuses clearly as 'rate_limited'", async (t, d) => {
+    d.server.set({ api: "429", rateLimitCount: 1 });
+    await d.open(`/c/${BASIC}`);
+    const dir = freshDownloads(t, d.link);
+    const outcome = await d.save({ formats: ["markdown"] });
+    if (outcome.ok) {
+      const r = outcome.result;
+      assert.equal(r.reader, "api", "after a 429 the extension should retry the API (or refuse), not read the page");
+      const api = d.server.apiRequests();
+      assert.ok(api.length >= 2, `saved without retrying the API? requests: ${api.length}`);
+      const wait = api[1].time - api[0].time;
+      assert.ok(wait >= 900, `retried after ${wait} ms, before Retry-After (1 s) had passed`);
+      const files = await waitForDownloads(dir, r.files.length);
+      assert.deepEqual(files, [`${BASIC_NAME}.md`]);
+      checkGolden(browser, "api/basic-markdown", dir, files[0]);
+      t.diagnostic(`retried after ${wait} ms and saved`);
+    } else {
+      const e = expectRefused(outcome, "rate_limited");
+      assert.match(e.message, /again|later|wait|minute|second|too many|limit/i, "the message should say to try again later");
+      await assertNoDownloads(dir);
+      t.diagnostic(`refused: ${e.message}`);
+    }
+  });
+
+  add("429 every time: refuses as 'rate_limited', or reads the page and says why", async (t, d) => {
+    d.server.set({ api: "429", rateLimitCount: Infinity });
+    await d.open(`/c/${BASIC}`);
+    const dir = freshDownloads(t, d.link);
+    const start = Date.now();
+    const outcome = await d.save({ formats: ["markdown"] });
+    const took = `${Date.now() - start} ms and ${d.server.apiRequests().length} API request(s)`;
+    if (outcome.ok) {
+      // Falling back to the rendered page is fine, if the user is told why.
+      const r = outcome.result;
+      assert.equal(r.reader, "dom", `the API never answered, yet the result says reader ${r.reader}`);
+      assert.ok(r.warnings.some((w) => /limit|too many|429/i.test(w)), `the warnings should say ChatGPT limited requests: ${JSON.stringify(r.warnings)}`);
+      const files = await waitForDownloads(dir, r.files.length);
+      assert.deepEqual(files, ["Markdown cheat sheet.md"]);
+      t.diagnostic(`read the page after ${took}: ${r.warnings.join(" | ")}`);
+    } else {
+      const e = expectRefused(outcome, "rate_limited");
+      assert.match(e.message, /again|later|wait|minute|second|too many|limit/i, "the message should say to try again later");
+      await assertNoDownloads(dir);
+      t.diagnostic(`refused after ${took}: ${e.message}`);
+    }
+    assert.ok(d.server.apiRequests().length <= 3, `${d.server.apiRequests().length} API requests: a persistent 429 should not be hammered`);
+  }, 60000);
+
+  // --- Long conversations --------------------------------------------------------------
+
+  add(`${LONG_MESSAGES} messages through the API: all present`, async (t, d) => {
+    await d.open(`/c/${LONG_ID}`);
+    const { result, dir } = await saveAndCollect(t, d, { formats: ["markdown"] }, { count: 1 });
+    assert.equal(result.reader, "api");
+    assert.deepEqual(result.files, ["2025-01-01 Two thousand messages.md"]);
+    keepIfFails(browser, "long-api", dir, result.files[0], (md) => checkLongMarkdown(md, LONG_MESSAGES));
+  }, 60000);
+
+  // Chromium scrolls the 2026-09 column-reverse thread, Firefox the 2024 one.
+  const longLayout = browser === "chromium" ? "2026-09" : "2024";
+  add(`${LONG_MESSAGES} messages from the scrolling, virtualised page (${longLayout} layout): all present`, async (t, d) => {
+    d.server.set({ api: "down", layout: longLayout });
+    await d.open(`/c/${LONG_ID}`);
+    const start = Date.now();
+    const { result, dir, files } = await saveAndCollect(t, d, { formats: ["markdown"] }, { count: 1, timeout: 30000 });
+    t.diagnostic(`page read and saved in ${Date.now() - start} ms`);
+    assert.equal(result.reader, "dom");
+    keepIfFails(browser, `long-dom-${longLayout}`, dir, files[0], (md) => checkLongMarkdown(md, LONG_MESSAGES));
+  }, 150000);
+
+  // --- Share pages ---------------------------------------------------------------------
+
+  add("share page: read from the page's own data", async (t, d) => {
+    await d.open(`/share/${SHARE_ID}`);
+    const { result, dir } = await saveAndCollect(t, d, { formats: ["markdown"] }, { count: 1 });
+    assert.equal(result.reader, "share");
+    assert.deepEqual(result.files, ["2026-02-02 今天重大新闻概览.md"]);
+    checkGolden(browser, "share", dir, result.files[0]);
+  });
+
+  // --- Settings ------------------------------------------------------------------------
+
+  add("toolbar button: save(tabId) with no options and no settings writes Markdown from the API", async (t, d) => {
+    await d.setStoredOptions(null);
+    await d.open(`/c/${BASIC}`);
+    const { result, dir } = await saveAndCollect(t, d, undefined, { count: 1 });
+    assert.equal(result.reader, "api", `the default save read the ${result.reader} (warnings: ${result.warnings.join(" | ")})`);
+    assert.deepEqual(result.files, [`${BASIC_NAME}.md`]);
+    checkGolden(browser, "api/basic-markdown", dir, result.files[0]);
+  });
+
+  add("options in storage.sync are the defaults of a save without options", async (t, d) => {
+    await d.setStoredOptions({ formats: ["html"] });
+    t.after(() => d.setStoredOptions(null));
+    await d.open(`/c/${BASIC}`);
+    const { result, dir } = await saveAndCollect(t, d, undefined, { count: 1 });
+    assert.deepEqual(result.files, [`${BASIC_NAME}.html`], "the stored formats: ['html'] were not used");
+    checkGolden(browser, "api/basic-markdown", dir, result.files[0]);
+  });
+
+  return list;
+}
+
