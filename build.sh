@@ -258,6 +258,13 @@ test_wasm_in_chromium() {
         cargo test -p chatkeep-wasm --target "$WASM_TARGET" --tests
 }
 
+# Mozilla's linter on the Firefox package: no errors and no warnings allowed.
+test_web_ext_lint() {
+    [[ -f $DIST/firefox/manifest.json ]] || die "dist/firefox is missing: run ./build.sh first"
+    [[ -x $ROOT/node_modules/.bin/web-ext ]] || PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund
+    "$ROOT/node_modules/.bin/web-ext" lint --source-dir "$DIST/firefox" --warnings-as-errors --no-config-discovery
+}
+
 # End-to-end tests of the built extension (tests/e2e, see its README.md): dist/chromium in
 # Chromium through Playwright, dist/firefox in Firefox ESR through Puppeteer (WebDriver
 # BiDi), both against a local HTTPS stand-in for chatgpt.com. Uses the system browsers
@@ -282,6 +289,7 @@ cmd_test() {
         cargo clippy -p chatkeep-wasm --target "$WASM_TARGET" --all-targets -- -D warnings
     step "Native tests (cargo test --workspace)" cargo test --workspace
     step "wasm boundary tests in headless Chromium" test_wasm_in_chromium
+    step "web-ext lint (Firefox package)" test_web_ext_lint
     step "End-to-end tests of the built extension" test_e2e
 
     section "Summary ($((SECONDS - start))s)"
