@@ -5,17 +5,17 @@
 // and saved. The saved ZIPs are checked entry by entry (python3's zipfile reads them).
 //
 // EXPORT_PAGE_SHOTS=1 also writes docs/export-page.png (list + preview, light) and
-// docs/export-page-dark.png.
+// tests/e2e/out/export-page-dark.png.
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { chromium } from "playwright-core";
 import puppeteer from "puppeteer-core";
-import { FIREFOX_UUID, GECKO_ID, requireDist, ROOT } from "./harness.mjs";
+import { FIREFOX_UUID, GECKO_ID, OUT, requireDist, ROOT } from "./harness.mjs";
 
 const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
 const FIREFOX = process.env.FIREFOX_BIN ?? "/usr/bin/firefox-esr";
@@ -117,7 +117,7 @@ async function checkRealExport(d, t) {
 
   // Full-text search: in titles and message text, matches highlighted.
   await d.type("#search", "python");
-  await d.waitFor(() => /match/.test(document.getElementById("search-status").textContent), 20000);
+  await d.waitFor(() => /match(es)? “python”/.test(document.getElementById("search-status").textContent), 20000);
   const search = await d.eval(() => ({
     status: document.getElementById("search-status").textContent,
     count: document.getElementById("list-count").textContent,
@@ -286,7 +286,10 @@ describe("export page in Chromium", () => {
 
   it("opens, lists, searches, previews and saves the real export", { skip: !existsSync(REAL_EXPORT) && `${REAL_EXPORT} is missing` }, async (t) => {
     await checkRealExport(d, t);
-    if (SHOTS) await screenshots(page);
+    if (SHOTS) {
+      mkdirSync(OUT, { recursive: true });
+      await screenshots(page);
+    }
     await d.click("#close-file");
   });
 
@@ -308,22 +311,18 @@ describe("export page in Chromium", () => {
 });
 
 async function screenshots(page) {
-  // A conversation with some substance, searched, for the picture.
-  await page.fill("#search", "");
-  await page.waitForFunction(() => document.getElementById("list-count").textContent === "491 conversations");
-  await page.evaluate(() => {
-    const list = document.getElementById("list");
-    list.scrollTop = 0;
-    list.dispatchEvent(new Event("scroll"));
-  });
+  // A search, two conversations selected, the third previewed.
+  await page.evaluate(() => document.getElementById("save-result").replaceChildren());
+  await page.fill("#search", "python");
+  await page.waitForFunction(() => /match(es)? “python”/.test(document.getElementById("search-status").textContent));
   await page.focus("#list");
   await page.keyboard.press("Home");
-  for (const k of ["ArrowDown", "Space", "ArrowDown", "ArrowDown", "Space", "ArrowDown"]) await page.keyboard.press(k);
-  await page.waitForTimeout(800);
+  for (const k of ["Space", "ArrowDown", "Space", "ArrowDown", "ArrowDown"]) await page.keyboard.press(k);
+  await page.waitForTimeout(1000);
   for (const scheme of ["light", "dark"]) {
     await page.emulateMedia({ colorScheme: scheme });
     await page.waitForTimeout(400);
-    await page.screenshot({ path: path.join(ROOT, "docs", scheme === "light" ? "export-page.png" : "export-page-dark.png") });
+    await page.screenshot({ path: scheme === "light" ? path.join(ROOT, "docs/export-page.png") : path.join(OUT, "export-page-dark.png") });
   }
   await page.emulateMedia({ colorScheme: "light" });
 }

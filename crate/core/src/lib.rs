@@ -23,6 +23,7 @@ pub mod model;
 pub mod naming;
 pub mod options;
 pub mod render;
+pub mod search;
 pub mod source;
 pub mod time_fmt;
 

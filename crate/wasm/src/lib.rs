@@ -168,8 +168,16 @@ fn attach_assets(t: &mut chatkeep_core::Transcript, assets: &JsValue) {
 
 /// Writes every requested format, plus the Markdown's linked assets.
 fn converted(t: &chatkeep_core::Transcript, opts: &Options) -> Result<JsValue, JsValue> {
-    let stem = naming::stem(t, opts);
-    let (files, assets) = render::outputs(t, opts, &stem);
+    converted_as(t, opts, &naming::stem(t, opts))
+}
+
+/// [`converted`], with the files named `stem.<ext>`.
+fn converted_as(
+    t: &chatkeep_core::Transcript,
+    opts: &Options,
+    stem: &str,
+) -> Result<JsValue, JsValue> {
+    let (files, assets) = render::outputs(t, opts, stem);
     let value = to_js(&Converted {
         id: t.id.clone(),
         title: t.title.clone(),
@@ -469,4 +477,144 @@ fn js_error(message: &str, kind: &str) -> JsValue {
     // error would still carry its message.
     let _ = js_sys::Reflect::set(&error, &JsValue::from_str("kind"), &JsValue::from_str(kind));
     error.into()
+}
+
+// --- export page ---
+//
+// What the export-file page (extension/export.html and its worker) needs on top of the
+// above: conversations handed over as raw JSON, so the worker can index them once and
+// convert only those the user picks.
+
+/// A conversation of the export as the list shows it, plus the lowercase text a search looks
+/// in (`exportConversationIndex(json)` → `{summary, text}`; see
+/// [`chatkeep_core::search::search_text`]).
+///
+/// # Errors
+///
+/// The reader's error when `json` is not a conversation.
+#[wasm_bindgen(js_name = exportConversationIndex)]
+pub fn export_conversation_index(json: String) -> Result<JsValue, JsValue> {
+    let t = source::export::parse_element(json.into_bytes()).map_err(|e| core_error(&e))?;
+    let out = js_sys::Object::new();
+    set(&out, "summary", &to_js(&Summary::from(&t))?);
+    set(
+        &out,
+        "text",
+        &JsValue::from_str(&chatkeep_core::search::search_text(&t)),
+    );
+    Ok(out.into())
+}
+
+/// Converts one element of an export's `conversations.json` (no images: a bare
+/// `conversations.json` has none) (`convertExportConversation(json, options)`), as
+/// [`convert_conversation`] does, but read as part of an export.
+///
+/// # Errors
+///
+/// As [`convert_conversation`].
+#[wasm_bindgen(js_name = convertExportConversation)]
+pub fn convert_export_conversation(
+    json: String,
+    options: JsValue,
+    names: &mut NameSet,
+) -> Result<JsValue, JsValue> {
+    let opts = options_from_js(options)?;
+    let t = source::export::parse_element(json.into_bytes()).map_err(|e| core_error(&e))?;
+    names.converted(&t, &opts)
+}
+
+/// The file names used so far in one output folder (`new NameSet()`): a conversion given
+/// it names its files `Title.md`, or `Title (2).md` when that is taken, as the CLI does.
+#[wasm_bindgen]
+#[derive(Default)]
+pub struct NameSet {
+    names: naming::UniqueNames,
+}
+
+#[wasm_bindgen]
+impl NameSet {
+    /// An empty set.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> NameSet {
+        NameSet::default()
+    }
+}
+
+impl NameSet {
+    /// Converts `t`, claiming a stem free for every format.
+    fn converted(
+        &mut self,
+        t: &chatkeep_core::Transcript,
+        opts: &Options,
+    ) -> Result<JsValue, JsValue> {
+        let exts: Vec<&str> = opts.formats.iter().map(|f| f.extension()).collect();
+        let stem = self.names.claim_stem(&naming::stem(t, opts), &exts);
+        converted_as(t, opts, &stem)
+    }
+}
+
+#[wasm_bindgen]
+impl ZipStream {
+    /// Calls `callback(json, progress)` with the JSON text of every conversation, unparsed,
+    /// in order (`forEachJson(callback)`); `progress` as in `forEach`. Returning `false`
+    /// stops the read.
+    ///
+    /// # Errors
+    ///
+    /// What stops the read (a damaged ZIP, a cut-off file), or what the callback threw.
+    #[wasm_bindgen(js_name = forEachJson)]
+    pub fn for_each_json(&mut self, callback: js_sys::Function) -> Result<(), JsValue> {
+        let mut failure: Option<JsValue> = None;
+        self.export
+            .for_each_json(&mut |el, p| {
+                let json = JsValue::from_str(&String::from_utf8_lossy(&el));
+                let progress = js_sys::Object::new();
+                set(
+                    &progress,
+                    "bytesRead",
+                    &JsValue::from_f64(p.bytes_read as f64),
+                );
+                set(
+                    &progress,
+                    "bytesTotal",
+                    &p.bytes_total
+                        .map_or(JsValue::NULL, |t| JsValue::from_f64(t as f64)),
+                );
+                set(
+                    &progress,
+                    "conversations",
+                    &JsValue::from_f64(p.conversations as f64),
+                );
+                match callback.call2(&JsValue::NULL, &json, &progress) {
+                    Ok(v) if v == JsValue::FALSE => ControlFlow::Break(()),
+                    Ok(_) => ControlFlow::Continue(()),
+                    Err(e) => {
+                        failure = Some(e);
+                        ControlFlow::Break(())
+                    }
+                }
+            })
+            .map_err(|e| core_error(&e))?;
+        failure.map_or(Ok(()), Err)
+    }
+
+    /// Converts one conversation of this export (its JSON, as `forEachJson` gave it), with
+    /// its images and files from the ZIP, named uniquely in `names` (`convert(json, options,
+    /// names)`; result as `convertConversation`'s). Not callable from inside this object's
+    /// own `forEachJson`: use a second `ZipStream` over the same file.
+    ///
+    /// # Errors
+    ///
+    /// As [`convert_conversation`].
+    pub fn convert(
+        &mut self,
+        json: String,
+        options: JsValue,
+        names: &mut NameSet,
+    ) -> Result<JsValue, JsValue> {
+        let opts = options_from_js(options)?;
+        let mut t = source::export::parse_element(json.into_bytes()).map_err(|e| core_error(&e))?;
+        self.export.resolve_assets(&mut t);
+        names.converted(&t, &opts)
+    }
 }

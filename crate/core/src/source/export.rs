@@ -27,6 +27,10 @@ pub struct Progress {
 /// could not be read (the others still are). Return `ControlFlow::Break(())` to stop early.
 pub type OnConversation<'f> = dyn FnMut(Result<Transcript>, &Progress) -> ControlFlow<()> + 'f;
 
+/// The callback of the raw readers: one conversation's JSON (the array element, verbatim
+/// bytes, not yet parsed). Return `ControlFlow::Break(())` to stop early.
+pub type OnElement<'f> = dyn FnMut(Vec<u8>, &Progress) -> ControlFlow<()> + 'f;
+
 const CHUNK: usize = 256 * 1024;
 
 /// Reads a `conversations.json` array from a stream. `progress` carries the running totals
@@ -34,6 +38,15 @@ const CHUNK: usize = 256 * 1024;
 /// stops the read (truncation, damaged JSON between conversations, I/O) is returned after
 /// every conversation before it was delivered.
 pub fn read_json<R: Read>(r: R, progress: &mut Progress, f: &mut OnConversation<'_>) -> Result<()> {
+    read_json_elements(r, progress, &mut |el, p| f(parse_element(el), p))
+}
+
+/// [`read_json`] without parsing: each conversation's JSON goes to `f` as it is.
+pub fn read_json_elements<R: Read>(
+    r: R,
+    progress: &mut Progress,
+    f: &mut OnElement<'_>,
+) -> Result<()> {
     let mut splitter = ArraySplitter::new();
     let mut stop = false;
     pump(r, None, |data, n| {
@@ -53,13 +66,13 @@ fn deliver(
     splitter: &mut ArraySplitter,
     data: &[u8],
     progress: &mut Progress,
-    f: &mut OnConversation<'_>,
+    f: &mut OnElement<'_>,
 ) -> Result<bool> {
     let mut ready = Vec::new();
     splitter.push(data, |el| ready.push(el))?;
     for el in ready {
         progress.conversations += 1;
-        if f(parse_element(el), progress).is_break() {
+        if f(el, progress).is_break() {
             return Ok(true);
         }
     }
@@ -131,6 +144,15 @@ pub fn read_chat_html<R: Read>(
     r: R,
     progress: &mut Progress,
     f: &mut OnConversation<'_>,
+) -> Result<()> {
+    read_chat_html_elements(r, progress, &mut |el, p| f(parse_element(el), p))
+}
+
+/// [`read_chat_html`] without parsing: each conversation's JSON goes to `f` as it is.
+pub fn read_chat_html_elements<R: Read>(
+    r: R,
+    progress: &mut Progress,
+    f: &mut OnElement<'_>,
 ) -> Result<()> {
     let mut splitter = ArraySplitter::new();
     let mut stop = false;
@@ -316,47 +338,76 @@ impl<R: Read + Seek> ZipExport<R> {
 
     /// Streams every conversation to `f`, with its assets resolved from the ZIP.
     pub fn for_each(&mut self, f: &mut OnConversation<'_>) -> Result<()> {
-        let mut progress = Progress {
-            bytes_total: Some(self.json_bytes),
-            ..Progress::default()
-        };
-        let entries: Vec<usize> = match &self.plan {
-            Plan::Json(v) => v.clone(),
-            Plan::ChatHtml(i) => vec![*i],
-        };
-        let html = matches!(self.plan, Plan::ChatHtml(_));
-        let (conversations, assets, load) =
-            (&mut self.conversations, &mut self.assets, self.load_assets);
-        let stopped = std::cell::Cell::new(false);
-        let mut wrapped = |r: Result<Transcript>, p: &Progress| {
-            let r = r.map(|mut t| {
-                if load {
-                    assets.resolve(&mut t);
-                }
-                t
-            });
-            let flow = f(r, p);
-            stopped.set(flow.is_break());
-            flow
-        };
-        for i in entries {
-            let entry = conversations.by_index(i)?;
-            if html {
-                read_chat_html(entry, &mut progress, &mut wrapped)?;
-            } else {
-                read_json(entry, &mut progress, &mut wrapped)?;
-            }
-            if stopped.get() {
-                break;
-            }
-        }
-        Ok(())
+        let load = self.load_assets;
+        let assets = &mut self.assets;
+        stream_elements(
+            &mut self.conversations,
+            &self.plan,
+            self.json_bytes,
+            &mut |el, p| {
+                let r = parse_element(el).map(|mut t| {
+                    if load {
+                        assets.resolve(&mut t);
+                    }
+                    t
+                });
+                f(r, p)
+            },
+        )
+    }
+
+    /// Streams every conversation's JSON to `f`, verbatim and unparsed (for callers that
+    /// keep or index the raw conversations; [`ZipExport::resolve_assets`] fills a transcript
+    /// parsed from it later).
+    pub fn for_each_json(&mut self, f: &mut OnElement<'_>) -> Result<()> {
+        stream_elements(&mut self.conversations, &self.plan, self.json_bytes, f)
+    }
+
+    /// Fills the assets of `t` (a conversation of this export) from the ZIP, as
+    /// [`ZipExport::for_each`] does.
+    pub fn resolve_assets(&mut self, t: &mut Transcript) {
+        self.assets.resolve(t);
     }
 
     /// Fetches one file of the export by its id (`file-…`, `file_…`), with its stored name.
     pub fn asset(&mut self, file_id: &str) -> Option<(String, Vec<u8>)> {
         self.assets.fetch(file_id)
     }
+}
+
+/// Reads the conversation entries of `plan` in order, handing each element to `f`.
+fn stream_elements<R: Read + Seek>(
+    zip: &mut ZipArchive<R>,
+    plan: &Plan,
+    json_bytes: u64,
+    f: &mut OnElement<'_>,
+) -> Result<()> {
+    let mut progress = Progress {
+        bytes_total: Some(json_bytes),
+        ..Progress::default()
+    };
+    let (entries, html) = match plan {
+        Plan::Json(v) => (v.clone(), false),
+        Plan::ChatHtml(i) => (vec![*i], true),
+    };
+    let stopped = std::cell::Cell::new(false);
+    let mut wrapped = |el: Vec<u8>, p: &Progress| {
+        let flow = f(el, p);
+        stopped.set(flow.is_break());
+        flow
+    };
+    for i in entries {
+        let entry = zip.by_index(i)?;
+        if html {
+            read_chat_html_elements(entry, &mut progress, &mut wrapped)?;
+        } else {
+            read_json_elements(entry, &mut progress, &mut wrapped)?;
+        }
+        if stopped.get() {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// A top-level wrapper folder (`export/conversations.json`) counts as the root.

@@ -1,0 +1,560 @@
+// The export page's worker: reads ChatGPT's "Export data" file (the ZIP, or its
+// conversations.json) with the wasm core, never holding the whole file.
+//
+// Two roles, one script (export.js starts one worker per role):
+//   - the index worker lives as long as the file is open: it reads every conversation once
+//     (summaries for the list, search text while it fits a budget, and where to find each
+//     conversation again), then answers searches and converts single conversations;
+//   - a job worker runs one long job (saving several conversations, or a search that has to
+//     re-read the file) and is terminated to cancel it.
+//
+// Messages in: {type: "open", file}, {type: "search", id, query}, {type: "convert", id,
+// index, options}, {type: "save", file, indexes|null, options, title, summaries}, {type: "scan", file,
+// query}. Messages out: {type: "progress", ...}, {type: "rows", rows}, {type: "opened", ...},
+// {type: "result", id, ...}, {type: "failed", id?, error: {kind, message}}.
+
+import init, { convertExportConversation, defaultOptions, exportConversationIndex, JsonStream, NameSet, ZipStream } from "./pkg/chatkeep_wasm.js";
+import { ZipWriter } from "./zip-writer.js";
+
+const ready = init();
+
+/** Search text is kept in memory while its total stays under this many characters; past
+ *  it, searches re-read the file (slower, but memory stays bounded). */
+const TEXT_BUDGET = 128 * 1024 * 1024;
+/** Conversations of a ZIP are kept as JSON (for instant preview) under this budget. */
+const JSON_BUDGET = 128 * 1024 * 1024;
+/** How much of a bare conversations.json is read at a time. */
+const JSON_CHUNK = 4 * 1024 * 1024;
+/** Window of the ZIP reader's cache (the ZIP reader makes many small reads). */
+const ZIP_WINDOW = 1024 * 1024;
+
+const reader = new FileReaderSync();
+const decoder = new TextDecoder();
+
+/** Bytes `[offset, offset + length)` of `file`. */
+function readBytes(file, offset, length) {
+  return new Uint8Array(reader.readAsArrayBuffer(file.slice(offset, offset + length)));
+}
+
+/** Whether the file starts like a ZIP archive ("PK\x03\x04", or an empty one). */
+function isZip(file) {
+  const head = readBytes(file, 0, 4);
+  return head[0] === 0x50 && head[1] === 0x4b && (head[2] === 3 || head[2] === 5) && (head[3] === 4 || head[3] === 6);
+}
+
+/** A read(offset, length) function for ZipStream, with a few cached windows, and a count
+ *  of bytes read from disk. */
+function zipReader(file, stats) {
+  const windows = []; // most recent first: {start, bytes}
+  return (offset, length) => {
+    for (const w of windows) {
+      if (offset >= w.start && offset + length <= w.start + w.bytes.length) {
+        return w.bytes.subarray(offset - w.start, offset - w.start + length);
+      }
+    }
+    if (length >= ZIP_WINDOW) {
+      stats.bytes += length;
+      return readBytes(file, offset, length);
+    }
+    const bytes = readBytes(file, offset, Math.min(ZIP_WINDOW, file.size - offset));
+    stats.bytes += bytes.length;
+    windows.unshift({ start: offset, bytes });
+    if (windows.length > 4) windows.pop();
+    return bytes.subarray(0, length);
+  };
+}
+
+/** Length in bytes of `s` as UTF-8. */
+function utf8Length(s) {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/**
+ * Calls `each(json, {offset, length}, progress)` for every conversation of a bare
+ * conversations.json, in order, reading the file in chunks; `offset` and `length` locate
+ * the conversation's bytes in the file. `each` returns false to stop.
+ */
+function streamJsonFile(file, each) {
+  const stream = new JsonStream();
+  let pos = -1; // where the next element may start (after the previous one, or after "[")
+  let start = -1; // where the next element starts, once found
+  const findStart = (bytes, chunkStart) => {
+    for (let i = Math.max(0, pos - chunkStart); i < bytes.length; i++) {
+      const b = bytes[i];
+      if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09 && b !== 0x2c) {
+        start = chunkStart + i;
+        return;
+      }
+    }
+  };
+  let count = 0;
+  for (let at = 0; at < file.size; at += JSON_CHUNK) {
+    const bytes = readBytes(file, at, JSON_CHUNK);
+    if (pos < 0) {
+      // The opening "[" (after a BOM or whitespace); if it is not there, push() says what is.
+      const k = bytes.indexOf(0x5b);
+      pos = k >= 0 ? k + 1 : 0;
+    }
+    if (start < 0) findStart(bytes, at);
+    const done = stream.push(bytes);
+    for (const json of done) {
+      const length = utf8Length(json);
+      const place = { offset: start, length };
+      pos = start + length;
+      start = -1;
+      if (pos < at + bytes.length) findStart(bytes, at);
+      count++;
+      const progress = { bytesRead: Math.min(at + bytes.length, file.size), bytesTotal: file.size, conversations: count };
+      if (each(json, place, progress) === false) return;
+    }
+    if (stream.done) return;
+  }
+  stream.finish();
+}
+
+/** An opened export: a ZIP (two ZipStreams: one streams, one fetches images) or a bare
+ *  conversations.json. */
+class Source {
+  constructor(file) {
+    this.file = file;
+    this.zip = isZip(file);
+    this.stats = { bytes: 0 };
+    if (this.zip) {
+      this.stream = new ZipStream(file.size, zipReader(file, this.stats));
+      this.fetcher = new ZipStream(file.size, zipReader(file, { bytes: 0 }));
+    }
+  }
+
+  /** Total bytes the progress counts against. */
+  get total() {
+    return this.zip ? this.stream.jsonBytes : this.file.size;
+  }
+
+  /** Calls `each(json, place, progress)` for every conversation (`place` only for a bare
+   *  conversations.json). */
+  forEach(each) {
+    if (this.zip) {
+      this.stream.forEachJson((json, progress) => {
+        progress.fileBytes = this.stats.bytes;
+        return each(json, null, progress);
+      });
+    } else {
+      streamJsonFile(this.file, each);
+    }
+  }
+
+  /** Converts one conversation's JSON (with the export's images, for a ZIP), its files
+   *  named uniquely among `names` (a NameSet; a fresh one when omitted). */
+  convert(json, options, names) {
+    const own = !names;
+    const set = names ?? new NameSet();
+    try {
+      return this.zip ? this.fetcher.convert(json, options, set) : convertExportConversation(json, options, set);
+    } finally {
+      if (own) set.free();
+    }
+  }
+}
+
+/** What a failed conversation is called: its title if the JSON has one. */
+function titleOf(json, index) {
+  try {
+    const t = JSON.parse(json)?.title;
+    if (typeof t === "string" && t.trim()) return t;
+  } catch {
+    const m = /"title"\s*:\s*"((?:[^"\\]|\\.){1,200})"/.exec(json.slice(0, 65536));
+    if (m) {
+      try {
+        return JSON.parse(`"${m[1]}"`);
+      } catch {
+        // fall through
+      }
+    }
+  }
+  return `Conversation ${index + 1}`;
+}
+
+/** The core's options from the page's: only the keys the core knows (stored settings may
+ *  hold keys of another version, which the core would refuse). */
+function coreOptions(options) {
+  const known = defaultOptions();
+  return Object.fromEntries(Object.entries(options ?? {}).filter(([k, v]) => k in known && v !== undefined && v !== null));
+}
+
+function errorInfo(e) {
+  return { kind: e?.kind ?? "internal", message: String(e?.message ?? e) };
+}
+
+/** Posts progress at most every 100 ms (and always when `force`). */
+function progressPoster(phase) {
+  let last = 0;
+  return (p, force = false) => {
+    const now = performance.now();
+    if (!force && now - last < 100) return;
+    last = now;
+    postMessage({ type: "progress", phase, ...p });
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Search
+// ---------------------------------------------------------------------------------------
+
+/** The search terms of a query: lowercase words, or "quoted phrases". */
+function terms(query) {
+  const out = [];
+  for (const m of query.toLowerCase().matchAll(/"([^"]+)"|(\S+)/g)) {
+    const t = (m[1] ?? m[2]).replace(/\s+/g, " ").trim();
+    if (t) out.push(t);
+  }
+  return out;
+}
+
+/** Whether `text` holds every term; if so, a snippet of the message text around the first
+ *  match outside the title ("" when only the title matched). */
+function match(text, ts) {
+  for (const t of ts) if (!text.includes(t)) return null;
+  const body = text.indexOf("\n");
+  if (body < 0) return "";
+  let at = -1;
+  let len = 0;
+  for (const t of ts) {
+    const k = text.indexOf(t, body + 1);
+    if (k >= 0 && (at < 0 || k < at)) {
+      at = k;
+      len = t.length;
+    }
+  }
+  if (at < 0) return "";
+  const from = Math.max(body + 1, at - 50);
+  const to = Math.min(text.length, at + len + 110);
+  const lineStart = text.lastIndexOf("\n", at);
+  const from2 = Math.max(from, lineStart + 1);
+  let s = text.slice(from2, to).replace(/\n/g, " ");
+  if (from2 > body + 1 && from2 > lineStart + 1) s = `…${s}`;
+  if (to < text.length) s = `${s}…`;
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------
+// The index worker
+// ---------------------------------------------------------------------------------------
+
+let source = null;
+/** Per conversation (by position in the file): search text, JSON (ZIP) or place (JSON). */
+let texts = [];
+let jsons = [];
+let places = [];
+let textComplete = true;
+
+async function open(file) {
+  await ready;
+  const started = performance.now();
+  source = new Source(file);
+  const total = source.total;
+  const post = progressPoster("open");
+  post({ conversations: 0, bytesRead: 0, bytesTotal: total, fileSize: file.size }, true);
+  let rows = [];
+  let lastRows = performance.now();
+  const errors = [];
+  let textChars = 0;
+  let jsonChars = 0;
+  let jsonComplete = true;
+  let index = 0;
+  source.forEach((json, place, progress) => {
+    const i = index++;
+    if (place) places[i] = place;
+    if (source.zip && jsonComplete) {
+      if (jsonChars + json.length <= JSON_BUDGET) {
+        jsons[i] = json;
+        jsonChars += json.length;
+      } else {
+        jsonComplete = false;
+      }
+    }
+    try {
+      const { summary, text } = exportConversationIndex(json);
+      if (textComplete) {
+        if (textChars + text.length <= TEXT_BUDGET) {
+          texts[i] = text;
+          textChars += text.length;
+        } else {
+          textComplete = false;
+          texts = [];
+        }
+      }
+      rows.push({ index: i, ...summary });
+    } catch (e) {
+      if (textComplete) texts[i] = "";
+      errors.push({ index: i, title: titleOf(json, i), ...errorInfo(e) });
+    }
+    const now = performance.now();
+    if (now - lastRows > 250) {
+      postMessage({ type: "rows", rows });
+      rows = [];
+      lastRows = now;
+    }
+    post({ conversations: index, bytesRead: progress.bytesRead, bytesTotal: progress.bytesTotal ?? total, fileSize: file.size });
+  });
+  postMessage({ type: "rows", rows });
+  postMessage({
+    type: "opened",
+    kind: source.zip ? "zip" : "json",
+    count: index,
+    errors,
+    searchInMemory: textComplete,
+    textChars,
+    jsonChars,
+    seconds: (performance.now() - started) / 1000,
+  });
+}
+
+/** A conversation's JSON, by position: from memory, from its place in the file, or by
+ *  reading the file again up to it. */
+function jsonAt(index) {
+  if (jsons[index] !== undefined) return jsons[index];
+  const place = places[index];
+  if (place) {
+    const text = decoder.decode(readBytes(source.file, place.offset, place.length));
+    if (text.startsWith("{") && text.endsWith("}")) return text;
+  }
+  let found = null;
+  let i = 0;
+  const post = progressPoster("find");
+  const fresh = source.zip ? new Source(source.file) : source;
+  fresh.forEach((json, _place, progress) => {
+    post({ conversations: i, bytesRead: progress.bytesRead, bytesTotal: progress.bytesTotal ?? fresh.total });
+    if (i++ === index) {
+      found = json;
+      return false;
+    }
+    return true;
+  });
+  if (found === null) throw Object.assign(new Error("This conversation is no longer in the file. Open the file again."), { kind: "not_found" });
+  return found;
+}
+
+function search(query) {
+  const ts = terms(query);
+  if (!ts.length) return { indexes: null, snippets: null };
+  const indexes = [];
+  const snippets = [];
+  for (let i = 0; i < texts.length; i++) {
+    const text = texts[i];
+    if (!text) continue;
+    const s = match(text, ts);
+    if (s !== null) {
+      indexes.push(i);
+      snippets.push(s);
+    }
+  }
+  return { indexes, snippets };
+}
+
+// ---------------------------------------------------------------------------------------
+// Jobs (in a worker of their own, terminated to cancel)
+// ---------------------------------------------------------------------------------------
+
+/** Reads the whole file again and searches every conversation's text. */
+async function scan(file, query) {
+  await ready;
+  const src = new Source(file);
+  const ts = terms(query);
+  const post = progressPoster("search");
+  const indexes = [];
+  const snippets = [];
+  let i = 0;
+  src.forEach((json, _place, progress) => {
+    const index = i++;
+    try {
+      const s = match(exportConversationIndex(json).text, ts);
+      if (s !== null) {
+        indexes.push(index);
+        snippets.push(s);
+      }
+    } catch {
+      // A conversation that cannot be read is listed among the errors already.
+    }
+    post({ conversations: i, matches: indexes.length, bytesRead: progress.bytesRead, bytesTotal: progress.bytesTotal ?? src.total });
+  });
+  return { indexes, snippets };
+}
+
+function escapeHtml(s) {
+  return String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function day(seconds) {
+  if (seconds == null) return "";
+  return new Date(seconds * 1000).toISOString().slice(0, 10);
+}
+
+/** Markdown link target: in angle brackets, so spaces and non-ASCII stay readable. */
+function mdHref(name) {
+  return `<${name.replace(/[<>\n\r]/g, (c) => encodeURIComponent(c))}>`;
+}
+
+/** HTML link target: each path segment percent-encoded (file names may hold # or ?). */
+function htmlHref(name) {
+  return name.split("/").map(encodeURIComponent).join("/");
+}
+
+/** index.md and index.html: every saved conversation with its date and links. */
+function indexFiles(saved, errors, title) {
+  const md = [`# ${title}`, "", `${saved.length} conversation${saved.length === 1 ? "" : "s"}, saved by chatkeep.`, ""];
+  md.push("| Date | Conversation | Messages | Files |", "|---|---|---|---|");
+  const cell = (s) => String(s).replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ");
+  const mdText = (s) => cell(s).replace(/([[\]*_`<>#])/g, "\\$1");
+  for (const c of saved) {
+    const main = c.files[0];
+    const links = c.files.map((f) => `[${f.slice(f.lastIndexOf(".") + 1)}](${mdHref(f)})`).join(" · ");
+    md.push(`| ${day(c.create_time)} | [${mdText(c.title)}](${mdHref(main)}) | ${c.messages ?? ""} | ${links} |`);
+  }
+  if (errors.length) {
+    md.push("", "## Not saved", "");
+    for (const e of errors) md.push(`- ${mdText(e.title)}: ${cell(e.message)}`);
+  }
+  md.push("");
+  const rows = saved
+    .map((c) => {
+      const links = c.files
+        .map((f) => `<a href="${escapeHtml(htmlHref(f))}">${escapeHtml(f.slice(f.lastIndexOf(".") + 1))}</a>`)
+        .join(" · ");
+      return `<tr><td>${day(c.create_time)}</td><td><a href="${escapeHtml(htmlHref(c.files[0]))}">${escapeHtml(c.title)}</a></td><td class="n">${c.messages ?? ""}</td><td>${links}</td></tr>`;
+    })
+    .join("\n");
+  const failed = errors.length
+    ? `<h2>Not saved</h2>\n<ul>${errors.map((e) => `<li><strong>${escapeHtml(e.title)}</strong>: ${escapeHtml(e.message)}</li>`).join("\n")}</ul>`
+    : "";
+  const html = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<title>${escapeHtml(title)}</title>
+<style>
+:root { color-scheme: light dark; --muted: #555b6e; --border: #dde1ea; --accent: #4f46e5; }
+@media (prefers-color-scheme: dark) { :root { --muted: #a4a8b8; --border: #2d303d; --accent: #8f8ffb; } }
+body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; max-width: 70rem; margin: 2rem auto; padding: 0 1.25rem; }
+h1 { font-size: 1.5rem; margin-bottom: .25rem; }
+p { color: var(--muted); margin-top: 0; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid var(--border); vertical-align: top; }
+th { font-size: .85rem; color: var(--muted); }
+td:first-child { white-space: nowrap; font-variant-numeric: tabular-nums; color: var(--muted); }
+td.n { text-align: right; font-variant-numeric: tabular-nums; }
+a { color: var(--accent); }
+</style>
+</head>
+<body>
+<h1>${escapeHtml(title)}</h1>
+<p>${saved.length} conversation${saved.length === 1 ? "" : "s"}, saved by chatkeep.</p>
+<table>
+<thead><tr><th>Date</th><th>Conversation</th><th>Messages</th><th>Files</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>
+${failed}
+</body>
+</html>
+`;
+  return { md: md.join("\n"), html };
+}
+
+/**
+ * Reads the file again and writes the chosen conversations (`indexes`, positions in the
+ * file; null for all) into a ZIP: their files, the Markdown's images under assets/, and
+ * index.md + index.html. Conversations that fail are listed, the others saved.
+ */
+async function save(file, indexes, options, title, summaries) {
+  await ready;
+  const src = new Source(file);
+  const wanted = indexes ? new Set(indexes) : null;
+  const goal = wanted ? wanted.size : null;
+  const zip = new ZipWriter();
+  // Unique names as the CLI gives them ("Title (2).md").
+  const names = new NameSet();
+  const saved = [];
+  const errors = [];
+  const post = progressPoster("save");
+  let i = 0;
+  let done = 0;
+  src.forEach((json, _place, progress) => {
+    const index = i++;
+    if (!wanted || wanted.has(index)) {
+      done++;
+      try {
+        const c = src.convert(json, options, names);
+        for (const f of c.files) zip.add(f.fileName, f.text);
+        for (const a of c.assets ?? []) if (!zip.has(a.path)) zip.add(a.path, a.bytes);
+        const summary = summaries?.[index] ?? {};
+        saved.push({ title: c.title, files: c.files.map((f) => f.fileName), create_time: summary.create_time, messages: summary.messages });
+      } catch (e) {
+        errors.push({ index, title: titleOf(json, index), ...errorInfo(e) });
+      }
+    }
+    post({
+      conversations: done,
+      goal,
+      bytesRead: progress.bytesRead,
+      bytesTotal: progress.bytesTotal ?? src.total,
+      zipBytes: zip.size,
+    });
+    return !(wanted && done >= goal);
+  });
+  saved.sort((a, b) => (b.create_time ?? 0) - (a.create_time ?? 0));
+  const index = indexFiles(saved, errors, title);
+  // A conversation named "index" keeps its name; the index then starts with "_".
+  const free = (n) => (zip.has(n) ? `_${n}` : n);
+  zip.add(free("index.md"), index.md);
+  zip.add(free("index.html"), index.html);
+  names.free();
+  const blob = zip.finish();
+  return { blob, saved: saved.length, errors, entries: zip.count };
+}
+
+// ---------------------------------------------------------------------------------------
+
+self.onmessage = async ({ data: msg }) => {
+  try {
+    await ready;
+    switch (msg.type) {
+      case "open":
+        await open(msg.file);
+        break;
+      case "search":
+        postMessage({ type: "result", id: msg.id, ...search(msg.query) });
+        break;
+      case "convert": {
+        await ready;
+        const json = jsonAt(msg.index);
+        const c = source.convert(json, coreOptions(msg.options));
+        postMessage({ type: "result", id: msg.id, converted: c });
+        break;
+      }
+      case "scan":
+        postMessage({ type: "result", id: msg.id, ...(await scan(msg.file, msg.query)) });
+        break;
+      case "save":
+        postMessage({ type: "result", id: msg.id, ...(await save(msg.file, msg.indexes, coreOptions(msg.options), msg.title, msg.summaries)) });
+        break;
+      default:
+        throw new Error(`unknown message ${msg.type}`);
+    }
+  } catch (e) {
+    postMessage({ type: "failed", id: msg.id ?? null, op: msg.type, error: errorInfo(e) });
+  }
+};

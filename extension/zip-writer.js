@@ -1,0 +1,211 @@
+// A small streaming ZIP writer: entries are STORED (no compression) with their CRC-32, and
+// ZIP64 records are written when an offset, a size or the number of entries needs them.
+// The archive is built as a list of Blobs (flushed every few megabytes, so the browser can
+// keep them out of the JavaScript heap, on disk if it likes), never as one giant buffer.
+//
+//   const zip = new ZipWriter();
+//   zip.add("notes/a.md", "# Hello");          // a string is written as UTF-8
+//   zip.add("assets/x.png", uint8Array);
+//   const blob = zip.finish();                  // application/zip
+//
+// Names are stored as UTF-8 (general purpose flag bit 11). Works in pages and workers.
+
+const encoder = new TextEncoder();
+
+const CRC_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+/** The CRC-32 (ISO-HDLC, as ZIP uses) of `bytes`, continuing from `crc` (0 to start). */
+export function crc32(bytes, crc = 0) {
+  let c = ~crc >>> 0;
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return ~c >>> 0;
+}
+
+const U32_MAX = 0xffffffff;
+const U16_MAX = 0xffff;
+
+/** Date and time in MS-DOS format (local time, two-second resolution, 1980–2107). */
+function dosDateTime(date) {
+  const year = Math.min(Math.max(date.getFullYear(), 1980), 2107);
+  return {
+    time: (date.getHours() << 11) | (date.getMinutes() << 5) | (date.getSeconds() >> 1),
+    date: ((year - 1980) << 9) | ((date.getMonth() + 1) << 5) | date.getDate(),
+  };
+}
+
+/** Little-endian writer over a fresh buffer of `size` bytes. */
+class Bytes {
+  constructor(size) {
+    this.buf = new Uint8Array(size);
+    this.view = new DataView(this.buf.buffer);
+    this.at = 0;
+  }
+  u16(v) { this.view.setUint16(this.at, v, true); this.at += 2; return this; }
+  u32(v) { this.view.setUint32(this.at, v >>> 0, true); this.at += 4; return this; }
+  u64(v) {
+    // Exact up to 2^53, far beyond any archive a browser writes.
+    this.view.setUint32(this.at, v % 0x100000000, true);
+    this.view.setUint32(this.at + 4, Math.floor(v / 0x100000000), true);
+    this.at += 8;
+    return this;
+  }
+  bytes(b) { this.buf.set(b, this.at); this.at += b.length; return this; }
+}
+
+export class ZipWriter {
+  /** @param {{flushBytes?: number}} [opts] how many bytes to gather before making a Blob. */
+  constructor({ flushBytes = 8 * 1024 * 1024 } = {}) {
+    this.flushBytes = flushBytes;
+    this.blobs = [];
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.offset = 0;
+    this.entries = [];
+    this.names = new Set();
+    this.finished = false;
+  }
+
+  /** Bytes written so far (the archive's size if it were finished now, minus the directory). */
+  get size() {
+    return this.offset;
+  }
+
+  /** Number of entries added. */
+  get count() {
+    return this.entries.length;
+  }
+
+  /** Whether an entry of this name was added. */
+  has(name) {
+    return this.names.has(name);
+  }
+
+  /**
+   * Adds a file. `data` is a string (written as UTF-8) or bytes (Uint8Array or ArrayBuffer).
+   * Names use "/" between folders; a name already added is refused.
+   */
+  add(name, data, date = new Date()) {
+    if (this.finished) throw new Error("ZipWriter: add() after finish()");
+    if (this.names.has(name)) throw new Error(`ZipWriter: duplicate entry ${name}`);
+    const bytes = typeof data === "string" ? encoder.encode(data) : data instanceof Uint8Array ? data : new Uint8Array(data);
+    const nameBytes = encoder.encode(name);
+    const crc = crc32(bytes);
+    const size = bytes.length;
+    const offset = this.offset;
+    const { time, date: day } = dosDateTime(date);
+    const zip64 = size >= U32_MAX || offset >= U32_MAX;
+    const extraLen = zip64 ? 20 : 0;
+    const header = new Bytes(30 + nameBytes.length + extraLen)
+      .u32(0x04034b50)
+      .u16(zip64 ? 45 : 20) // version needed
+      .u16(0x0800) // UTF-8 names
+      .u16(0) // stored
+      .u16(time)
+      .u16(day)
+      .u32(crc)
+      .u32(zip64 ? U32_MAX : size)
+      .u32(zip64 ? U32_MAX : size)
+      .u16(nameBytes.length)
+      .u16(extraLen)
+      .bytes(nameBytes);
+    if (zip64) header.u16(0x0001).u16(16).u64(size).u64(size);
+    this.push(header.buf);
+    this.push(bytes);
+    this.entries.push({ nameBytes, crc, size, offset, time, day });
+    this.names.add(name);
+  }
+
+  /** Writes the central directory and returns the archive. The writer is then spent. */
+  finish(type = "application/zip") {
+    if (this.finished) throw new Error("ZipWriter: finish() twice");
+    this.finished = true;
+    const cdStart = this.offset;
+    for (const e of this.entries) {
+      const big = [];
+      if (e.size >= U32_MAX) big.push(e.size, e.size); // uncompressed, compressed
+      if (e.offset >= U32_MAX) big.push(e.offset);
+      const extraLen = big.length ? 4 + 8 * big.length : 0;
+      const rec = new Bytes(46 + e.nameBytes.length + extraLen)
+        .u32(0x02014b50)
+        .u16((3 << 8) | 45) // made by: Unix, 4.5
+        .u16(big.length ? 45 : 20)
+        .u16(0x0800)
+        .u16(0)
+        .u16(e.time)
+        .u16(e.day)
+        .u32(e.crc)
+        .u32(e.size >= U32_MAX ? U32_MAX : e.size)
+        .u32(e.size >= U32_MAX ? U32_MAX : e.size)
+        .u16(e.nameBytes.length)
+        .u16(extraLen)
+        .u16(0) // comment
+        .u16(0) // disk
+        .u16(0) // internal attributes
+        .u32((0o100644 << 16) >>> 0) // external: a regular file, rw-r--r--
+        .u32(e.offset >= U32_MAX ? U32_MAX : e.offset)
+        .bytes(e.nameBytes);
+      if (big.length) {
+        rec.u16(0x0001).u16(8 * big.length);
+        for (const v of big) rec.u64(v);
+      }
+      this.push(rec.buf);
+    }
+    const cdSize = this.offset - cdStart;
+    const count = this.entries.length;
+    const zip64 = count >= U16_MAX || cdStart >= U32_MAX || cdSize >= U32_MAX;
+    if (zip64) {
+      const eocd64At = this.offset;
+      this.push(
+        new Bytes(56)
+          .u32(0x06064b50)
+          .u64(44) // size of the rest of this record
+          .u16((3 << 8) | 45)
+          .u16(45)
+          .u32(0)
+          .u32(0)
+          .u64(count)
+          .u64(count)
+          .u64(cdSize)
+          .u64(cdStart).buf,
+      );
+      this.push(new Bytes(20).u32(0x07064b50).u32(0).u64(eocd64At).u32(1).buf);
+    }
+    this.push(
+      new Bytes(22)
+        .u32(0x06054b50)
+        .u16(0)
+        .u16(0)
+        .u16(Math.min(count, U16_MAX))
+        .u16(Math.min(count, U16_MAX))
+        .u32(Math.min(cdSize, U32_MAX))
+        .u32(Math.min(cdStart, U32_MAX))
+        .u16(0).buf,
+    );
+    this.flush();
+    const blob = new Blob(this.blobs, { type });
+    this.blobs = [];
+    this.entries = [];
+    return blob;
+  }
+
+  push(bytes) {
+    this.pending.push(bytes);
+    this.pendingBytes += bytes.length;
+    this.offset += bytes.length;
+    if (this.pendingBytes >= this.flushBytes) this.flush();
+  }
+
+  flush() {
+    if (this.pending.length) this.blobs.push(new Blob(this.pending));
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+}
