@@ -26,7 +26,7 @@ WASM_OPT_FEATURES=(
 
 usage() {
     cat <<'EOF'
-Usage: ./build.sh [build | test | --help]
+Usage: ./build.sh [build | test | bench [--full] | --help]
 
   build    (the default) Build the extension and the CLI:
              the wasm core (cargo, wasm-bindgen --target web, wasm-opt) into extension/pkg,
@@ -34,8 +34,12 @@ Usage: ./build.sh [build | test | --help]
              loadable extension folders dist/chromium and dist/firefox,
              and store zips dist/chatkeep-chromium.zip and dist/chatkeep-firefox.zip.
   test     Build, then run every check: rustfmt, clippy (native and wasm32), the native
-           tests, and the wasm boundary tests in headless Chromium. Ends with a summary;
-           exits non-zero if any step failed.
+           tests, the wasm boundary tests in headless Chromium, web-ext lint, and the
+           end-to-end tests in Chromium and Firefox ESR. Ends with a summary; exits non-zero
+           if any step failed.
+  bench    Build, then run the benchmark (bench/bench.py): the real export and generated
+           exports of 100 MB and 1 GB (add --full for 4 GB) through the CLI, against a bare
+           typed parse and convoviz; prints a table and writes bench/results.md.
   --help   Show this help.
 
 Missing tools are installed first (rustup target and components, wasm-bindgen-cli at the
@@ -280,6 +284,13 @@ test_e2e() {
     PUPPETEER_SKIP_DOWNLOAD=1 node --test --test-reporter=spec tests/e2e/
 }
 
+# The benchmark (bench/bench.py): prints one table and writes bench/results.md.
+cmd_bench() {
+    cmd_build
+    section "Benchmark (this takes a few minutes)"
+    python3 "$ROOT/bench/bench.py" "$@"
+}
+
 cmd_test() {
     local start=$SECONDS
     step "Build (wasm, CLI, extension)" cmd_build test
@@ -303,6 +314,7 @@ cmd_test() {
 case ${1:-build} in
     build) [[ $# -le 1 ]] || { usage >&2; exit 2; }; cmd_build ;;
     test) [[ $# -le 1 ]] || { usage >&2; exit 2; }; cmd_test ;;
+    bench) shift; cmd_bench "$@" ;;
     -h | --help | help) usage ;;
     *) printf 'build.sh: unknown command %s\n\n' "$1" >&2; usage >&2; exit 2 ;;
 esac

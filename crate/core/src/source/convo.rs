@@ -49,7 +49,16 @@ struct TreeNode<'a> {
     parent: Option<usize>,
     children: Vec<usize>,
     message: Option<&'a RawValue>,
-    time: f64,
+}
+
+impl TreeNode<'_> {
+    /// The message's time, for ordering where the tree says nothing (read only then: it
+    /// costs a parse of the message).
+    fn time(&self) -> f64 {
+        self.message
+            .and_then(message_time)
+            .unwrap_or(f64::NEG_INFINITY)
+    }
 }
 
 fn build(conv: raw::Conversation<'_>, origin: Origin) -> Transcript {
@@ -92,16 +101,11 @@ fn build(conv: raw::Conversation<'_>, origin: Origin) -> Transcript {
     entries.sort_by(|a, b| a.0.cmp(b.0));
     for (key, node) in &entries {
         index.insert(key.as_ref(), nodes.len());
-        let time = node
-            .message
-            .and_then(message_time)
-            .unwrap_or(f64::NEG_INFINITY);
         nodes.push(TreeNode {
             id: key.as_ref(),
             parent: None,
             children: Vec::new(),
             message: node.message.filter(|m| m.get() != "null"),
-            time,
         });
     }
     for (i, (_, node)) in entries.iter().enumerate() {
@@ -135,8 +139,8 @@ fn build(conv: raw::Conversation<'_>, origin: Origin) -> Transcript {
                 .filter(|&i| nodes[i].children.is_empty())
                 .max_by(|&a, &b| {
                     nodes[a]
-                        .time
-                        .total_cmp(&nodes[b].time)
+                        .time()
+                        .total_cmp(&nodes[b].time())
                         .then(nodes[a].id.cmp(nodes[b].id))
                 })
         }
@@ -190,8 +194,8 @@ fn build(conv: raw::Conversation<'_>, origin: Origin) -> Transcript {
             .collect();
         d.sort_by(|&a, &b| {
             nodes[a]
-                .time
-                .total_cmp(&nodes[b].time)
+                .time()
+                .total_cmp(&nodes[b].time())
                 .then(nodes[a].id.cmp(nodes[b].id))
         });
         d

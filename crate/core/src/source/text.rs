@@ -8,10 +8,17 @@ pub(crate) fn is_marker_char(c: char) -> bool {
     ('\u{E200}'..='\u{E2FF}').contains(&c)
 }
 
+/// Whether `s` holds a character of U+E200–U+E2FF (UTF-8 `EE 88..8B xx`): a byte search,
+/// as this runs over every text of every conversation.
+pub(crate) fn has_marker(s: &str) -> bool {
+    let b = s.as_bytes();
+    memchr::memchr_iter(0xEE, b).any(|i| b.get(i + 1).is_some_and(|&n| (0x88..=0x8B).contains(&n)))
+}
+
 /// Removes every private-use marker. Unresolved `\u{E200}kind\u{E202}arg…\u{E201}` groups are
 /// dropped whole, except `entity` markers, which become their display name.
 pub(crate) fn strip_markers(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(is_marker_char) {
+    if !has_marker(s) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len());
@@ -49,7 +56,9 @@ fn entity_name(group: &str) -> Option<String> {
 /// Rewrites TeX delimiters outside code: `\(x\)` → `$x$`, `\[x\]` → `$$x$$`, and escapes a
 /// lone `$` that starts an amount (`$5`) so Markdown renderers don't read it as math.
 pub(crate) fn normalize_math(s: &str) -> Cow<'_, str> {
-    if !s.contains("\\(") && !s.contains("\\[") && !s.contains('$') {
+    let b = s.as_bytes();
+    let has_tex = memchr::memchr_iter(b'\\', b).any(|i| matches!(b.get(i + 1), Some(b'(' | b'[')));
+    if !has_tex && memchr::memchr(b'$', b).is_none() {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 16);

@@ -1,0 +1,202 @@
+#!/usr/bin/env python3
+"""chatkeep's benchmark: `./build.sh bench` (add `--full` for the 4 GB export).
+
+Prints one table, every baseline measured in the same run on the same input, and writes it
+to bench/results.md. Wall time is the best of several runs for the real export (one run for
+the generated sizes); peak memory is the process's maximum resident set (`wait4`'s ru_maxrss).
+"""
+
+import gzip
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FIXTURE = os.path.join(ROOT, "..", "shared", "fixtures", "export", "chatgpt-export-2026-01.zip")
+TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+CLI = os.path.join(TARGET, "release", "chatkeep")
+BENCH = os.path.join(TARGET, "release", "examples", "bench")
+FULL = "--full" in sys.argv
+REPEAT = 3
+
+
+def run(cmd, cwd=None, env=None):
+    """Runs a command; returns (seconds, peak RSS in bytes, stdout)."""
+    start = time.perf_counter()
+    p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out = p.stdout.read()
+    err = p.stderr.read()
+    _, status, usage = os.wait4(p.pid, 0)
+    seconds = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({code}): {err.decode(errors='replace')[-2000:]}")
+    return seconds, usage.ru_maxrss * 1024, out.decode(errors="replace")
+
+
+def best(cmd, times=REPEAT, before=None):
+    results = []
+    for _ in range(times):
+        if before:
+            before()
+        results.append(run(cmd))
+    return min(results, key=lambda r: r[0])
+
+
+def mb(n):
+    return n / (1024 * 1024)
+
+
+def machine():
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB RAM, {platform.system()} {platform.release()}"
+
+
+def main():
+    if not os.path.exists(FIXTURE):
+        sys.exit(f"the real export is missing: {FIXTURE}")
+    print("building (release)…", flush=True)
+    subprocess.run(["cargo", "build", "--release", "-q", "-p", "chatkeep-cli", "--bin", "chatkeep", "--example", "bench"], cwd=ROOT, check=True)
+
+    rows = []  # (section, what, input MB, seconds, MB/s, peak MB, note)
+    work = tempfile.mkdtemp(prefix="chatkeep-bench-")
+    try:
+        json_path = os.path.join(work, "conversations.json")
+        with zipfile.ZipFile(FIXTURE) as z, z.open("conversations.json") as src, open(json_path, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+        size = os.path.getsize(json_path)
+        out_dir = os.path.join(work, "out")
+
+        def clean():
+            shutil.rmtree(out_dir, ignore_errors=True)
+
+        print("real export…", flush=True)
+        s, rss, _ = best([BENCH, "parse", json_path])
+        rows.append(("Real export (491 conversations)", "baseline: typed serde_json parse of conversations.json (in memory, no output)", size, s, rss, ""))
+        base = s
+        for fmt in ("md", "html", "json"):
+            s, rss, _ = best([CLI, "convert", FIXTURE, "--format", fmt, "--out", out_dir, "--quiet"], before=clean)
+            note = f"{s / base:.2f}× the baseline's time" if fmt == "md" else ""
+            rows.append(("Real export (491 conversations)", f"chatkeep CLI: export ZIP → {fmt} files", size, s, rss, note))
+        s, rss, _ = best([CLI, "convert", FIXTURE, "--format", "all", "--out", out_dir, "--quiet"], before=clean)
+        rows.append(("Real export (491 conversations)", "chatkeep CLI: export ZIP → all three formats", size, s, rss, ""))
+
+        convoviz = try_convoviz(work)
+        if isinstance(convoviz, str):
+            rows.append(("Real export (491 conversations)", "convoviz (Markdown)", size, None, None, convoviz))
+        else:
+            s, rss = convoviz
+            rows.append(("Real export (491 conversations)", "convoviz (Markdown)", size, s, rss, ""))
+
+        sizes = [100, 1024] + ([4096] if FULL else [])
+        for megabytes in sizes:
+            gen = os.path.join(work, f"gen-{megabytes}.json")
+            print(f"generated {megabytes} MB…", flush=True)
+            run([BENCH, "generate", gen, str(megabytes), FIXTURE])
+            gsize = os.path.getsize(gen)
+            label = f"Generated {megabytes // 1024} GB" if megabytes >= 1024 else f"Generated {megabytes} MB"
+            s, rss, _ = run([BENCH, "parse", gen])
+            rows.append((label, "baseline: typed serde_json parse (in memory)", gsize, s, rss, ""))
+            s, rss, _ = run([BENCH, "convert", gen, "md"])
+            rows.append((label, "chatkeep streaming read + Markdown (in process, no disk)", gsize, s, rss, ""))
+            clean()
+            s, rss, _ = run([CLI, "convert", gen, "--format", "md", "--out", out_dir, "--quiet"])
+            rows.append((label, "chatkeep CLI → Markdown files", gsize, s, rss, ""))
+            clean()
+            os.remove(gen)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    sizes_rows = wasm_sizes()
+    table = render(rows, sizes_rows)
+    print()
+    print(table)
+    with open(os.path.join(ROOT, "bench", "results.md"), "w") as f:
+        f.write(table + "\n")
+
+
+CONVOVIZ = """
+from convoviz.models import ConversationSet
+from pathlib import Path
+import sys
+ConversationSet.from_zip(sys.argv[1]).save(Path(sys.argv[2]), progress_bar=False)
+"""
+
+
+def try_convoviz(work):
+    """convoviz (a Python exporter) writing Markdown from the same export, through its
+    library API (its command line only asks questions). Returns (seconds, peak RSS) or a
+    sentence saying why it could not be measured."""
+    venv = os.path.join(work, "venv")
+    try:
+        subprocess.run([sys.executable, "-m", "venv", venv], check=True, capture_output=True)
+        py = os.path.join(venv, "bin", "python")
+        r = subprocess.run([py, "-m", "pip", "install", "-q", "convoviz"], capture_output=True, text=True, timeout=900)
+        if r.returncode != 0:
+            return "not measured: `pip install convoviz` failed here"
+        version = subprocess.run([py, "-c", "import importlib.metadata as m; print(m.version('convoviz'))"], capture_output=True, text=True).stdout.strip()
+        # convoviz looks for a ZIP in ~/Downloads when imported: give it a home with one.
+        home = os.path.join(work, "home")
+        os.makedirs(os.path.join(home, "Downloads"), exist_ok=True)
+        shutil.copy(FIXTURE, os.path.join(home, "Downloads", "export.zip"))
+        out = os.path.join(work, "convoviz-out")
+        env = dict(os.environ, HOME=home)
+        try:
+            seconds, rss, _ = run([py, "-c", CONVOVIZ, FIXTURE, out], env=env)
+        except RuntimeError as e:
+            lines = [line.strip() for line in str(e).splitlines() if line.strip()]
+            last = [line for line in lines if "Error" in line][-1:] or lines[-1:] or ["?"]
+            return f"not measured: convoviz {version} (the newest this registry serves for Python {platform.python_version()}) fails on this export: {last[0].strip()[:140]}"
+        return seconds, rss
+    except Exception as e:  # noqa: BLE001 - any failure is reported in the table
+        return f"not measured: {e}"
+
+
+def wasm_sizes():
+    pkg = os.path.join(ROOT, "extension", "pkg", "chatkeep_wasm_bg.wasm")
+    rows = []
+    if os.path.exists(pkg):
+        raw = open(pkg, "rb").read()
+        rows.append(("wasm core (after wasm-opt)", f"{len(raw) / 1024:.0f} KB raw, {len(gzip.compress(raw, 9)) / 1024:.0f} KB gzipped"))
+    for b in ("chromium", "firefox"):
+        z = os.path.join(ROOT, "dist", f"chatkeep-{b}.zip")
+        if os.path.exists(z):
+            rows.append((f"extension zip ({b})", f"{os.path.getsize(z) / 1024:.0f} KB"))
+    if not rows:
+        rows.append(("wasm core", "not built: run ./build.sh first"))
+    return rows
+
+
+def render(rows, sizes_rows):
+    lines = [
+        f"Measured {time.strftime('%Y-%m-%d')} on {machine()}.",
+        "",
+        "| input | what | input MB | time (s) | MB/s | peak memory (MB) | note |",
+        "|---|---|---:|---:|---:|---:|---|",
+    ]
+    for section, what, size, s, rss, note in rows:
+        if s is None:
+            lines.append(f"| {section} | {what} | {mb(size):.0f} | – | – | – | {note} |")
+        else:
+            lines.append(f"| {section} | {what} | {mb(size):.0f} | {s:.2f} | {mb(size) / s:.0f} | {mb(rss):.0f} | {note} |")
+    lines += ["", "| size | |", "|---|---|"]
+    lines += [f"| {a} | {b} |" for a, b in sizes_rows]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,167 @@
+// The browser half of the benchmark (run by bench/bench.py after the build): the wasm core
+// in a Worker of headless Chromium reading a `conversations.json` File, against the same
+// run's baseline — `JSON.parse` of the file's text plus a plain JavaScript walk of every
+// conversation's current branch (what JavaScript exporters do). Peak memory is the
+// browser's process tree's resident memory, sampled every 50 ms.
+//
+//   node bench/browser.mjs FILE [FILE…]        → JSON lines on stdout
+//   node bench/browser.mjs --one-click         → time per save of long conversations
+import { chromium } from "playwright-core";
+import http from "node:http";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { longConversation } from "../tests/e2e/conversations.mjs";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const PKG = path.join(ROOT, "extension", "pkg");
+
+const PAGE = `<!doctype html><meta charset="utf-8"><input type="file" id="f">
+<script type="module">
+window.runBench = (mode, extra) => new Promise((resolve) => {
+  const w = new Worker("/worker.js", { type: "module" });
+  w.onmessage = (e) => { resolve(e.data); w.terminate(); };
+  w.onerror = (e) => { resolve({ error: e.message }); w.terminate(); };
+  w.postMessage({ mode, file: document.getElementById("f").files[0] ?? null, extra });
+});
+</script>`;
+
+const WORKER = `
+import init, { JsonStream, conversationSummary, convertConversation } from "/pkg/chatkeep_wasm.js";
+const CHUNK = 4 << 20;
+function walk(c) {
+  // The current branch, root first, and the text of its parts.
+  let n = 0, chars = 0, at = c.current_node;
+  const seen = new Set();
+  while (at && c.mapping[at] && !seen.has(at)) {
+    seen.add(at);
+    const m = c.mapping[at].message;
+    if (m && m.content) {
+      n++;
+      for (const p of m.content.parts ?? []) if (typeof p === "string") chars += p.length;
+      if (typeof m.content.text === "string") chars += m.content.text.length;
+    }
+    at = c.mapping[at].parent;
+  }
+  return n + chars;
+}
+async function stream(file, each) {
+  const s = new JsonStream();
+  let n = 0;
+  for (let off = 0; off < file.size; off += CHUNK) {
+    const bytes = new Uint8Array(await file.slice(off, off + CHUNK).arrayBuffer());
+    for (const json of s.push(bytes)) { each(json); n++; }
+  }
+  s.finish();
+  return n;
+}
+onmessage = async ({ data: { mode, file, extra } }) => {
+  try {
+    await init();
+    const t0 = performance.now();
+    let n = 0;
+    if (mode === "baseline") {
+      const all = JSON.parse(await file.text());
+      let sink = 0;
+      for (const c of all) sink += walk(c);
+      n = all.length;
+    } else if (mode === "list") {
+      n = await stream(file, (json) => conversationSummary(json));
+    } else if (mode === "markdown") {
+      n = await stream(file, (json) => convertConversation(json, { formats: ["markdown"] }));
+    } else if (mode === "one-click") {
+      const out = {};
+      for (const [name, json] of Object.entries(extra)) {
+        for (const format of ["markdown", "html", "json"]) {
+          convertConversation(json, { formats: [format] }); // warm-up
+          const runs = [];
+          for (let i = 0; i < 5; i++) { const s = performance.now(); convertConversation(json, { formats: [format] }); runs.push(performance.now() - s); }
+          out[name + " " + format] = Math.min(...runs);
+        }
+      }
+      postMessage({ ok: true, times: out });
+      return;
+    }
+    postMessage({ ok: true, conversations: n, ms: performance.now() - t0 });
+  } catch (e) {
+    postMessage({ ok: false, error: String(e && e.message || e) });
+  }
+};`;
+
+function serve() {
+  const server = http.createServer((req, res) => {
+    const headers = { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" };
+    const url = new URL(req.url, "http://x");
+    if (url.pathname === "/") return res.writeHead(200, { ...headers, "Content-Type": "text/html" }).end(PAGE);
+    if (url.pathname === "/worker.js") return res.writeHead(200, { ...headers, "Content-Type": "text/javascript" }).end(WORKER);
+    if (url.pathname.startsWith("/pkg/")) {
+      const file = path.join(PKG, path.basename(url.pathname));
+      if (!fs.existsSync(file)) return res.writeHead(404).end();
+      const type = file.endsWith(".wasm") ? "application/wasm" : "text/javascript";
+      return res.writeHead(200, { ...headers, "Content-Type": type }).end(fs.readFileSync(file));
+    }
+    res.writeHead(404).end();
+  });
+  return new Promise((r) => server.listen(0, "127.0.0.1", () => r(server)));
+}
+
+/** Resident memory of a process and all its descendants, in bytes. */
+function treeRss(pid) {
+  const children = new Map();
+  for (const d of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (!children.has(ppid)) children.set(ppid, []);
+      children.get(ppid).push(Number(d));
+    } catch { /* gone */ }
+  }
+  let total = 0;
+  const stack = [pid];
+  while (stack.length) {
+    const p = stack.pop();
+    try {
+      const m = fs.readFileSync(`/proc/${p}/status`, "utf8").match(/VmRSS:\s+(\d+) kB/);
+      if (m) total += Number(m[1]) * 1024;
+    } catch { /* gone */ }
+    stack.push(...(children.get(p) ?? []));
+  }
+  return total;
+}
+
+async function measure(port, mode, file, extra) {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_BIN || "/usr/bin/chromium",
+    args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--js-flags=--max-old-space-size=16384"],
+  });
+  const pid = browser.process()?.pid;
+  const page = await browser.newPage();
+  await page.goto(`http://127.0.0.1:${port}/`);
+  if (file) await page.setInputFiles("#f", file);
+  const idle = pid ? treeRss(pid) : 0;
+  let peak = idle;
+  const timer = setInterval(() => { if (pid) peak = Math.max(peak, treeRss(pid)); }, 50);
+  const result = await page.evaluate(([m, x]) => window.runBench(m, x), [mode, extra ?? null]);
+  clearInterval(timer);
+  await browser.close();
+  return { mode, file, ...result, peakBytes: peak, idleBytes: idle };
+}
+
+const server = await serve();
+const port = server.address().port;
+try {
+  if (process.argv.includes("--one-click")) {
+    const extra = {};
+    for (const n of [100, 1000, 5000]) extra[`${n} messages`] = JSON.stringify(longConversation(n));
+    console.log(JSON.stringify(await measure(port, "one-click", null, extra)));
+  } else {
+    for (const file of process.argv.slice(2)) {
+      for (const mode of ["baseline", "list", "markdown"]) {
+        console.log(JSON.stringify(await measure(port, mode, file)));
+      }
+    }
+  }
+} finally {
+  server.close();
+}

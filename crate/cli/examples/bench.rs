@@ -1,0 +1,182 @@
+//! Benchmark helpers, driven by `bench/bench.py` (`./build.sh bench`):
+//!
+//! - `bench parse FILE`: the baseline — a bare typed `serde_json` parse of a whole
+//!   `conversations.json` read into memory (what a careful native exporter does before any
+//!   rendering). Prints the conversation count.
+//! - `bench convert FILE FORMAT`: chatkeep in-process, streaming, rendering every conversation
+//!   to a string (no disk writes; FORMAT `read` stops after reading). Prints the count and
+//!   bytes written.
+//! - `bench generate OUT MEGABYTES FIXTURE`: a deterministic export of about that size, made
+//!   by repeating the real fixture's conversations (same content mix and size distribution)
+//!   under new ids, written streaming.
+
+use chatkeep_core::source::export::{read_json, Progress, ZipExport};
+use chatkeep_core::{render, Format, Options};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::ops::ControlFlow;
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct Conv<'a> {
+    #[serde(borrow)]
+    title: Option<Cow<'a, str>>,
+    create_time: Option<f64>,
+    #[serde(borrow)]
+    current_node: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    mapping: HashMap<Cow<'a, str>, Node<'a>>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct Node<'a> {
+    #[serde(borrow)]
+    parent: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    children: Vec<Cow<'a, str>>,
+    #[serde(borrow)]
+    message: Option<Msg<'a>>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct Msg<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    #[serde(borrow)]
+    author: Author<'a>,
+    create_time: Option<f64>,
+    #[serde(borrow)]
+    content: Content<'a>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct Author<'a> {
+    #[serde(borrow)]
+    role: Cow<'a, str>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct Content<'a> {
+    #[serde(borrow)]
+    content_type: Cow<'a, str>,
+    #[serde(borrow, default)]
+    parts: Option<Vec<&'a RawValue>>,
+}
+
+fn json_of(path: &str) -> Vec<u8> {
+    let mut data = Vec::new();
+    if path.ends_with(".zip") {
+        let f = std::fs::File::open(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let mut z = zip::ZipArchive::new(f).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let mut e = z
+            .by_name("conversations.json")
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
+        e.read_to_end(&mut data)
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
+    } else {
+        data = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    }
+    data
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    match args.get(1).map(String::as_str) {
+        Some("parse") => {
+            let data = json_of(&args[2]);
+            let text = std::str::from_utf8(&data).unwrap_or_else(|e| panic!("{e}"));
+            let convs: Vec<Conv<'_>> = serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}"));
+            println!("{} conversations, {} bytes", convs.len(), data.len());
+        }
+        Some("convert") => {
+            let path = &args[2];
+            // `read`: the readers alone, no rendering.
+            let read_only = args.get(3).map(String::as_str) == Some("read");
+            let format = match args.get(3).map(String::as_str) {
+                Some("html") => Format::Html,
+                Some("json") => Format::Json,
+                _ => Format::Markdown,
+            };
+            let opts = Options {
+                formats: vec![format],
+                ..Options::default()
+            };
+            let (mut n, mut bytes) = (0usize, 0usize);
+            let mut out = String::new();
+            let mut on = |r: chatkeep_core::Result<chatkeep_core::Transcript>, _: &Progress| {
+                if let Ok(t) = r {
+                    if !read_only {
+                        out.clear();
+                        render::write(&t, format, &opts, "assets", &mut out);
+                        bytes += out.len();
+                    }
+                    n += 1;
+                }
+                ControlFlow::Continue(())
+            };
+            if path.ends_with(".zip") {
+                let open =
+                    || BufReader::new(std::fs::File::open(path).unwrap_or_else(|e| panic!("{e}")));
+                let mut z = ZipExport::open(open(), open()).unwrap_or_else(|e| panic!("{e}"));
+                z.for_each(&mut on).unwrap_or_else(|e| panic!("{e}"));
+            } else {
+                let f = BufReader::with_capacity(
+                    1 << 20,
+                    std::fs::File::open(path).unwrap_or_else(|e| panic!("{e}")),
+                );
+                read_json(f, &mut Progress::default(), &mut on).unwrap_or_else(|e| panic!("{e}"));
+            }
+            println!("{n} conversations, {bytes} bytes of {}", format.extension());
+        }
+        Some("generate") => {
+            let out_path = &args[2];
+            let megabytes: u64 = args[3].parse().unwrap_or_else(|e| panic!("{e}"));
+            let data = json_of(&args[4]);
+            let all: Vec<&RawValue> =
+                serde_json::from_slice(&data).unwrap_or_else(|e| panic!("{e}"));
+            let target = megabytes * 1024 * 1024;
+            let mut w = BufWriter::with_capacity(
+                1 << 20,
+                std::fs::File::create(out_path).unwrap_or_else(|e| panic!("{e}")),
+            );
+            let mut written = 1u64;
+            let _ = w.write_all(b"[");
+            let mut i = 0usize;
+            while written < target {
+                let src = all[i % all.len()].get();
+                // A new, unique id for each copy (ids are 36-character UUIDs).
+                let copy = i / all.len();
+                let text = if copy == 0 {
+                    src.to_owned()
+                } else {
+                    src.replace("\"id\": \"", &format!("\"id\": \"{copy:08x}-"))
+                        .replace(
+                            "\"conversation_id\": \"",
+                            &format!("\"conversation_id\": \"{copy:08x}-"),
+                        )
+                };
+                if i > 0 {
+                    let _ = w.write_all(b",\n");
+                    written += 2;
+                }
+                let _ = w.write_all(text.as_bytes());
+                written += text.len() as u64;
+                i += 1;
+            }
+            let _ = w.write_all(b"]");
+            let _ = w.flush();
+            println!("{i} conversations, {} bytes", written + 1);
+        }
+        _ => {
+            eprintln!("usage: bench parse FILE | convert FILE [md|html|json|read] | generate OUT MEGABYTES FIXTURE");
+            std::process::exit(2);
+        }
+    }
+}
