@@ -7,6 +7,7 @@ the generated sizes); peak memory is the process's maximum resident set (`wait4`
 """
 
 import gzip
+import json
 import os
 import platform
 import shutil
@@ -102,6 +103,9 @@ def main():
             s, rss = convoviz
             rows.append(("Real export (491 conversations)", "convoviz (Markdown)", size, s, rss, ""))
 
+        print("real export in the browser…", flush=True)
+        rows += browser_rows("Real export (491 conversations)", json_path, size)
+
         sizes = [100, 1024] + ([4096] if FULL else [])
         for megabytes in sizes:
             gen = os.path.join(work, f"gen-{megabytes}.json")
@@ -117,11 +121,15 @@ def main():
             s, rss, _ = run([CLI, "convert", gen, "--format", "md", "--out", out_dir, "--quiet"])
             rows.append((label, "chatkeep CLI → Markdown files", gsize, s, rss, ""))
             clean()
+            print(f"generated {megabytes} MB in the browser…", flush=True)
+            rows += browser_rows(label, gen, gsize)
             os.remove(gen)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    sizes_rows = wasm_sizes()
+    print("one click…", flush=True)
+    click = one_click_rows()
+    sizes_rows = wasm_sizes() + [(a, f"{b}: {c}") for a, b, c in click]
     table = render(rows, sizes_rows)
     print()
     print(table)
@@ -135,6 +143,41 @@ from pathlib import Path
 import sys
 ConversationSet.from_zip(sys.argv[1]).save(Path(sys.argv[2]), progress_bar=False)
 """
+
+
+BROWSER_WHAT = {
+    "baseline": "browser baseline: JSON.parse of the file's text + a JavaScript walk of each current branch",
+    "list": "chatkeep wasm in a Worker: listing ingest (stream, parse, current branch, list metadata)",
+    "markdown": "chatkeep wasm in a Worker: every conversation to Markdown",
+}
+
+
+def browser_rows(label, path, size):
+    """The browser half (bench/browser.mjs) on one file: rows for the table."""
+    rows = []
+    r = subprocess.run(["node", os.path.join(ROOT, "bench", "browser.mjs"), path], cwd=ROOT, capture_output=True, text=True, timeout=3600)
+    results = [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")]
+    if r.returncode != 0 or not results:
+        return [(label, "browser (Chromium)", size, None, None, "not measured: " + (r.stderr.strip().splitlines() or ["?"])[-1][:140])]
+    base = next((x for x in results if x["mode"] == "baseline" and x.get("ok")), None)
+    for x in results:
+        extra = x["peakBytes"] - x["idleBytes"]
+        if not x.get("ok"):
+            rows.append((label, BROWSER_WHAT[x["mode"]], size, None, None, "fails: " + x.get("error", "?")[:120]))
+            continue
+        note = "peak memory: growth of the browser's processes over idle"
+        if base and x["mode"] != "baseline":
+            note = f"{base['ms'] / x['ms']:.2f}× the baseline's throughput; {extra / max(1, base['peakBytes'] - base['idleBytes']):.2f}× its memory"
+        rows.append((label, BROWSER_WHAT[x["mode"]], size, x["ms"] / 1000, extra, note))
+    return rows
+
+
+def one_click_rows():
+    r = subprocess.run(["node", os.path.join(ROOT, "bench", "browser.mjs"), "--one-click"], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    lines = [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")]
+    if not lines or not lines[0].get("ok"):
+        return [("One click", "not measured", (r.stderr.strip().splitlines() or ["?"])[-1][:140])]
+    return [("One click (wasm, Chromium)", name, f"{ms:.1f} ms") for name, ms in lines[0]["times"].items()]
 
 
 def try_convoviz(work):

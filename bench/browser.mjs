@@ -131,20 +131,28 @@ function treeRss(pid) {
 }
 
 async function measure(port, mode, file, extra) {
-  const browser = await chromium.launch({
+  const server = await chromium.launchServer({
     executablePath: process.env.CHROMIUM_BIN || "/usr/bin/chromium",
     args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--js-flags=--max-old-space-size=16384"],
   });
-  const pid = browser.process()?.pid;
+  const pid = server.process()?.pid;
+  const browser = await chromium.connect(server.wsEndpoint());
   const page = await browser.newPage();
   await page.goto(`http://127.0.0.1:${port}/`);
   if (file) await page.setInputFiles("#f", file);
   const idle = pid ? treeRss(pid) : 0;
   let peak = idle;
   const timer = setInterval(() => { if (pid) peak = Math.max(peak, treeRss(pid)); }, 50);
-  const result = await page.evaluate(([m, x]) => window.runBench(m, x), [mode, extra ?? null]);
+  let result;
+  try {
+    result = await page.evaluate(([m, x]) => window.runBench(m, x), [mode, extra ?? null]);
+  } catch (e) {
+    // JSON.parse of a file beyond V8's string limit takes the tab down with it.
+    result = { ok: false, error: `the tab crashed (${String(e.message).split("\n")[0].trim()})` };
+  }
   clearInterval(timer);
   await browser.close();
+  await server.close();
   return { mode, file, ...result, peakBytes: peak, idleBytes: idle };
 }
 
