@@ -3,7 +3,7 @@
 
 use anyhow::{bail, Context, Result};
 use chatkeep_core::source::export::{self, InputKind, OnConversation, Progress, ZipExport};
-use chatkeep_core::{source, Error, Origin, Transcript};
+use chatkeep_core::{source, Origin, Transcript};
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufReader, Read};
@@ -250,10 +250,17 @@ impl Source {
                 let text = std::fs::read(file.as_path())?;
                 progress.bytes_read = text.len() as u64;
                 progress.conversations = 1;
-                let text = String::from_utf8(text).map_err(|_| Error::NotAnExport {
-                    found: "a file that is not UTF-8 text".to_owned(),
-                })?;
-                let r = source::api::read_with_origin(text, Origin::Api);
+                // Bytes that are not UTF-8 are replaced, as in an export, not refused.
+                let (text, lossy) = match String::from_utf8(text) {
+                    Ok(t) => (t, false),
+                    Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), true),
+                };
+                let r = source::api::read_with_origin(text, Origin::Api).map(|mut t| {
+                    if lossy {
+                        t.warnings.push("the file contained bytes that are not UTF-8; they were replaced with \u{FFFD}".to_owned());
+                    }
+                    t
+                });
                 let _ = f(with_assets(r, assets.as_ref()), &progress);
                 Ok(())
             }

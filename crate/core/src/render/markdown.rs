@@ -467,6 +467,9 @@ impl<'a> Ctx<'a> {
 
     /// A collapsible section: `<details>` (plain) or a folded callout (Obsidian).
     fn collapsible(&self, title: &str, body: &str, fold: Fold, out: &mut String) -> fmt::Result {
+        // One line: a line break would end the callout header or the `<summary>` HTML
+        // block, and the rest of the title would be read as Markdown.
+        let title = &title.split_whitespace().collect::<Vec<_>>().join(" ");
         if self.obsidian() {
             let kind = match fold {
                 Fold::Reasoning => "abstract",

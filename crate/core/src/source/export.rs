@@ -69,14 +69,15 @@ fn deliver(
     f: &mut OnElement<'_>,
 ) -> Result<bool> {
     let mut ready = Vec::new();
-    splitter.push(data, |el| ready.push(el))?;
+    // Conversations completed before damage in the same chunk are delivered first.
+    let pushed = splitter.push(data, |el| ready.push(el));
     for el in ready {
         progress.conversations += 1;
         if f(el, progress).is_break() {
             return Ok(true);
         }
     }
-    Ok(false)
+    pushed.map(|_| false)
 }
 
 /// Reads `r` in chunks and hands them to `sink` (with the number of bytes read from `r`)
@@ -124,6 +125,19 @@ fn pump<R: Read>(
 
 /// Parses one element of the array as a conversation.
 pub fn parse_element(el: Vec<u8>) -> Result<Transcript> {
+    // An element of the list that is not an object is one unreadable conversation, not a
+    // file that is "not an export".
+    let first = el
+        .iter()
+        .find(|b| !b.is_ascii_whitespace() && **b != 0xEF && **b != 0xBB && **b != 0xBF);
+    if first != Some(&b'{') {
+        let start = String::from_utf8_lossy(&el[..el.len().min(40)]).into_owned();
+        return Err(Error::Conversation {
+            id: None,
+            title: None,
+            detail: format!("the list holds {start:?} where a conversation object should be"),
+        });
+    }
     match String::from_utf8(el) {
         Ok(s) => super::api::read_with_origin(s, Origin::Export),
         Err(e) => {
@@ -236,8 +250,18 @@ const RATIO_FLOOR: u64 = 256 * 1024 * 1024;
 
 impl<R: Read + Seek> ZipExport<R> {
     /// Opens an export ZIP.
-    pub fn open(a: R, b: R) -> Result<Self> {
+    pub fn open(mut a: R, b: R) -> Result<Self> {
+        // A ZIP's table of contents is at its end: a file that starts like a ZIP but has
+        // none was cut off (an interrupted download), which deserves its own message.
+        let mut magic = [0u8; 4];
+        let starts_like_zip = a.read_exact(&mut magic).is_ok() && magic == *b"PK\x03\x04";
+        a.seek(std::io::SeekFrom::Start(0))?;
         let conversations = ZipArchive::new(a).map_err(|e| match e {
+            zip::result::ZipError::InvalidArchive(_) if starts_like_zip => Error::Zip {
+                detail: "it is incomplete: it ends before the archive's table of contents, \
+                         so the download was probably cut off"
+                    .to_owned(),
+            },
             zip::result::ZipError::InvalidArchive(_) => Error::NotAnExport {
                 found: "a file that is not a ZIP archive, or a damaged one".to_owned(),
             },
@@ -397,12 +421,33 @@ fn stream_elements<R: Read + Seek>(
         flow
     };
     for i in entries {
-        let entry = zip.by_index(i)?;
-        if html {
-            read_chat_html_elements(entry, &mut progress, &mut wrapped)?;
+        let mut entry = zip.by_index(i)?;
+        let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
+        let read = if html {
+            read_chat_html_elements(&mut entry, &mut progress, &mut wrapped)
         } else {
-            read_json_elements(entry, &mut progress, &mut wrapped)?;
-        }
+            read_json_elements(&mut entry, &mut progress, &mut wrapped)
+        };
+        // The checksum is verified at the entry's end: read what follows the data too.
+        let read = read.and_then(|()| {
+            if stopped.get() {
+                return Ok(());
+            }
+            std::io::copy(&mut entry, &mut std::io::sink())
+                .map(|_| ())
+                .map_err(Error::from)
+        });
+        // Reading an entry fails on damaged data (bad checksum, broken compression): that
+        // is the ZIP's fault, not the disk's; say which entry, after what was delivered.
+        read.map_err(|e| match e {
+            Error::Io(e) => Error::Zip {
+                detail: format!(
+                    "{name} could not be read after {} conversation(s): {e}",
+                    progress.conversations
+                ),
+            },
+            other => other,
+        })?;
         if stopped.get() {
             break;
         }

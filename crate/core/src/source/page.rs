@@ -781,7 +781,13 @@ pub mod html {
 
     /// Chromium's `<!-- saved from url=(0041)https://… -->`, or a JSON comment `{"url": …}`.
     fn saved_from(html: &str) -> Option<String> {
-        let head = &html[..html.len().min(4096)];
+        let mut end = html.len().min(4096);
+        // Cut at a character boundary (regression: a multi-byte character across byte 4096
+        // panicked, found by fuzzing).
+        while !html.is_char_boundary(end) {
+            end -= 1;
+        }
+        let head = &html[..end];
         if let Some(i) = head.find("saved from url=(") {
             let rest = &head[i + "saved from url=(".len()..];
             let rest = &rest[rest.find(')')? + 1..];

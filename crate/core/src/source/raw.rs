@@ -20,7 +20,7 @@ pub(crate) struct Conversation<'a> {
     pub create_time: Option<f64>,
     #[serde(default, deserialize_with = "lenient_time")]
     pub update_time: Option<f64>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "lenient_mapping")]
     pub mapping: Option<HashMap<Str<'a>, Node<'a>>>,
     #[serde(borrow, default, deserialize_with = "lenient_str")]
     pub current_node: Option<Str<'a>>,
@@ -42,7 +42,7 @@ pub(crate) struct Node<'a> {
     pub message: Option<&'a RawValue>,
     #[serde(borrow, default, deserialize_with = "lenient_str")]
     pub parent: Option<Str<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "lenient_str_list")]
     pub children: Option<Vec<Str<'a>>>,
 }
 
@@ -356,6 +356,110 @@ impl<'de> Visitor<'de> for LenientStr {
 
 fn lenient_str<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Str<'de>>, D::Error> {
     d.deserialize_any(LenientStr)
+}
+
+/// A list of strings; items of another type are dropped, a value that is not a list is `None`.
+fn lenient_str_list<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<Str<'de>>>, D::Error> {
+    struct MaybeStr<'a>(Option<Str<'a>>);
+    impl<'de> Deserialize<'de> for MaybeStr<'de> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_any(LenientStr).map(MaybeStr)
+        }
+    }
+    struct List;
+    impl<'de> Visitor<'de> for List {
+        type Value = Option<Vec<Str<'de>>>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a list of strings")
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut v = Vec::new();
+            while let Some(MaybeStr(x)) = seq.next_element()? {
+                v.extend(x);
+            }
+            Ok(Some(v))
+        }
+        fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+    d.deserialize_any(List)
+}
+
+/// The `mapping` object: a node that is not an object is kept as an empty node (so links
+/// to it still resolve) instead of making the whole conversation unreadable.
+#[allow(clippy::type_complexity)]
+fn lenient_mapping<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<HashMap<Str<'de>, Node<'de>>>, D::Error> {
+    struct MaybeNode<'a>(Node<'a>);
+    impl<'de> Deserialize<'de> for MaybeNode<'de> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Node<'de>;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("a node")
+                }
+                fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                    Node::deserialize(de::value::MapAccessDeserializer::new(map))
+                }
+                fn visit_seq<A: de::SeqAccess<'de>>(
+                    self,
+                    mut seq: A,
+                ) -> Result<Self::Value, A::Error> {
+                    while seq.next_element::<IgnoredAny>()?.is_some() {}
+                    Ok(Node::default())
+                }
+                fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                    Ok(Node::default())
+                }
+                fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                    Ok(Node::default())
+                }
+                fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                    Ok(Node::default())
+                }
+                fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                    Ok(Node::default())
+                }
+                fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                    Ok(Node::default())
+                }
+                fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                    Ok(Node::default())
+                }
+                fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+                    Ok(Node::default())
+                }
+            }
+            d.deserialize_any(V).map(MaybeNode)
+        }
+    }
+    let m: Option<HashMap<Str<'de>, MaybeNode<'de>>> = Option::deserialize(d)?;
+    Ok(m.map(|m| m.into_iter().map(|(k, v)| (k, v.0)).collect()))
 }
 
 /// Numbers, numeric strings and RFC 3339 strings become epoch seconds; anything else `None`.

@@ -167,54 +167,76 @@ fn find_backtick_run(b: &[u8], from: usize, k: usize) -> Option<usize> {
     None
 }
 
+/// A line that opens or closes a code fence: three or more backticks or tildes after any
+/// number of spaces, and (for backticks) an info string without a backtick, as CommonMark
+/// requires. Returns the fence character, its length, the info string and the indentation
+/// (CommonMark only counts it as a fence with at most three spaces).
+fn fence_line(line: &str) -> Option<(u8, usize, &str, usize)> {
+    let indent = line.bytes().take_while(|&b| b == b' ').count();
+    let rest = &line[indent..];
+    let ch = *rest.as_bytes().first()?;
+    if ch != b'`' && ch != b'~' {
+        return None;
+    }
+    let n = rest.bytes().take_while(|&b| b == ch).count();
+    let info = &rest[n..];
+    (n >= 3 && !(ch == b'`' && info.contains('`'))).then_some((ch, n, info, indent))
+}
+
 /// The user's words as Markdown that shows them as typed (ChatGPT shows prompts literally):
 /// markup characters are escaped and line breaks kept; fenced code blocks stay code blocks.
+///
+/// A line is left unescaped only where every CommonMark reader sees code, or raw HTML in it
+/// would be live: inside a real fence, or inside a fence indented by four spaces or more
+/// (as in a nested list) that starts after a blank line, as long as its lines stay indented
+/// by four (CommonMark's indented code block).
 pub(crate) fn plain_to_markdown(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + s.len() / 8);
-    let mut fence: Option<(u8, usize)> = None;
+    // (fence character, length, indented by four or more)
+    let mut fence: Option<(u8, usize, bool)> = None;
     let lines: Vec<&str> = s.split('\n').collect();
     for (i, line) in lines.iter().enumerate() {
-        let trimmed = line.trim_start();
-        let run = |ch: u8| trimmed.bytes().take_while(|&b| b == ch).count();
         let last = i + 1 == lines.len();
-        match fence {
-            Some((ch, len)) => {
-                out.push_str(line);
-                if run(ch) >= len && trimmed[run(ch)..].trim().is_empty() {
+        let indent = line.bytes().take_while(|&b| b == b' ').count();
+        if let Some((_, _, true)) = fence {
+            if indent < 4 && !line.trim().is_empty() {
+                // The indented code block ends here for CommonMark.
+                fence = None;
+            }
+        }
+        let verbatim = match fence {
+            Some((ch, len, indented)) => {
+                if fence_line(line).is_some_and(|(c, n, info, ind)| {
+                    c == ch && n >= len && info.trim().is_empty() && (indented || ind <= 3)
+                }) {
                     fence = None;
                 }
+                true
             }
-            None if run(b'`') >= 3 || run(b'~') >= 3 => {
-                let (b, t) = (run(b'`'), run(b'~'));
-                fence = Some(if b >= 3 { (b'`', b) } else { (b'~', t) });
-                out.push_str(line);
+            None => match fence_line(line) {
+                Some((c, n, _, ind)) if ind <= 3 || i == 0 || lines[i - 1].trim().is_empty() => {
+                    fence = Some((c, n, ind > 3));
+                    true
+                }
+                _ => false,
+            },
+        };
+        if verbatim {
+            out.push_str(line);
+        } else {
+            for c in line.chars() {
+                if matches!(
+                    c,
+                    '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '$' | '|' | '~' | '&'
+                ) {
+                    out.push('\\');
+                }
+                out.push(c);
             }
-            None => {
-                for c in line.chars() {
-                    if matches!(
-                        c,
-                        '\\' | '`'
-                            | '*'
-                            | '_'
-                            | '['
-                            | ']'
-                            | '<'
-                            | '>'
-                            | '#'
-                            | '$'
-                            | '|'
-                            | '~'
-                            | '&'
-                    ) {
-                        out.push('\\');
-                    }
-                    out.push(c);
-                }
-                // A line followed by another line of the same paragraph: a hard break.
-                let next_blank = lines.get(i + 1).is_none_or(|n| n.trim().is_empty());
-                if !last && !line.trim().is_empty() && !next_blank {
-                    out.push_str("  ");
-                }
+            // A line followed by another line of the same paragraph: a hard break.
+            let next_blank = lines.get(i + 1).is_none_or(|n| n.trim().is_empty());
+            if !last && !line.trim().is_empty() && !next_blank {
+                out.push_str("  ");
             }
         }
         if !last {
@@ -254,6 +276,35 @@ mod tests {
         assert_eq!(
             plain_to_markdown("```js\nlet a = <b>;\n```\nafter"),
             "```js\nlet a = <b>;\n```\nafter"
+        );
+    }
+
+    /// Regression: lines that look like a fence but are not one for CommonMark (a backtick
+    /// in the info string, four spaces of indentation) left the following raw HTML unescaped.
+    #[test]
+    fn only_real_fences_stay_unescaped() {
+        assert_eq!(
+            plain_to_markdown("``` and ```\n<script>x</script>"),
+            "\\`\\`\\` and \\`\\`\\`  \n\\<script\\>x\\</script\\>"
+        );
+        assert_eq!(
+            plain_to_markdown("text\n    ```\n<b onclick=x>"),
+            "text  \n    \\`\\`\\`  \n\\<b onclick=x\\>"
+        );
+        // Indented by four after a blank line (a fence in a nested list): code while its
+        // lines stay indented, escaped again when they don't.
+        assert_eq!(
+            plain_to_markdown("a\n\n    ```json\n    {\"a_b\": 1}\n    ```"),
+            "a\n\n    ```json\n    {\"a_b\": 1}\n    ```"
+        );
+        assert_eq!(
+            plain_to_markdown("a\n\n    ```\n<script>x</script>"),
+            "a\n\n    ```\n\\<script\\>x\\</script\\>"
+        );
+        // A fence indented by up to three spaces is one; inside it, nothing is escaped.
+        assert_eq!(
+            plain_to_markdown("   ~~~\n<b>\n   ~~~"),
+            "   ~~~\n<b>\n   ~~~"
         );
     }
 
