@@ -21,7 +21,7 @@
 //! that could not be converted to JavaScript.
 #![deny(missing_docs)]
 
-use chatkeep_core::source::export::ZipExport;
+use chatkeep_core::source::export::{Progress, ZipExport};
 use chatkeep_core::source::page;
 use chatkeep_core::source::split::ArraySplitter;
 use chatkeep_core::{naming, render, source, Error, Options, Summary};
@@ -392,34 +392,45 @@ impl ZipStream {
                     failure = Some(e);
                     return ControlFlow::Break(());
                 }
-                let progress = js_sys::Object::new();
-                set(
-                    &progress,
-                    "bytesRead",
-                    &JsValue::from_f64(p.bytes_read as f64),
-                );
-                set(
-                    &progress,
-                    "bytesTotal",
-                    &p.bytes_total
-                        .map_or(JsValue::NULL, |t| JsValue::from_f64(t as f64)),
-                );
-                set(
-                    &progress,
-                    "conversations",
-                    &JsValue::from_f64(p.conversations as f64),
-                );
-                match callback.call2(&JsValue::NULL, &item, &progress) {
-                    Ok(v) if v == JsValue::FALSE => ControlFlow::Break(()),
-                    Ok(_) => ControlFlow::Continue(()),
-                    Err(e) => {
-                        failure = Some(e);
-                        ControlFlow::Break(())
-                    }
-                }
+                report(&callback, &item, p, &mut failure)
             })
             .map_err(|e| core_error(&e))?;
         failure.map_or(Ok(()), Err)
+    }
+}
+
+/// Calls `callback(value, {bytesRead, bytesTotal, conversations})`: `false` back stops the
+/// read, and so does a throw (kept in `failure`, to be rethrown).
+fn report(
+    callback: &js_sys::Function,
+    value: &JsValue,
+    p: &Progress,
+    failure: &mut Option<JsValue>,
+) -> ControlFlow<()> {
+    let progress = js_sys::Object::new();
+    set(
+        &progress,
+        "bytesRead",
+        &JsValue::from_f64(p.bytes_read as f64),
+    );
+    set(
+        &progress,
+        "bytesTotal",
+        &p.bytes_total
+            .map_or(JsValue::NULL, |t| JsValue::from_f64(t as f64)),
+    );
+    set(
+        &progress,
+        "conversations",
+        &JsValue::from_f64(p.conversations as f64),
+    );
+    match callback.call2(&JsValue::NULL, value, &progress) {
+        Ok(v) if v == JsValue::FALSE => ControlFlow::Break(()),
+        Ok(_) => ControlFlow::Continue(()),
+        Err(e) => {
+            *failure = Some(e);
+            ControlFlow::Break(())
+        }
     }
 }
 
@@ -568,31 +579,7 @@ impl ZipStream {
         self.export
             .for_each_json(&mut |el, p| {
                 let json = JsValue::from_str(&String::from_utf8_lossy(&el));
-                let progress = js_sys::Object::new();
-                set(
-                    &progress,
-                    "bytesRead",
-                    &JsValue::from_f64(p.bytes_read as f64),
-                );
-                set(
-                    &progress,
-                    "bytesTotal",
-                    &p.bytes_total
-                        .map_or(JsValue::NULL, |t| JsValue::from_f64(t as f64)),
-                );
-                set(
-                    &progress,
-                    "conversations",
-                    &JsValue::from_f64(p.conversations as f64),
-                );
-                match callback.call2(&JsValue::NULL, &json, &progress) {
-                    Ok(v) if v == JsValue::FALSE => ControlFlow::Break(()),
-                    Ok(_) => ControlFlow::Continue(()),
-                    Err(e) => {
-                        failure = Some(e);
-                        ControlFlow::Break(())
-                    }
-                }
+                report(&callback, &json, p, &mut failure)
             })
             .map_err(|e| core_error(&e))?;
         failure.map_or(Ok(()), Err)
