@@ -47,17 +47,28 @@ pub fn read_json_elements<R: Read>(
     progress: &mut Progress,
     f: &mut OnElement<'_>,
 ) -> Result<()> {
+    read_array(r, None, progress, f).map(|_| ())
+}
+
+/// Streams the elements of the JSON array in `r` (after `<marker> = ` when `assign` is
+/// given) to `f`. Returns whether the array was found; an incomplete array is an error.
+fn read_array<R: Read>(
+    r: R,
+    assign: Option<(&[u8], u8)>,
+    progress: &mut Progress,
+    f: &mut OnElement<'_>,
+) -> Result<bool> {
     let mut splitter = ArraySplitter::new();
     let mut stop = false;
-    pump(r, None, |data, n| {
+    let found = pump(r, assign, |data, n| {
         progress.bytes_read += n;
         stop = deliver(&mut splitter, data, progress, f)?;
         Ok(stop || splitter.is_done())
     })?;
-    if stop || splitter.is_done() {
-        return Ok(());
+    if !found || stop || splitter.is_done() {
+        return Ok(found);
     }
-    splitter.finish()
+    splitter.finish().map(|()| found)
 }
 
 /// Feeds `data` to the splitter and each completed conversation to `f`. Returns whether
@@ -168,22 +179,12 @@ pub fn read_chat_html_elements<R: Read>(
     progress: &mut Progress,
     f: &mut OnElement<'_>,
 ) -> Result<()> {
-    let mut splitter = ArraySplitter::new();
-    let mut stop = false;
-    let found = pump(r, Some((b"jsonData", b'[')), |data, n| {
-        progress.bytes_read += n;
-        stop = deliver(&mut splitter, data, progress, f)?;
-        Ok(stop || splitter.is_done())
-    })?;
-    if !found {
-        return Err(Error::NotAnExport {
-            found: "an HTML page without ChatGPT's conversation data (no jsonData)".to_owned(),
-        });
-    }
-    if stop || splitter.is_done() {
+    if read_array(r, Some((b"jsonData", b'[')), progress, f)? {
         return Ok(());
     }
-    splitter.finish()
+    Err(Error::NotAnExport {
+        found: "an HTML page without ChatGPT's conversation data (no jsonData)".to_owned(),
+    })
 }
 
 enum Assignment {
