@@ -195,6 +195,21 @@ pub(crate) fn snippet(s: &str, max: usize) -> String {
     }
 }
 
+/// Prefixes every line with `> ` (blank lines with `>`).
+pub(crate) fn quote_lines(s: &str) -> String {
+    s.trim_end()
+        .lines()
+        .map(|l| {
+            if l.is_empty() {
+                ">".to_owned()
+            } else {
+                format!("> {l}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// The longest run of `c` in `s`.
 pub(crate) fn longest_run(s: &str, c: char) -> usize {
     let mut best = 0;

@@ -12,7 +12,7 @@ use std::fmt::{self, Write};
 use super::assets::{self, AssetNames};
 use super::escape::{
     close_open_fence, fence_lang, fenced, md_inline, md_paragraphs, md_url, percent_encode_path,
-    yaml_quote,
+    quote_lines, yaml_quote,
 };
 use super::layout::{self, Part, Turn};
 use crate::{
@@ -506,21 +506,6 @@ fn skip_blank_lines(s: &str) -> &str {
         }
     }
     rest
-}
-
-/// Prefixes every line with `> ` (blank lines with `>`).
-fn quote_lines(s: &str) -> String {
-    s.trim_end()
-        .lines()
-        .map(|l| {
-            if l.is_empty() {
-                ">".to_owned()
-            } else {
-                format!("> {l}")
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 #[cfg(test)]

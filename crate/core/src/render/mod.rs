@@ -12,7 +12,7 @@
 use crate::{Format, Message, Options, Transcript};
 
 mod assets;
-mod escape;
+pub(crate) mod escape;
 pub mod html;
 mod html_text;
 pub mod json;

@@ -11,6 +11,7 @@
 
 use super::convo::Ctx;
 use crate::model::*;
+use crate::render::escape::{fence_for, longest_run, quote_lines};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -430,18 +431,7 @@ impl Conv<'_> {
                 let mut inner = Vec::new();
                 self.blocks(e, depth, &mut inner);
                 let text = inner.join("\n\n");
-                out.push(
-                    text.lines()
-                        .map(|l| {
-                            if l.is_empty() {
-                                ">".to_owned()
-                            } else {
-                                format!("> {l}")
-                            }
-                        })
-                        .collect::<Vec<_>>()
-                        .join("\n"),
-                );
+                out.push(quote_lines(&text));
             }
             "ul" | "ol" => {
                 let ordered = e.tag == "ol";
@@ -678,19 +668,6 @@ fn safe_url(u: &str) -> bool {
     l.starts_with("https://") || l.starts_with("http://") || l.starts_with("mailto:")
 }
 
-fn longest_run(s: &str, ch: char) -> usize {
-    let (mut best, mut cur) = (0, 0);
-    for c in s.chars() {
-        if c == ch {
-            cur += 1;
-            best = best.max(cur);
-        } else {
-            cur = 0;
-        }
-    }
-    best
-}
-
 fn is_display_math(e: &DomElement) -> bool {
     e.has_class("katex-display")
 }
@@ -748,7 +725,7 @@ fn code_block(pre: &DomElement) -> String {
         .map(|l| l.to_ascii_lowercase())
         .filter(|l| l.len() < 30 && !l.contains(char::is_whitespace));
     let code = code.trim_end_matches('\n');
-    let fence = "`".repeat((longest_run(code, '`') + 1).max(3));
+    let fence = fence_for(code);
     format!("{fence}{}\n{code}\n{fence}", lang.unwrap_or_default())
 }
 
