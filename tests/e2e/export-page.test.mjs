@@ -15,7 +15,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { chromium } from "playwright-core";
 import puppeteer from "puppeteer-core";
-import { FIREFOX_UUID, GECKO_ID, OUT, requireDist, ROOT } from "./harness.mjs";
+import { FIREFOX_UUID, firefoxExtensionPrefs, GECKO_ID, OUT, requireDist, ROOT } from "./harness.mjs";
 
 const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
 const FIREFOX = process.env.FIREFOX_BIN ?? "/usr/bin/firefox-esr";
@@ -345,17 +345,7 @@ describe("export page in Firefox", { skip: !existsSync(FIREFOX) && `${FIREFOX} i
       executablePath: FIREFOX,
       headless: true,
       env: { ...process.env, TZ: "UTC", MOZ_REMOTE_ALLOW_SYSTEM_ACCESS: "1" },
-      extraPrefsFirefox: {
-        "extensions.webextensions.uuids": JSON.stringify({ [GECKO_ID]: FIREFOX_UUID }),
-        "browser.download.dir": tmp,
-        "browser.download.folderList": 2,
-        "browser.download.useDownloadDir": true,
-        "browser.download.always_ask_before_handling_new_types": false,
-        "browser.download.start_downloads_in_tmp_dir": false,
-        "browser.download.alwaysOpenPanel": false,
-        "browser.download.panel.shown": true,
-        "browser.download.manager.addToRecentDocs": false,
-      },
+      extraPrefsFirefox: firefoxExtensionPrefs(tmp),
     });
     assert.equal(await browser.installExtension(dist), GECKO_ID);
     page = (await browser.pages())[0] ?? (await browser.newPage());

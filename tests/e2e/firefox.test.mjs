@@ -12,7 +12,7 @@ import { after, before, beforeEach, describe, it } from "node:test";
 import puppeteer from "puppeteer-core";
 import { DOM_TOUR_ID } from "./conversations.mjs";
 import {
-  allConversations, FIREFOX_UUID, GECKO_ID, makeDownloadLink, requireDist,
+  allConversations, FIREFOX_UUID, firefoxExtensionPrefs, GECKO_ID, makeDownloadLink, requireDist,
 } from "./harness.mjs";
 import { scenarios } from "./scenarios.mjs";
 import { startServer } from "./server.mjs";
@@ -70,17 +70,8 @@ describe("chatkeep in Firefox", () => {
       env: { ...process.env, TZ: "UTC", MOZ_REMOTE_ALLOW_SYSTEM_ACCESS: "1" },
       extraPrefsFirefox: {
         ...server.firefoxPrefs(),
-        // A fixed moz-extension:// host, so the tests can open the extension's pages.
-        "extensions.webextensions.uuids": JSON.stringify({ [GECKO_ID]: FIREFOX_UUID }),
-        // Downloads go to the link (each test points it at its own folder), no questions.
-        "browser.download.dir": driver.link,
-        "browser.download.folderList": 2,
-        "browser.download.useDownloadDir": true,
-        "browser.download.always_ask_before_handling_new_types": false,
-        "browser.download.start_downloads_in_tmp_dir": false,
-        "browser.download.alwaysOpenPanel": false,
-        "browser.download.panel.shown": true,
-        "browser.download.manager.addToRecentDocs": false,
+        // Downloads go to the link (each test points it at its own folder).
+        ...firefoxExtensionPrefs(driver.link),
       },
     });
     const id = await browser.installExtension(dist);

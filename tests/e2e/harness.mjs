@@ -26,6 +26,24 @@ export const GECKO_ID = "chatkeep@chatkeep.dev";
 /** The fixed moz-extension:// UUID the Firefox tests give the add-on. */
 export const FIREFOX_UUID = "0c4a7e52-6f1b-4d3e-8a29-c4e7b1d0f5a3";
 
+/**
+ * Firefox preferences every suite needs: a fixed moz-extension:// host (so tests can open
+ * the extension's pages) and downloads into `downloadDir` without questions.
+ */
+export function firefoxExtensionPrefs(downloadDir) {
+  return {
+    "extensions.webextensions.uuids": JSON.stringify({ [GECKO_ID]: FIREFOX_UUID }),
+    "browser.download.dir": downloadDir,
+    "browser.download.folderList": 2,
+    "browser.download.useDownloadDir": true,
+    "browser.download.always_ask_before_handling_new_types": false,
+    "browser.download.start_downloads_in_tmp_dir": false,
+    "browser.download.alwaysOpenPanel": false,
+    "browser.download.panel.shown": true,
+    "browser.download.manager.addToRecentDocs": false,
+  };
+}
+
 /** The share id of shared/fixtures/share/chatgpt-share-2026-02.html. */
 export const SHARE_ID = "69807432-337c-8003-9975-57b27ce55c6f";
 
