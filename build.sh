@@ -4,7 +4,7 @@
 # Installs what it needs when missing (on Debian, as root): the wasm32 Rust target,
 # rustfmt and clippy, wasm-bindgen-cli at the exact version in Cargo.lock, Node.js and the
 # npm packages of package-lock.json (binaryen's wasm-opt), python3, and for `test`
-# Chromium, chromedriver and Firefox ESR.
+# Chromium, chromedriver, Firefox ESR, g++ and cargo-fuzz.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -17,6 +17,10 @@ DIST=$ROOT/dist
 # binaryen 108 silently breaks wasm-bindgen's output (it re-points the exported externref
 # table at the function table, so init() throws in every browser).
 WASM_OPT=$ROOT/node_modules/.bin/wasm-opt
+# The one JavaScript library the extension ships (the ZIP writer's deflate), from
+# package-lock.json, copied unmodified into extension/vendor/ by the build.
+FFLATE=$ROOT/node_modules/fflate/esm/browser.js
+CARGO_FUZZ_VERSION=0.13.2
 WASM_OPT_VERSION=$(sed -n 's/.*"binaryen": "\(.*\)".*/\1/p' "$ROOT/package.json")
 # Features the wasm of current Rust uses (the wasm32 target's defaults since Rust 1.82).
 WASM_OPT_FEATURES=(
@@ -35,7 +39,8 @@ Usage: ./build.sh [build | test | bench [--full] | --help]
              and store zips dist/chatkeep-chromium.zip and dist/chatkeep-firefox.zip.
   test     Build, then run every check: rustfmt, clippy (native and wasm32), the native
            tests, the wasm boundary tests in headless Chromium, web-ext lint, and the
-           end-to-end tests in Chromium and Firefox ESR. Ends with a summary; exits non-zero
+           end-to-end tests in Chromium and Firefox ESR, and each fuzz target for a few
+           thousand runs. Ends with a summary; exits non-zero
            if any step failed.
   bench    Build, then run the benchmark (bench/bench.py): the real export and generated
            exports of 100 MB and 1 GB (add --full for 4 GB) through the CLI, against a bare
@@ -115,6 +120,8 @@ ensure_tools() {
         command -v chromium >/dev/null || packages+=(chromium)
         [[ -x /usr/bin/chromedriver ]] || packages+=(chromium-driver)
         command -v firefox-esr >/dev/null || packages+=(firefox-esr)
+        # libFuzzer (built by libfuzzer-sys for the fuzz step) is C++.
+        command -v c++ >/dev/null || packages+=(g++)
     fi
     if (( ${#packages[@]} )); then
         section "Installing Debian packages: ${packages[*]}"
@@ -123,7 +130,7 @@ ensure_tools() {
 
     # `wasm-opt --version` prints "wasm-opt version 132 (version_132)": the major only.
     have=$("$WASM_OPT" --version 2>/dev/null | awk '{print $3}' || true)
-    if [[ $have != "${WASM_OPT_VERSION%%.*}" ]]; then
+    if [[ $have != "${WASM_OPT_VERSION%%.*}" || ! -f $FFLATE ]]; then
         section "Installing npm packages (binaryen $WASM_OPT_VERSION; found: ${have:-none})"
         npm ci --no-audit --no-fund
     fi
@@ -152,6 +159,9 @@ build_wasm() {
 
     section "Smoke test: the optimised wasm loads and answers (node)"
     smoke_test_pkg
+
+    mkdir -p "$ROOT/extension/vendor"
+    cp "$FFLATE" "$ROOT/extension/vendor/fflate.js"
 }
 
 # Loads extension/pkg exactly as shipped (the browser tests use their own unoptimised
@@ -264,6 +274,17 @@ test_wasm_in_chromium() {
         cargo test -p chatkeep-wasm --target "$WASM_TARGET" --tests
 }
 
+# Every fuzz target (fuzz/, libFuzzer through cargo-fuzz) for a short fixed number of runs
+# from the seed corpus: catches a reader that panics or hangs on the seeds' neighbours. The
+# long campaigns (millions of runs) are run by hand: fuzz/README.md.
+test_fuzz_smoke() {
+    if [[ $(cargo fuzz --version 2>/dev/null | awk '{print $2}') != "$CARGO_FUZZ_VERSION" ]]; then
+        section "Installing cargo-fuzz $CARGO_FUZZ_VERSION"
+        cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --force
+    fi
+    RUNS=${FUZZ_RUNS:-3000} LOG=/dev/null "$ROOT/fuzz/campaign.sh"
+}
+
 # Mozilla's linter on the Firefox package: no errors and no warnings allowed.
 test_web_ext_lint() {
     [[ -f $DIST/firefox/manifest.json ]] || die "dist/firefox is missing: run ./build.sh first"
@@ -304,6 +325,7 @@ cmd_test() {
     step "wasm boundary tests in headless Chromium" test_wasm_in_chromium
     step "web-ext lint (Firefox package)" test_web_ext_lint
     step "End-to-end tests of the built extension" test_e2e
+    step "Fuzz targets, a few thousand runs each" test_fuzz_smoke
 
     section "Summary ($((SECONDS - start))s)"
     printf '    %s\n' "${RESULTS[@]}"

@@ -105,6 +105,7 @@ def main():
 
         print("real export in the browser…", flush=True)
         rows += browser_rows("Real export (491 conversations)", json_path, size)
+        rows += export_page_rows("Real export (491 conversations)", FIXTURE, size, "the export ZIP")
 
         sizes = [100, 1024] + ([4096] if FULL else [])
         for megabytes in sizes:
@@ -123,6 +124,7 @@ def main():
             clean()
             print(f"generated {megabytes} MB in the browser…", flush=True)
             rows += browser_rows(label, gen, gsize)
+            rows += export_page_rows(label, gen, gsize, "conversations.json")
             os.remove(gen)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -169,6 +171,28 @@ def browser_rows(label, path, size):
         if base and x["mode"] != "baseline":
             note = f"{base['ms'] / x['ms']:.2f}× the baseline's throughput; {extra / max(1, base['peakBytes'] - base['idleBytes']):.2f}× its memory"
         rows.append((label, BROWSER_WHAT[x["mode"]], size, x["ms"] / 1000, extra, note))
+    return rows
+
+
+def export_page_rows(label, path, size, what):
+    """The extension's export page (bench/export-page.mjs) on one file: open, then save all."""
+    r = subprocess.run(["node", os.path.join(ROOT, "bench", "export-page.mjs"), path], cwd=ROOT, capture_output=True, text=True, timeout=4 * 3600)
+    results = [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")]
+    if r.returncode != 0 or not results:
+        return [(label, "chatkeep export page (extension, Chromium)", size, None, None, "not measured: " + (r.stderr.strip().splitlines() or ["?"])[-1][:140])]
+    rows = []
+    for x in results:
+        what_row = {
+            "open": f"chatkeep export page (extension, Chromium): open {what}, list, index for search",
+            "save": "chatkeep export page: save every conversation as Markdown (one deflated ZIP)",
+        }[x["step"]]
+        if not x.get("ok"):
+            rows.append((label, what_row, size, None, None, "fails: " + str(x.get("error", "?"))[:120]))
+            continue
+        note = "peak memory: growth of the browser's processes over idle"
+        if x["step"] == "save":
+            note += f"; ZIP of {x['zipBytes'] / 2**20:.0f} MB"
+        rows.append((label, what_row, size, x["ms"] / 1000, x["peakBytes"] - x["idleBytes"], note))
     return rows
 
 

@@ -12,6 +12,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { longConversation } from "../tests/e2e/conversations.mjs";
+import { sampler, treeRss } from "./rss.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const PKG = path.join(ROOT, "extension", "pkg");
@@ -105,31 +106,6 @@ function serve() {
   return new Promise((r) => server.listen(0, "127.0.0.1", () => r(server)));
 }
 
-/** Resident memory of a process and all its descendants, in bytes. */
-function treeRss(pid) {
-  const children = new Map();
-  for (const d of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (!children.has(ppid)) children.set(ppid, []);
-      children.get(ppid).push(Number(d));
-    } catch { /* gone */ }
-  }
-  let total = 0;
-  const stack = [pid];
-  while (stack.length) {
-    const p = stack.pop();
-    try {
-      const m = fs.readFileSync(`/proc/${p}/status`, "utf8").match(/VmRSS:\s+(\d+) kB/);
-      if (m) total += Number(m[1]) * 1024;
-    } catch { /* gone */ }
-    stack.push(...(children.get(p) ?? []));
-  }
-  return total;
-}
-
 async function measure(port, mode, file, extra) {
   const server = await chromium.launchServer({
     executablePath: process.env.CHROMIUM_BIN || "/usr/bin/chromium",
@@ -141,8 +117,8 @@ async function measure(port, mode, file, extra) {
   await page.goto(`http://127.0.0.1:${port}/`);
   if (file) await page.setInputFiles("#f", file);
   const idle = pid ? treeRss(pid) : 0;
-  let peak = idle;
-  const timer = setInterval(() => { if (pid) peak = Math.max(peak, treeRss(pid)); }, 50);
+  const mem = pid ? sampler(pid) : null;
+  mem?.start();
   let result;
   try {
     result = await page.evaluate(([m, x]) => window.runBench(m, x), [mode, extra ?? null]);
@@ -150,7 +126,7 @@ async function measure(port, mode, file, extra) {
     // JSON.parse of a file beyond V8's string limit takes the tab down with it.
     result = { ok: false, error: `the tab crashed (${String(e.message).split("\n")[0].trim()})` };
   }
-  clearInterval(timer);
+  const peak = mem ? mem.stop() : 0;
   await browser.close();
   await server.close();
   return { mode, file, ...result, peakBytes: peak, idleBytes: idle };

@@ -1,5 +1,7 @@
-// A small streaming ZIP writer: entries are STORED (no compression) with their CRC-32, and
-// ZIP64 records are written when an offset, a size or the number of entries needs them.
+// A small streaming ZIP writer: text entries are DEFLATEd (fflate's deflateSync, so it works
+// inside a synchronous loop), files that are compressed already (images, archives, media)
+// are STORED; ZIP64 records are written when an offset, a size or the number of entries
+// needs them.
 // The archive is built as a list of Blobs (flushed every few megabytes, so the browser can
 // keep them out of the JavaScript heap, on disk if it likes), never as one giant buffer.
 //
@@ -10,7 +12,12 @@
 //
 // Names are stored as UTF-8 (general purpose flag bit 11). Works in pages and workers.
 
+import { deflateSync } from "./vendor/fflate.js";
+
 const encoder = new TextEncoder();
+
+// Formats that are compressed already: deflating them again costs time and gains nothing.
+const PACKED = /\.(png|jpe?g|gif|webp|avif|heic|zip|gz|bz2|xz|7z|mp3|m4a|aac|ogg|opus|mp4|m4v|mov|webm|pdf|docx|xlsx|pptx|woff2?)$/i;
 
 const CRC_TABLE = (() => {
   const table = new Uint32Array(256);
@@ -61,9 +68,13 @@ class Bytes {
 }
 
 export class ZipWriter {
-  /** @param {{flushBytes?: number}} [opts] how many bytes to gather before making a Blob. */
-  constructor({ flushBytes = 8 * 1024 * 1024 } = {}) {
+  /**
+   * @param {{flushBytes?: number, level?: number}} [opts] how many bytes to gather before
+   *   making a Blob; the deflate level (0 stores everything, 1 fastest … 9 smallest).
+   */
+  constructor({ flushBytes = 8 * 1024 * 1024, level = 6 } = {}) {
     this.flushBytes = flushBytes;
+    this.level = level;
     this.blobs = [];
     this.pending = [];
     this.pendingBytes = 0;
@@ -99,27 +110,37 @@ export class ZipWriter {
     const nameBytes = encoder.encode(name);
     const crc = crc32(bytes);
     const size = bytes.length;
+    let stored = bytes;
+    let method = 0;
+    if (this.level > 0 && size > 64 && !PACKED.test(name)) {
+      const packed = deflateSync(bytes, { level: this.level });
+      if (packed.length < size) {
+        stored = packed;
+        method = 8;
+      }
+    }
+    const csize = stored.length;
     const offset = this.offset;
     const { time, date: day } = dosDateTime(date);
-    const zip64 = size >= U32_MAX || offset >= U32_MAX;
+    const zip64 = size >= U32_MAX || csize >= U32_MAX || offset >= U32_MAX;
     const extraLen = zip64 ? 20 : 0;
     const header = new Bytes(30 + nameBytes.length + extraLen)
       .u32(0x04034b50)
       .u16(zip64 ? 45 : 20) // version needed
       .u16(0x0800) // UTF-8 names
-      .u16(0) // stored
+      .u16(method)
       .u16(time)
       .u16(day)
       .u32(crc)
-      .u32(zip64 ? U32_MAX : size)
+      .u32(zip64 ? U32_MAX : csize)
       .u32(zip64 ? U32_MAX : size)
       .u16(nameBytes.length)
       .u16(extraLen)
       .bytes(nameBytes);
-    if (zip64) header.u16(0x0001).u16(16).u64(size).u64(size);
+    if (zip64) header.u16(0x0001).u16(16).u64(size).u64(csize);
     this.push(header.buf);
-    this.push(bytes);
-    this.entries.push({ nameBytes, crc, size, offset, time, day });
+    this.push(stored);
+    this.entries.push({ nameBytes, crc, size, csize, method, offset, time, day });
     this.names.add(name);
   }
 
@@ -130,7 +151,8 @@ export class ZipWriter {
     const cdStart = this.offset;
     for (const e of this.entries) {
       const big = [];
-      if (e.size >= U32_MAX) big.push(e.size, e.size); // uncompressed, compressed
+      const wide = e.size >= U32_MAX || e.csize >= U32_MAX;
+      if (wide) big.push(e.size, e.csize); // uncompressed, compressed
       if (e.offset >= U32_MAX) big.push(e.offset);
       const extraLen = big.length ? 4 + 8 * big.length : 0;
       const rec = new Bytes(46 + e.nameBytes.length + extraLen)
@@ -138,12 +160,12 @@ export class ZipWriter {
         .u16((3 << 8) | 45) // made by: Unix, 4.5
         .u16(big.length ? 45 : 20)
         .u16(0x0800)
-        .u16(0)
+        .u16(e.method)
         .u16(e.time)
         .u16(e.day)
         .u32(e.crc)
-        .u32(e.size >= U32_MAX ? U32_MAX : e.size)
-        .u32(e.size >= U32_MAX ? U32_MAX : e.size)
+        .u32(wide ? U32_MAX : e.csize)
+        .u32(wide ? U32_MAX : e.size)
         .u16(e.nameBytes.length)
         .u16(extraLen)
         .u16(0) // comment

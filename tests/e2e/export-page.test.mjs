@@ -24,16 +24,22 @@ const REAL_COUNT = 491;
 const FIXTURES = path.join(ROOT, "tests/fixtures/export");
 const SHOTS = process.env.EXPORT_PAGE_SHOTS === "1";
 
-/** Entry names of a ZIP file (and a CRC check of every entry), via python3's zipfile. */
+/**
+ * Entry names of a ZIP file, via python3's zipfile, after checking every entry's CRC and
+ * that text files are deflated while images are stored.
+ */
 function zipEntries(file) {
   const out = execFileSync("python3", ["-c", `
 import json, sys, zipfile
 z = zipfile.ZipFile(sys.argv[1])
 bad = z.testzip()
-print(json.dumps({"bad": bad, "names": z.namelist()}))
+wrong = [i.filename for i in z.infolist()
+         if i.compress_type != (zipfile.ZIP_STORED if i.filename.endswith(".png") else zipfile.ZIP_DEFLATED)]
+print(json.dumps({"bad": bad, "wrong": wrong, "names": z.namelist()}))
 `, file]);
-  const { bad, names } = JSON.parse(out.toString());
+  const { bad, wrong, names } = JSON.parse(out.toString());
   assert.equal(bad, null, `${file}: entry ${bad} has a bad CRC`);
+  assert.deepEqual(wrong, [], `${file}: text entries deflated, PNG stored`);
   return names;
 }
 

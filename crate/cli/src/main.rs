@@ -238,7 +238,7 @@ fn convert(a: &ConvertArgs) -> Result<ExitCode> {
     if opts.formats.is_empty() {
         bail!("no output format chosen");
     }
-    let mut source = input::open(&a.input)?;
+    let source = input::open(&a.input)?;
     std::fs::create_dir_all(&a.out)
         .with_context(|| format!("could not create the output folder {}", a.out.display()))?;
     let pb = progress_bar(source.total_bytes(), a.quiet);
@@ -247,7 +247,7 @@ fn convert(a: &ConvertArgs) -> Result<ExitCode> {
     let mut failures: Vec<String> = Vec::new();
     let mut write_error: Option<anyhow::Error> = None;
     let started = std::time::Instant::now();
-    let read = source.for_each(&mut |r, p| {
+    let read = source.for_each_parallel(&mut |r, p| {
         pb.set_position(p.bytes_read);
         match r {
             Ok(t) => {

@@ -136,32 +136,34 @@ fn pump<R: Read>(
 
 /// Parses one element of the array as a conversation.
 pub fn parse_element(el: Vec<u8>) -> Result<Transcript> {
+    match String::from_utf8(el) {
+        Ok(s) => parse_element_text(s),
+        Err(e) => {
+            let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            parse_element_text(lossy).map(|mut t| {
+                t.warnings.push("the conversation contained bytes that are not UTF-8; they were replaced with \u{FFFD}".to_owned());
+                t
+            })
+        }
+    }
+}
+
+/// [`parse_element`] for an element already checked to be UTF-8.
+pub fn parse_element_text(el: String) -> Result<Transcript> {
     // An element of the list that is not an object is one unreadable conversation, not a
     // file that is "not an export".
     let first = el
-        .iter()
-        .find(|b| !b.is_ascii_whitespace() && **b != 0xEF && **b != 0xBB && **b != 0xBF);
-    if first != Some(&b'{') {
-        let start = String::from_utf8_lossy(&el[..el.len().min(40)]).into_owned();
+        .chars()
+        .find(|c| !c.is_ascii_whitespace() && *c != '\u{FEFF}');
+    if first != Some('{') {
+        let start: String = el.chars().take(40).collect();
         return Err(Error::Conversation {
             id: None,
             title: None,
             detail: format!("the list holds {start:?} where a conversation object should be"),
         });
     }
-    match String::from_utf8(el) {
-        Ok(s) => super::api::read_with_origin(s, Origin::Export),
-        Err(e) => {
-            let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
-            match super::api::read_with_origin(lossy, Origin::Export) {
-                Ok(mut t) => {
-                    t.warnings.push("the conversation contained bytes that are not UTF-8; they were replaced with \u{FFFD}".to_owned());
-                    Ok(t)
-                }
-                Err(e) => Err(e),
-            }
-        }
-    }
+    super::api::read_with_origin(el, Origin::Export)
 }
 
 /// Reads the conversations embedded in `chat.html` (`var jsonData = [...]`), streaming.
@@ -243,6 +245,37 @@ pub struct ZipExport<R: Read + Seek> {
     plan: Plan,
     load_assets: bool,
     json_bytes: u64,
+}
+
+/// The conversations of an export ZIP without its images and files ([`ZipExport::into_parts`]).
+pub struct ZipConversations<R: Read + Seek> {
+    conversations: ZipArchive<R>,
+    plan: Plan,
+    json_bytes: u64,
+}
+
+impl<R: Read + Seek> ZipConversations<R> {
+    /// Streams every conversation's JSON to `f`, as [`ZipExport::for_each_json`] does.
+    pub fn for_each_json(&mut self, f: &mut OnElement<'_>) -> Result<()> {
+        stream_elements(&mut self.conversations, &self.plan, self.json_bytes, f)
+    }
+}
+
+/// The images and files of an export ZIP, apart from its conversations
+/// ([`ZipExport::into_parts`]).
+pub struct ZipAssets<R: Read + Seek> {
+    index: AssetIndex<R>,
+    load: bool,
+}
+
+impl<R: Read + Seek> ZipAssets<R> {
+    /// Fills the assets of `t` (a conversation of this export), as [`ZipExport::for_each`]
+    /// does (unless [`ZipExport::load_assets`] said not to).
+    pub fn resolve(&mut self, t: &mut Transcript) {
+        if self.load {
+            self.index.resolve(t);
+        }
+    }
 }
 
 /// Past this ratio of uncompressed to compressed size (and this size), an entry is refused.
@@ -348,6 +381,22 @@ impl<R: Read + Seek> ZipExport<R> {
             load_assets: true,
             json_bytes,
         })
+    }
+
+    /// Splits the export into its conversations and its images and files, so that one
+    /// thread can read conversations while another completes them with their assets.
+    pub fn into_parts(self) -> (ZipConversations<R>, ZipAssets<R>) {
+        (
+            ZipConversations {
+                conversations: self.conversations,
+                plan: self.plan,
+                json_bytes: self.json_bytes,
+            },
+            ZipAssets {
+                index: self.assets,
+                load: self.load_assets,
+            },
+        )
     }
 
     /// Whether to load the bytes of images and files into transcripts (default: yes).

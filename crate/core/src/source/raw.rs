@@ -1,6 +1,14 @@
 //! The conversation object as ChatGPT stores it (export, API, share page), deserialised
-//! leniently: strings are borrowed where possible, unknown keys are ignored, and parts whose
-//! shape varies are kept as raw JSON until they are needed.
+//! leniently: strings are borrowed where possible, unknown keys are ignored, and a field of
+//! the wrong type becomes `None` instead of an error.
+//!
+//! It is read in one of two ways (see `convo::read`):
+//! - in one pass, every message, content and metadata object parsed as it is met
+//!   ([`FastConversation`]): the usual case;
+//! - if that fails (a message or content that is not an object, an unknown content type
+//!   whose raw JSON must be kept, …), leniently in layers ([`LayeredConversation`]): each
+//!   message, then its content and metadata, kept as raw JSON until needed, so that damage
+//!   stays inside the message or content it is in.
 
 use serde::de::{self, Deserializer, IgnoredAny, Visitor};
 use serde::Deserialize;
@@ -8,12 +16,24 @@ use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
+use std::marker::PhantomData;
 
 /// A string that may borrow from the input.
 pub(crate) type Str<'a> = Cow<'a, str>;
 
-#[derive(Deserialize, Default)]
-pub(crate) struct Conversation<'a> {
+/// A conversation read in one pass.
+pub(crate) type FastConversation<'a> = Conversation<'a, Box<FastMessage<'a>>>;
+/// A message read in one pass.
+pub(crate) type FastMessage<'a> = Message<'a, Content<'a, PartValue<'a>>, Meta<'a>>;
+/// A conversation whose messages are kept as raw JSON.
+pub(crate) type LayeredConversation<'a> = Conversation<'a, &'a RawValue>;
+/// A message whose content and metadata are kept as raw JSON.
+pub(crate) type LayeredMessage<'a> = Message<'a, &'a RawValue, &'a RawValue>;
+
+/// The conversation; `M` is how each node's message is held.
+#[derive(Deserialize)]
+#[serde(bound(deserialize = "M: Deserialize<'de>"))]
+pub(crate) struct Conversation<'a, M> {
     #[serde(borrow, default, deserialize_with = "lenient_str")]
     pub title: Option<Str<'a>>,
     #[serde(default, deserialize_with = "lenient_time")]
@@ -21,7 +41,7 @@ pub(crate) struct Conversation<'a> {
     #[serde(default, deserialize_with = "lenient_time")]
     pub update_time: Option<f64>,
     #[serde(borrow, default, deserialize_with = "lenient_mapping")]
-    pub mapping: Option<HashMap<Str<'a>, Node<'a>>>,
+    pub mapping: Option<HashMap<Str<'a>, Node<'a, M>>>,
     #[serde(borrow, default, deserialize_with = "lenient_str")]
     pub current_node: Option<Str<'a>>,
     #[serde(borrow, default, deserialize_with = "lenient_str")]
@@ -36,30 +56,113 @@ pub(crate) struct Conversation<'a> {
     pub is_archived: Option<bool>,
 }
 
-#[derive(Deserialize, Default)]
-pub(crate) struct Node<'a> {
-    #[serde(borrow, default)]
-    pub message: Option<&'a RawValue>,
+#[derive(Deserialize)]
+#[serde(bound(deserialize = "M: Deserialize<'de>"))]
+pub(crate) struct Node<'a, M> {
+    #[serde(default)]
+    pub message: Option<M>,
     #[serde(borrow, default, deserialize_with = "lenient_str")]
     pub parent: Option<Str<'a>>,
     #[serde(borrow, default, deserialize_with = "lenient_str_list")]
     pub children: Option<Vec<Str<'a>>>,
 }
 
-#[derive(Deserialize, Default)]
-pub(crate) struct Message<'a> {
+impl<M> Default for Node<'_, M> {
+    fn default() -> Self {
+        Node {
+            message: None,
+            parent: None,
+            children: None,
+        }
+    }
+}
+
+/// A message; `C` and `X` are how its content and metadata are held.
+#[derive(Deserialize)]
+#[serde(bound(deserialize = "C: Deserialize<'de>, X: Deserialize<'de>"))]
+pub(crate) struct Message<'a, C, X> {
     #[serde(borrow, default, deserialize_with = "lenient_str")]
     pub id: Option<Str<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "lenient_obj")]
     pub author: Option<Author<'a>>,
     #[serde(default, deserialize_with = "lenient_time")]
     pub create_time: Option<f64>,
-    #[serde(borrow, default)]
-    pub content: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    pub metadata: Option<&'a RawValue>,
+    #[serde(default)]
+    pub content: Option<C>,
+    #[serde(default)]
+    pub metadata: Option<X>,
     #[serde(borrow, default, deserialize_with = "lenient_str")]
     pub recipient: Option<Str<'a>>,
+}
+
+/// An item of `content.parts`: text, an object (image, audio, …), or anything else. In the
+/// layered reading the raw JSON of objects and others is kept, for what is not understood.
+pub(crate) enum PartValue<'a> {
+    Text(Str<'a>),
+    Object(Box<Part<'a>>, Option<&'a RawValue>),
+    Other(Option<&'a RawValue>),
+}
+
+impl<'de> Deserialize<'de> for PartValue<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = PartValue<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a part")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(PartValue::Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(PartValue::Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(PartValue::Text(Cow::Owned(v)))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                let part = Part::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(PartValue::Object(Box::new(part), None))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(PartValue::Other(None))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(PartValue::Other(None))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(PartValue::Other(None))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(PartValue::Other(None))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(PartValue::Other(None))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(PartValue::Other(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'a> PartValue<'a> {
+    /// A part kept as raw JSON, read now (the layered reading).
+    pub(crate) fn from_raw(raw: &'a RawValue) -> Self {
+        let text = raw.get();
+        if text.starts_with('"') {
+            return match serde_json::from_str::<PartValue<'a>>(text) {
+                Ok(PartValue::Text(s)) => PartValue::Text(s),
+                _ => PartValue::Other(Some(raw)),
+            };
+        }
+        match serde_json::from_str::<Part<'a>>(text) {
+            Ok(part) if text.starts_with('{') => PartValue::Object(Box::new(part), Some(raw)),
+            _ => PartValue::Other(Some(raw)),
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -70,18 +173,20 @@ pub(crate) struct Author<'a> {
     pub name: Option<Str<'a>>,
 }
 
-/// The fields of `message.content` chatkeep uses, for every `content_type`.
-#[derive(Deserialize, Default)]
-pub(crate) struct Content<'a> {
+/// The fields of `message.content` chatkeep uses, for every `content_type`; `P` is how the
+/// items of `parts` are held.
+#[derive(Deserialize)]
+#[serde(bound(deserialize = "P: Deserialize<'de>"))]
+pub(crate) struct Content<'a, P> {
     #[serde(borrow, default, deserialize_with = "lenient_str")]
     pub content_type: Option<Str<'a>>,
-    #[serde(borrow, default)]
-    pub parts: Option<Vec<&'a RawValue>>,
+    #[serde(default)]
+    pub parts: Option<Vec<P>>,
     #[serde(borrow, default, deserialize_with = "lenient_str")]
     pub text: Option<Str<'a>>,
     #[serde(borrow, default, deserialize_with = "lenient_str")]
     pub language: Option<Str<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "lenient_list")]
     pub thoughts: Option<Vec<RawThought<'a>>>,
     #[serde(borrow, default, deserialize_with = "lenient_str")]
     pub content: Option<Str<'a>>,
@@ -103,6 +208,29 @@ pub(crate) struct Content<'a> {
     pub title: Option<Str<'a>>,
     #[serde(borrow, default, deserialize_with = "lenient_str")]
     pub name: Option<Str<'a>>,
+}
+
+impl<'a, P> Content<'a, P> {
+    /// The same content with each part converted by `f`.
+    pub(crate) fn map_parts<Q>(self, f: impl FnMut(P) -> Q) -> Content<'a, Q> {
+        Content {
+            content_type: self.content_type,
+            parts: self.parts.map(|parts| parts.into_iter().map(f).collect()),
+            text: self.text,
+            language: self.language,
+            thoughts: self.thoughts,
+            content: self.content,
+            user_profile: self.user_profile,
+            user_instructions: self.user_instructions,
+            model_set_context: self.model_set_context,
+            result: self.result,
+            summary: self.summary,
+            url: self.url,
+            domain: self.domain,
+            title: self.title,
+            name: self.name,
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -132,15 +260,15 @@ pub(crate) struct Part<'a> {
     pub direction: Option<Str<'a>>,
     #[serde(borrow, default, deserialize_with = "lenient_str")]
     pub format: Option<Str<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "lenient_obj")]
     pub metadata: Option<PartMeta<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "lenient_obj")]
     pub audio_asset_pointer: Option<Box<Part<'a>>>,
 }
 
 #[derive(Deserialize, Default)]
 pub(crate) struct PartMeta<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "lenient_obj")]
     pub dalle: Option<Dalle<'a>>,
     #[serde(borrow, default)]
     pub generation: Option<&'a RawValue>,
@@ -161,17 +289,17 @@ pub(crate) struct Meta<'a> {
     pub is_visually_hidden_from_conversation: Option<bool>,
     #[serde(default, deserialize_with = "lenient_bool")]
     pub is_user_system_message: Option<bool>,
-    #[serde(borrow, default)]
-    pub content_references: Option<Vec<&'a RawValue>>,
-    #[serde(borrow, default)]
-    pub citations: Option<Vec<&'a RawValue>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "lenient_list")]
+    pub content_references: Option<Vec<ContentRef<'a>>>,
+    #[serde(borrow, default, deserialize_with = "lenient_list")]
+    pub citations: Option<Vec<Citation<'a>>>,
+    #[serde(borrow, default, deserialize_with = "lenient_list")]
     pub attachments: Option<Vec<Attachment<'a>>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "lenient_obj")]
     pub aggregate_result: Option<AggregateResult<'a>>,
     #[serde(borrow, default, deserialize_with = "lenient_str")]
     pub image_gen_title: Option<Str<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "lenient_obj")]
     pub user_context_message_data: Option<UserContext<'a>>,
 }
 
@@ -202,7 +330,7 @@ pub(crate) struct Attachment<'a> {
 
 #[derive(Deserialize, Default)]
 pub(crate) struct AggregateResult<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "lenient_list")]
     pub messages: Option<Vec<AggregateMessage<'a>>>,
 }
 
@@ -240,7 +368,7 @@ pub(crate) struct ContentRef<'a> {
     pub attribution: Option<Str<'a>>,
     #[serde(borrow, default, deserialize_with = "lenient_str")]
     pub name: Option<Str<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "lenient_list")]
     pub items: Option<Vec<RefItem<'a>>>,
 }
 
@@ -265,7 +393,7 @@ pub(crate) struct Citation<'a> {
     pub start_ix: Option<u64>,
     #[serde(default, deserialize_with = "lenient_u64")]
     pub end_ix: Option<u64>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "lenient_obj")]
     pub metadata: Option<CitationMeta<'a>>,
 }
 
@@ -289,7 +417,7 @@ pub(crate) struct CanvasCall<'a> {
     pub kind: Option<Str<'a>>,
     #[serde(borrow, default, deserialize_with = "lenient_str")]
     pub content: Option<Str<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "lenient_list")]
     pub updates: Option<Vec<CanvasUpdate<'a>>>,
 }
 
@@ -319,6 +447,30 @@ macro_rules! otherwise_none {
         }
         fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
             while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+    };
+}
+
+/// The visitor methods for null and scalars, all `None`.
+macro_rules! scalars_none {
+    () => {
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
             Ok(None)
         }
     };
@@ -383,27 +535,10 @@ fn lenient_str_list<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<Str<'d
             while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
             Ok(None)
         }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
         fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
             Ok(None)
         }
+        scalars_none!();
     }
     d.deserialize_any(List)
 }
@@ -411,55 +546,79 @@ fn lenient_str_list<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<Str<'d
 /// The `mapping` object: a node that is not an object is kept as an empty node (so links
 /// to it still resolve) instead of making the whole conversation unreadable.
 #[allow(clippy::type_complexity)]
-fn lenient_mapping<'de, D: Deserializer<'de>>(
+fn lenient_mapping<'de, D: Deserializer<'de>, M: Deserialize<'de>>(
     d: D,
-) -> Result<Option<HashMap<Str<'de>, Node<'de>>>, D::Error> {
-    struct MaybeNode<'a>(Node<'a>);
-    impl<'de> Deserialize<'de> for MaybeNode<'de> {
+) -> Result<Option<HashMap<Str<'de>, Node<'de, M>>>, D::Error> {
+    struct MaybeNode<'a, M>(Node<'a, M>);
+    impl<'de, M: Deserialize<'de>> Deserialize<'de> for MaybeNode<'de, M> {
         fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            struct V;
-            impl<'de> Visitor<'de> for V {
-                type Value = Node<'de>;
-                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                    f.write_str("a node")
-                }
-                fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                    Node::deserialize(de::value::MapAccessDeserializer::new(map))
-                }
-                fn visit_seq<A: de::SeqAccess<'de>>(
-                    self,
-                    mut seq: A,
-                ) -> Result<Self::Value, A::Error> {
-                    while seq.next_element::<IgnoredAny>()?.is_some() {}
-                    Ok(Node::default())
-                }
-                fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                    Ok(Node::default())
-                }
-                fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-                    Ok(Node::default())
-                }
-                fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-                    Ok(Node::default())
-                }
-                fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-                    Ok(Node::default())
-                }
-                fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-                    Ok(Node::default())
-                }
-                fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-                    Ok(Node::default())
-                }
-                fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-                    Ok(Node::default())
-                }
-            }
-            d.deserialize_any(V).map(MaybeNode)
+            Ok(MaybeNode(lenient_obj(d)?.unwrap_or_default()))
         }
     }
-    let m: Option<HashMap<Str<'de>, MaybeNode<'de>>> = Option::deserialize(d)?;
+    let m: Option<HashMap<Str<'de>, MaybeNode<'de, M>>> = Option::deserialize(d)?;
     Ok(m.map(|m| m.into_iter().map(|(k, v)| (k, v.0)).collect()))
+}
+
+/// An object read as `T`; a value of another type is `None`.
+struct ObjectOnly<T>(PhantomData<T>);
+impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectOnly<T> {
+    type Value = Option<T>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object")
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Some)
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    scalars_none!();
+}
+
+fn lenient_obj<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    d.deserialize_any(ObjectOnly(PhantomData))
+}
+
+/// A list of objects read as `T`; items of another type are dropped, a value that is not a
+/// list is `None`.
+fn lenient_list<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Vec<T>>, D::Error> {
+    struct Item<T>(Option<T>);
+    impl<'de, T: Deserialize<'de>> Deserialize<'de> for Item<T> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            lenient_obj(d).map(Item)
+        }
+    }
+    struct List<T>(PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for List<T> {
+        type Value = Option<Vec<T>>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a list of objects")
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut v = Vec::new();
+            while let Some(Item(x)) = seq.next_element()? {
+                v.extend(x);
+            }
+            Ok(Some(v))
+        }
+        fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        scalars_none!();
+    }
+    d.deserialize_any(List(PhantomData))
 }
 
 /// Numbers, numeric strings and RFC 3339 strings become epoch seconds; anything else `None`.
