@@ -25,7 +25,7 @@ WASM_OPT_VERSION=$(sed -n 's/.*"binaryen": "\(.*\)".*/\1/p' "$ROOT/package.json"
 # Features the wasm of current Rust uses (the wasm32 target's defaults since Rust 1.82).
 WASM_OPT_FEATURES=(
     --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
-    --enable-mutable-globals --enable-reference-types --enable-multivalue
+    --enable-mutable-globals --enable-reference-types --enable-multivalue --enable-simd
 )
 
 usage() {

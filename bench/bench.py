@@ -149,7 +149,7 @@ ConversationSet.from_zip(sys.argv[1]).save(Path(sys.argv[2]), progress_bar=False
 
 BROWSER_WHAT = {
     "baseline": "browser baseline: JSON.parse of the file's text + a JavaScript walk of each current branch",
-    "list": "chatkeep wasm in a Worker: listing ingest (stream, parse, current branch, list metadata)",
+    "list": "chatkeep wasm in a Worker: listing ingest (stream, parse, current branch, list metadata, search text)",
     "markdown": "chatkeep wasm in a Worker: every conversation to Markdown",
 }
 

@@ -28,7 +28,7 @@ window.runBench = (mode, extra) => new Promise((resolve) => {
 </script>`;
 
 const WORKER = `
-import init, { JsonStream, conversationSummary, convertConversation } from "/pkg/chatkeep_wasm.js";
+import init, { JsonStream, convertConversation } from "/pkg/chatkeep_wasm.js";
 const CHUNK = 4 << 20;
 function walk(c) {
   // The current branch, root first, and the text of its parts.
@@ -67,7 +67,14 @@ onmessage = async ({ data: { mode, file, extra } }) => {
       for (const c of all) sink += walk(c);
       n = all.length;
     } else if (mode === "list") {
-      n = await stream(file, (json) => conversationSummary(json));
+      // What the export page does on opening a conversations.json: each conversation's
+      // list entry and search text, its JSON never leaving the core.
+      const s = new JsonStream();
+      for (let off = 0; off < file.size; off += CHUNK) {
+        const bytes = new Uint8Array(await file.slice(off, off + CHUNK).arrayBuffer());
+        n += s.pushIndex(bytes).length;
+      }
+      s.finish();
     } else if (mode === "markdown") {
       n = await stream(file, (json) => convertConversation(json, { formats: ["markdown"] }));
     } else if (mode === "one-click") {

@@ -64,58 +64,20 @@ function zipReader(file, stats) {
   };
 }
 
-/** Length in bytes of `s` as UTF-8. */
-function utf8Length(s) {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
-}
-
 /**
- * Calls `each(json, {offset, length}, progress)` for every conversation of a bare
- * conversations.json, in order, reading the file in chunks; `offset` and `length` locate
- * the conversation's bytes in the file. `each` returns false to stop.
+ * Reads a bare conversations.json in chunks and calls `each(item, progress)` for every
+ * conversation, in order, until it returns false. `push` is a JsonStream method: "push"
+ * gives each conversation's JSON, "pushIndex" its list entry (see the wasm docs).
  */
-function streamJsonFile(file, each) {
+function streamJsonFile(file, push, each) {
   const stream = new JsonStream();
-  let pos = -1; // where the next element may start (after the previous one, or after "[")
-  let start = -1; // where the next element starts, once found
-  const findStart = (bytes, chunkStart) => {
-    for (let i = Math.max(0, pos - chunkStart); i < bytes.length; i++) {
-      const b = bytes[i];
-      if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09 && b !== 0x2c) {
-        start = chunkStart + i;
-        return;
-      }
-    }
-  };
   let count = 0;
   for (let at = 0; at < file.size; at += JSON_CHUNK) {
     const bytes = readBytes(file, at, JSON_CHUNK);
-    if (pos < 0) {
-      // The opening "[" (after a BOM or whitespace); if it is not there, push() says what is.
-      const k = bytes.indexOf(0x5b);
-      pos = k >= 0 ? k + 1 : 0;
-    }
-    if (start < 0) findStart(bytes, at);
-    const done = stream.push(bytes);
-    for (const json of done) {
-      const length = utf8Length(json);
-      const place = { offset: start, length };
-      pos = start + length;
-      start = -1;
-      if (pos < at + bytes.length) findStart(bytes, at);
+    for (const item of stream[push](bytes)) {
       count++;
       const progress = { bytesRead: Math.min(at + bytes.length, file.size), bytesTotal: file.size, conversations: count };
-      if (each(json, place, progress) === false) return;
+      if (each(item, progress) === false) return;
     }
     if (stream.done) return;
   }
@@ -140,16 +102,34 @@ class Source {
     return this.zip ? this.stream.jsonBytes : this.file.size;
   }
 
-  /** Calls `each(json, place, progress)` for every conversation (`place` only for a bare
-   *  conversations.json). */
+  /** Calls `each(json, progress)` for every conversation. */
   forEach(each) {
     if (this.zip) {
       this.stream.forEachJson((json, progress) => {
         progress.fileBytes = this.stats.bytes;
-        return each(json, null, progress);
+        return each(json, progress);
       });
     } else {
-      streamJsonFile(this.file, each);
+      streamJsonFile(this.file, "push", each);
+    }
+  }
+
+  /** Calls `each({summary, text} | {error, title}, json | null, progress)` for every
+   *  conversation: a ZIP's conversations come with their JSON; those of a bare
+   *  conversations.json with `offset` and `length` instead (their JSON stays in the core). */
+  forEachIndexed(each) {
+    if (this.zip) {
+      this.forEach((json, progress) => {
+        let entry;
+        try {
+          entry = exportConversationIndex(json);
+        } catch (error) {
+          entry = { error };
+        }
+        return each(entry, json, progress);
+      });
+    } else {
+      streamJsonFile(this.file, "pushIndex", (entry, progress) => each(entry, null, progress));
     }
   }
 
@@ -271,10 +251,10 @@ async function open(file) {
   let jsonChars = 0;
   let jsonComplete = true;
   let index = 0;
-  source.forEach((json, place, progress) => {
+  source.forEachIndexed((entry, json, progress) => {
     const i = index++;
-    if (place) places[i] = place;
-    if (source.zip && jsonComplete) {
+    if (entry.length !== undefined) places[i] = { offset: entry.offset, length: entry.length };
+    if (json !== null && jsonComplete) {
       if (jsonChars + json.length <= JSON_BUDGET) {
         jsons[i] = json;
         jsonChars += json.length;
@@ -282,8 +262,11 @@ async function open(file) {
         jsonComplete = false;
       }
     }
-    try {
-      const { summary, text } = exportConversationIndex(json);
+    if (entry.error) {
+      if (textComplete) texts[i] = "";
+      errors.push({ index: i, title: entry.title ?? (json === null ? `Conversation ${i + 1}` : titleOf(json, i)), ...errorInfo(entry.error) });
+    } else {
+      const { summary, text } = entry;
       if (textComplete) {
         if (textChars + text.length <= TEXT_BUDGET) {
           texts[i] = text;
@@ -294,9 +277,6 @@ async function open(file) {
         }
       }
       rows.push({ index: i, ...summary });
-    } catch (e) {
-      if (textComplete) texts[i] = "";
-      errors.push({ index: i, title: titleOf(json, i), ...errorInfo(e) });
     }
     const now = performance.now();
     if (now - lastRows > 250) {
@@ -332,7 +312,7 @@ function jsonAt(index) {
   let i = 0;
   const post = progressPoster("find");
   const fresh = source.zip ? new Source(source.file) : source;
-  fresh.forEach((json, _place, progress) => {
+  fresh.forEach((json, progress) => {
     post({ conversations: i, bytesRead: progress.bytesRead, bytesTotal: progress.bytesTotal ?? fresh.total });
     if (i++ === index) {
       found = json;
@@ -374,7 +354,7 @@ async function scan(file, query) {
   const indexes = [];
   const snippets = [];
   let i = 0;
-  src.forEach((json, _place, progress) => {
+  src.forEach((json, progress) => {
     const index = i++;
     try {
       const s = match(exportConversationIndex(json).text, ts);
@@ -492,7 +472,7 @@ async function save(file, indexes, options, title, summaries) {
   const post = progressPoster("save");
   let i = 0;
   let done = 0;
-  src.forEach((json, _place, progress) => {
+  src.forEach((json, progress) => {
     const index = i++;
     if (!wanted || wanted.has(index)) {
       done++;

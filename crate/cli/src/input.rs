@@ -213,34 +213,51 @@ impl Source {
     }
 
     /// Streams every conversation to `f`.
-    pub fn for_each(&mut self, f: &mut OnConversation<'_>) -> chatkeep_core::Result<()> {
+    pub fn for_each(self, f: &mut OnConversation<'_>) -> chatkeep_core::Result<()> {
+        let total = self.total_bytes();
+        match self.into_reader() {
+            Ok((reader, mut assets)) => reader.run(total, &mut |el, p| {
+                let r = export::parse_element(el).map(|mut t| {
+                    assets(&mut t);
+                    t
+                });
+                f(r, p)
+            }),
+            Err(one) => one.for_each_single(f),
+        }
+    }
+
+    /// Splits a source of many conversations into where they are read from and what
+    /// completes them with their images and files; a single conversation is given back.
+    fn into_reader(self) -> std::result::Result<(Reader, AssetFiller<'static>), Source> {
+        Ok(match self {
+            Source::Zip(z) => {
+                let (conversations, mut assets) = z.into_parts();
+                (
+                    Reader::Zip(conversations),
+                    Box::new(move |t| assets.resolve(t)),
+                )
+            }
+            Source::Json { files, assets, .. } => (
+                Reader::Json(files),
+                Box::new(move |t| assets.iter().for_each(|a| a.resolve(t))),
+            ),
+            Source::ChatHtml { file, assets, .. } => (
+                Reader::ChatHtml(file),
+                Box::new(move |t| assets.iter().for_each(|a| a.resolve(t))),
+            ),
+            one => return Err(one),
+        })
+    }
+
+    /// [`Source::for_each`] for a share page or one conversation's JSON.
+    fn for_each_single(self, f: &mut OnConversation<'_>) -> chatkeep_core::Result<()> {
         let mut progress = Progress {
             bytes_total: self.total_bytes(),
             ..Progress::default()
         };
         match self {
-            Source::Zip(z) => z.for_each(f),
-            Source::Json { files, assets, .. } => {
-                let mut stopped = false;
-                for file in files.iter() {
-                    let r = BufReader::with_capacity(256 * 1024, File::open(file)?);
-                    export::read_json(r, &mut progress, &mut |r, p| {
-                        let flow = f(with_assets(r, assets.as_ref()), p);
-                        stopped = flow.is_break();
-                        flow
-                    })?;
-                    if stopped {
-                        break;
-                    }
-                }
-                Ok(())
-            }
-            Source::ChatHtml { file, assets, .. } => {
-                let r = BufReader::with_capacity(256 * 1024, File::open(file.as_path())?);
-                export::read_chat_html(r, &mut progress, &mut |r, p| {
-                    f(with_assets(r, assets.as_ref()), p)
-                })
-            }
+            Source::Zip(_) | Source::Json { .. } | Source::ChatHtml { .. } => Ok(()),
             Source::SharePage { file, .. } => {
                 let bytes = std::fs::read(file.as_path())?;
                 progress.bytes_read = bytes.len() as u64;
@@ -319,23 +336,9 @@ impl Source {
     /// them and calls `f`, in the same order: on two cores, the reading costs no time.
     pub fn for_each_parallel(self, f: &mut OnConversation<'_>) -> chatkeep_core::Result<()> {
         let total = self.total_bytes();
-        let (reader, mut assets): (Reader, AssetFiller<'_>) = match self {
-            Source::Zip(z) => {
-                let (conversations, mut assets) = z.into_parts();
-                (
-                    Reader::Zip(conversations),
-                    Box::new(move |t| assets.resolve(t)),
-                )
-            }
-            Source::Json { files, assets, .. } => (
-                Reader::Json(files),
-                Box::new(move |t| assets.iter().for_each(|a| a.resolve(t))),
-            ),
-            Source::ChatHtml { file, assets, .. } => (
-                Reader::ChatHtml(file),
-                Box::new(move |t| assets.iter().for_each(|a| a.resolve(t))),
-            ),
-            mut one => return one.for_each(f),
+        let (reader, mut assets) = match self.into_reader() {
+            Ok(parts) => parts,
+            Err(one) => return one.for_each_single(f),
         };
         std::thread::scope(|scope| {
             // A few conversations in flight: memory stays bounded whatever the file's size.

@@ -254,6 +254,52 @@ impl JsonStream {
         Ok(out)
     }
 
+    /// Feeds a chunk; returns, for each conversation it completed, the export page's list
+    /// entry, without handing its JSON over: `{offset, length, summary, text}` (where its
+    /// bytes are in the file, its summary and search text as in
+    /// [`export_conversation_index`]) or `{offset, length, error, title}` for a conversation
+    /// that cannot be read (`error` an `Error` with a `kind`; `title` if it could be read).
+    ///
+    /// # Errors
+    ///
+    /// As [`JsonStream::push`].
+    #[wasm_bindgen(js_name = pushIndex)]
+    pub fn push_index(&mut self, chunk: &[u8]) -> Result<js_sys::Array, JsValue> {
+        let out = js_sys::Array::new();
+        let mut failed = None;
+        self.splitter
+            .push_located(chunk, |offset, el| {
+                let entry = js_sys::Object::new();
+                set(&entry, "offset", &JsValue::from_f64(offset as f64));
+                set(&entry, "length", &JsValue::from_f64(el.len() as f64));
+                match source::export::parse_element(el) {
+                    Ok(t) => match to_js(&Summary::from(&t)) {
+                        Ok(summary) => {
+                            set(&entry, "summary", &summary);
+                            let text = chatkeep_core::search::search_text(&t);
+                            set(&entry, "text", &JsValue::from_str(&text));
+                        }
+                        Err(e) => failed = Some(e),
+                    },
+                    Err(e) => {
+                        set(&entry, "error", &core_error(&e));
+                        if let Error::Conversation {
+                            title: Some(title), ..
+                        } = &e
+                        {
+                            set(&entry, "title", &JsValue::from_str(title));
+                        }
+                    }
+                }
+                out.push(&entry);
+            })
+            .map_err(|e| core_error(&e))?;
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(out),
+        }
+    }
+
     /// Conversations completed so far.
     #[wasm_bindgen(getter)]
     pub fn count(&self) -> usize {

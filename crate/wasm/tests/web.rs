@@ -253,6 +253,38 @@ fn json_stream_splits_chunks_anywhere() {
 }
 
 #[wasm_bindgen_test]
+fn json_stream_indexes_without_handing_json_over() {
+    let broken = r#"{"id":"c9","title":"Broken","mapping":{},"current_node":nope}"#;
+    let array = format!("[ {HELLO},\n{broken} , {WITH_IMAGE}]");
+    let mut stream = JsonStream::new();
+    let mut entries = Vec::new();
+    for chunk in array.as_bytes().chunks(5) {
+        entries.extend(stream.push_index(chunk).expect("pushes").iter());
+    }
+    stream.finish().expect("complete");
+    assert_eq!(entries.len(), 3);
+    let bytes = array.as_bytes();
+    for (entry, expected) in entries.iter().zip([HELLO, broken, WITH_IMAGE]) {
+        let offset = get(entry, "offset").as_f64().expect("offset") as usize;
+        let length = get(entry, "length").as_f64().expect("length") as usize;
+        assert_eq!(&bytes[offset..offset + length], expected.as_bytes());
+    }
+    let hello = get(&entries[0], "summary");
+    assert_eq!(get(&hello, "title").as_string().as_deref(), Some("Hello"));
+    assert_eq!(get(&hello, "messages").as_f64(), Some(2.0));
+    let text = get(&entries[0], "text").as_string().expect("search text");
+    assert!(text.starts_with("hello\nhi!"), "{text:?}");
+    assert_error(Err(get(&entries[1], "error")), Some("conversation"));
+    assert!(get(&entries[1], "summary").is_undefined());
+    assert_eq!(
+        get(&get(&entries[2], "summary"), "title")
+            .as_string()
+            .as_deref(),
+        Some("Pic")
+    );
+}
+
+#[wasm_bindgen_test]
 fn zip_stream_reads_through_a_js_function() {
     use std::io::Write;
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));

@@ -518,16 +518,23 @@ fn lenient_str_list<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<Str<'d
             d.deserialize_any(LenientStr).map(MaybeStr)
         }
     }
-    struct List;
-    impl<'de> Visitor<'de> for List {
-        type Value = Option<Vec<Str<'de>>>;
+    Ok(lenient_items::<D, MaybeStr<'de>>(d)?.map(|v| v.into_iter().filter_map(|x| x.0).collect()))
+}
+
+/// A list whose items are read as `I`; a value that is not a list is `None`.
+fn lenient_items<'de, D: Deserializer<'de>, I: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Vec<I>>, D::Error> {
+    struct List<I>(PhantomData<I>);
+    impl<'de, I: Deserialize<'de>> Visitor<'de> for List<I> {
+        type Value = Option<Vec<I>>;
         fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a list of strings")
+            f.write_str("a list")
         }
         fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
             let mut v = Vec::new();
-            while let Some(MaybeStr(x)) = seq.next_element()? {
-                v.extend(x);
+            while let Some(x) = seq.next_element()? {
+                v.push(x);
             }
             Ok(Some(v))
         }
@@ -540,7 +547,7 @@ fn lenient_str_list<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<Str<'d
         }
         scalars_none!();
     }
-    d.deserialize_any(List)
+    d.deserialize_any(List(PhantomData))
 }
 
 /// The `mapping` object: a node that is not an object is kept as an empty node (so links
@@ -596,29 +603,7 @@ fn lenient_list<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
             lenient_obj(d).map(Item)
         }
     }
-    struct List<T>(PhantomData<T>);
-    impl<'de, T: Deserialize<'de>> Visitor<'de> for List<T> {
-        type Value = Option<Vec<T>>;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a list of objects")
-        }
-        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            let mut v = Vec::new();
-            while let Some(Item(x)) = seq.next_element()? {
-                v.extend(x);
-            }
-            Ok(Some(v))
-        }
-        fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-            Ok(None)
-        }
-        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        scalars_none!();
-    }
-    d.deserialize_any(List(PhantomData))
+    Ok(lenient_items::<D, Item<T>>(d)?.map(|v| v.into_iter().filter_map(|x| x.0).collect()))
 }
 
 /// Numbers, numeric strings and RFC 3339 strings become epoch seconds; anything else `None`.

@@ -31,6 +31,8 @@ pub struct ArraySplitter {
     scalar: bool,
     buf: Vec<u8>,
     offset: u64,
+    /// Where the current element started.
+    start: u64,
     count: usize,
     bom: u8,
 }
@@ -52,6 +54,7 @@ impl ArraySplitter {
             scalar: false,
             buf: Vec::new(),
             offset: 0,
+            start: 0,
             count: 0,
             bom: 0,
         }
@@ -76,6 +79,16 @@ impl ArraySplitter {
     /// bytes of `chunk` consumed: all of it, unless the array ended inside the chunk (the rest
     /// is left for the caller, e.g. the JavaScript after `jsonData` in `chat.html`).
     pub fn push(&mut self, chunk: &[u8], mut emit: impl FnMut(Vec<u8>)) -> Result<usize> {
+        self.push_located(chunk, |_, el| emit(el))
+    }
+
+    /// [`ArraySplitter::push`], also giving where each element starts in the input (its
+    /// offset in bytes from the first byte pushed; it is as long as its bytes).
+    pub fn push_located(
+        &mut self,
+        chunk: &[u8],
+        mut emit: impl FnMut(u64, Vec<u8>),
+    ) -> Result<usize> {
         let mut i = 0;
         while i < chunk.len() {
             match self.state {
@@ -112,6 +125,7 @@ impl ArraySplitter {
                         }
                         (State::Value, _) => {
                             self.state = State::Element;
+                            self.start = self.offset + i as u64;
                             self.depth = 0;
                             self.in_string = false;
                             self.escape = false;
@@ -139,7 +153,7 @@ impl ArraySplitter {
                             self.buf.extend_from_slice(&chunk[start..e]);
                             self.count += 1;
                             self.state = State::AfterValue;
-                            emit(std::mem::take(&mut self.buf));
+                            emit(self.start, std::mem::take(&mut self.buf));
                             i = e;
                         }
                         None => {
@@ -286,6 +300,28 @@ mod tests {
             let (out, r) = split_all(input.as_bytes(), n);
             assert!(r.is_ok(), "chunk {n}: {r:?}");
             assert_eq!(out, expected, "chunk size {n}");
+        }
+    }
+
+    #[test]
+    fn offsets_locate_each_element_at_any_chunk_size() {
+        let input = "\u{feff} [ {\"a\":\"é]\"} ,\n[1,{}],\"s\\\"\",7 ]";
+        for n in 1..=input.len() {
+            let mut s = ArraySplitter::new();
+            let mut located = Vec::new();
+            for c in input.as_bytes().chunks(n) {
+                let pushed = s.push_located(c, |at, el| located.push((at, el)));
+                assert!(pushed.is_ok(), "chunk {n}: {pushed:?}");
+            }
+            assert_eq!(located.len(), 4, "chunk size {n}");
+            for (at, el) in located {
+                let at = usize::try_from(at).unwrap_or(usize::MAX);
+                assert_eq!(
+                    input.as_bytes().get(at..at + el.len()),
+                    Some(&el[..]),
+                    "chunk size {n}"
+                );
+            }
         }
     }
 
