@@ -12,13 +12,21 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let opts = Options {
-        branches: if bits & 1 != 0 { Branches::All } else { Branches::Current },
+        branches: if bits & 1 != 0 {
+            Branches::All
+        } else {
+            Branches::Current
+        },
         include_reasoning: bits & 2 != 0,
         include_hidden: bits & 4 != 0,
         include_custom_instructions: bits & 8 != 0,
         timestamps: bits & 16 != 0,
         images: [Images::Link, Images::Embed, Images::Omit][usize::from(bits >> 5) % 3],
-        flavor: if bits & 128 != 0 { Flavor::Obsidian } else { Flavor::Plain },
+        flavor: if bits & 128 != 0 {
+            Flavor::Obsidian
+        } else {
+            Flavor::Plain
+        },
         utc_offset_minutes: i32::from(bits) * 7 - 900,
         ..Options::default()
     };
