@@ -354,16 +354,13 @@ async function scan(file, query) {
   const indexes = [];
   const snippets = [];
   let i = 0;
-  src.forEach((json, progress) => {
+  src.forEachIndexed((entry, _json, progress) => {
     const index = i++;
-    try {
-      const s = match(exportConversationIndex(json).text, ts);
-      if (s !== null) {
-        indexes.push(index);
-        snippets.push(s);
-      }
-    } catch {
-      // A conversation that cannot be read is listed among the errors already.
+    // A conversation that cannot be read (entry.error) is listed among the errors already.
+    const s = entry.error ? null : match(entry.text, ts);
+    if (s !== null) {
+      indexes.push(index);
+      snippets.push(s);
     }
     post({ conversations: i, matches: indexes.length, bytesRead: progress.bytesRead, bytesTotal: progress.bytesTotal ?? src.total });
   });
