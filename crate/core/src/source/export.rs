@@ -240,11 +240,8 @@ enum Plan {
 /// It takes two readers of the same bytes (two file handles, two cursors over one buffer):
 /// one streams the conversations while the other fetches the images they point to.
 pub struct ZipExport<R: Read + Seek> {
-    conversations: ZipArchive<R>,
-    assets: AssetIndex<R>,
-    plan: Plan,
-    load_assets: bool,
-    json_bytes: u64,
+    conversations: ZipConversations<R>,
+    assets: ZipAssets<R>,
 }
 
 /// The conversations of an export ZIP without its images and files ([`ZipExport::into_parts`]).
@@ -375,77 +372,63 @@ impl<R: Read + Seek> ZipExport<R> {
             assets_json: None,
         };
         Ok(ZipExport {
-            conversations,
-            assets,
-            plan,
-            load_assets: true,
-            json_bytes,
+            conversations: ZipConversations {
+                conversations,
+                plan,
+                json_bytes,
+            },
+            assets: ZipAssets {
+                index: assets,
+                load: true,
+            },
         })
     }
 
     /// Splits the export into its conversations and its images and files, so that one
     /// thread can read conversations while another completes them with their assets.
     pub fn into_parts(self) -> (ZipConversations<R>, ZipAssets<R>) {
-        (
-            ZipConversations {
-                conversations: self.conversations,
-                plan: self.plan,
-                json_bytes: self.json_bytes,
-            },
-            ZipAssets {
-                index: self.assets,
-                load: self.load_assets,
-            },
-        )
+        (self.conversations, self.assets)
     }
 
     /// Whether to load the bytes of images and files into transcripts (default: yes).
     /// Listing conversations doesn't need them.
     pub fn load_assets(&mut self, yes: bool) {
-        self.load_assets = yes;
+        self.assets.load = yes;
     }
 
     /// Total uncompressed bytes of the conversation data, for progress.
     pub fn json_bytes(&self) -> u64 {
-        self.json_bytes
+        self.conversations.json_bytes
     }
 
     /// Streams every conversation to `f`, with its assets resolved from the ZIP.
     pub fn for_each(&mut self, f: &mut OnConversation<'_>) -> Result<()> {
-        let load = self.load_assets;
         let assets = &mut self.assets;
-        stream_elements(
-            &mut self.conversations,
-            &self.plan,
-            self.json_bytes,
-            &mut |el, p| {
-                let r = parse_element(el).map(|mut t| {
-                    if load {
-                        assets.resolve(&mut t);
-                    }
-                    t
-                });
-                f(r, p)
-            },
-        )
+        self.conversations.for_each_json(&mut |el, p| {
+            let r = parse_element(el).map(|mut t| {
+                assets.resolve(&mut t);
+                t
+            });
+            f(r, p)
+        })
     }
 
     /// Streams every conversation's JSON to `f`, verbatim and unparsed (for callers that
     /// keep or index the raw conversations; [`ZipExport::resolve_assets`] fills a transcript
     /// parsed from it later).
     pub fn for_each_json(&mut self, f: &mut OnElement<'_>) -> Result<()> {
-        stream_elements(&mut self.conversations, &self.plan, self.json_bytes, f)
+        self.conversations.for_each_json(f)
     }
 
     /// Fills the assets of `t` (a conversation of this export) from the ZIP, as
     /// [`ZipExport::for_each`] does.
     pub fn resolve_assets(&mut self, t: &mut Transcript) {
-        self.assets.resolve(t);
+        self.assets.index.resolve(t);
     }
 
     /// Fetches one file of the export by its id (`file-…`, `file_…`), with its stored name.
     pub fn asset(&mut self, file_id: &str) -> Option<(String, Vec<u8>)> {
-        self.assets.fetch(file_id)
+        self.assets.index.fetch(file_id)
     }
 }
 
