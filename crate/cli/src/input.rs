@@ -215,61 +215,79 @@ impl Source {
     /// Streams every conversation to `f`.
     pub fn for_each(self, f: &mut OnConversation<'_>) -> chatkeep_core::Result<()> {
         let total = self.total_bytes();
-        match self.into_reader() {
-            Ok((reader, mut assets)) => reader.run(total, &mut |el, p| {
+        match self.split() {
+            Split::Many(reader, mut assets) => reader.run(total, &mut |el, p| {
                 let r = export::parse_element(el).map(|mut t| {
                     assets(&mut t);
                     t
                 });
                 f(r, p)
             }),
-            Err(one) => one.for_each_single(f),
+            Split::One(one) => one.run(total, f),
         }
     }
 
-    /// Splits a source of many conversations into where they are read from and what
-    /// completes them with their images and files; a single conversation is given back.
-    fn into_reader(self) -> std::result::Result<(Reader, AssetFiller<'static>), Source> {
-        Ok(match self {
+    /// A source of many conversations as where they are read from and what completes them
+    /// with their images and files; or a single conversation.
+    fn split(self) -> Split {
+        match self {
             Source::Zip(z) => {
                 let (conversations, mut assets) = z.into_parts();
-                (
+                Split::Many(
                     Reader::Zip(conversations),
                     Box::new(move |t| assets.resolve(t)),
                 )
             }
-            Source::Json { files, assets, .. } => (
+            Source::Json { files, assets, .. } => Split::Many(
                 Reader::Json(files),
                 Box::new(move |t| assets.iter().for_each(|a| a.resolve(t))),
             ),
-            Source::ChatHtml { file, assets, .. } => (
+            Source::ChatHtml { file, assets, .. } => Split::Many(
                 Reader::ChatHtml(file),
                 Box::new(move |t| assets.iter().for_each(|a| a.resolve(t))),
             ),
-            one => return Err(one),
-        })
+            Source::SharePage { file, .. } => Split::One(One::SharePage(file)),
+            Source::Single { file, assets, .. } => Split::One(One::Single { file, assets }),
+        }
     }
+}
 
-    /// [`Source::for_each`] for a share page or one conversation's JSON.
-    fn for_each_single(self, f: &mut OnConversation<'_>) -> chatkeep_core::Result<()> {
+/// What [`Source::split`] makes of a source.
+enum Split {
+    Many(Reader, AssetFiller<'static>),
+    One(One),
+}
+
+/// A source of one conversation.
+enum One {
+    /// A saved share page.
+    SharePage(PathBuf),
+    /// One conversation's JSON.
+    Single {
+        file: PathBuf,
+        assets: Option<DirAssets>,
+    },
+}
+
+impl One {
+    /// Reads the conversation and hands it to `f`.
+    fn run(self, total: Option<u64>, f: &mut OnConversation<'_>) -> chatkeep_core::Result<()> {
         let mut progress = Progress {
-            bytes_total: self.total_bytes(),
+            bytes_total: total,
+            conversations: 1,
             ..Progress::default()
         };
         match self {
-            Source::Zip(_) | Source::Json { .. } | Source::ChatHtml { .. } => Ok(()),
-            Source::SharePage { file, .. } => {
+            One::SharePage(file) => {
                 let bytes = std::fs::read(file.as_path())?;
                 progress.bytes_read = bytes.len() as u64;
-                progress.conversations = 1;
                 let t = source::share::read_share_page(&String::from_utf8_lossy(&bytes))?;
                 let _ = f(Ok(t), &progress);
                 Ok(())
             }
-            Source::Single { file, assets, .. } => {
+            One::Single { file, assets } => {
                 let text = std::fs::read(file.as_path())?;
                 progress.bytes_read = text.len() as u64;
-                progress.conversations = 1;
                 // Bytes that are not UTF-8 are replaced, as in an export, not refused.
                 let (text, lossy) = match String::from_utf8(text) {
                     Ok(t) => (t, false),
@@ -279,9 +297,12 @@ impl Source {
                     if lossy {
                         t.warnings.push("the file contained bytes that are not UTF-8; they were replaced with \u{FFFD}".to_owned());
                     }
+                    if let Some(a) = &assets {
+                        a.resolve(&mut t);
+                    }
                     t
                 });
-                let _ = f(with_assets(r, assets.as_ref()), &progress);
+                let _ = f(r, &progress);
                 Ok(())
             }
         }
@@ -336,9 +357,9 @@ impl Source {
     /// them and calls `f`, in the same order: on two cores, the reading costs no time.
     pub fn for_each_parallel(self, f: &mut OnConversation<'_>) -> chatkeep_core::Result<()> {
         let total = self.total_bytes();
-        let (reader, mut assets) = match self.into_reader() {
-            Ok(parts) => parts,
-            Err(one) => return one.for_each_single(f),
+        let (reader, mut assets) = match self.split() {
+            Split::Many(reader, assets) => (reader, assets),
+            Split::One(one) => return one.run(total, f),
         };
         std::thread::scope(|scope| {
             // A few conversations in flight: memory stays bounded whatever the file's size.
@@ -374,16 +395,4 @@ impl Source {
             })
         })
     }
-}
-
-fn with_assets(
-    r: chatkeep_core::Result<Transcript>,
-    assets: Option<&DirAssets>,
-) -> chatkeep_core::Result<Transcript> {
-    r.map(|mut t| {
-        if let Some(a) = assets {
-            a.resolve(&mut t);
-        }
-        t
-    })
 }
