@@ -207,18 +207,6 @@ fn converted_as(
     Ok(value)
 }
 
-/// A conversation's summary for lists (`conversationSummary(json)`): `{id, title,
-/// create_time, update_time, messages, model, gizmo_id, is_archived}`.
-///
-/// # Errors
-///
-/// The reader's error when `json` is not a conversation.
-#[wasm_bindgen(js_name = conversationSummary)]
-pub fn conversation_summary(json: &str) -> Result<JsValue, JsValue> {
-    let t = source::api::read_conversation(json).map_err(|e| core_error(&e))?;
-    to_js(&Summary::from(&t))
-}
-
 /// Splits a `conversations.json` of any size, fed in chunks of any size, into its
 /// conversations (`new JsonStream()`; `push(bytes)` returns the JSON strings of the
 /// conversations completed by that chunk; `finish()` throws if the file was cut off).

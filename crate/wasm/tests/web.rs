@@ -5,8 +5,8 @@
 #![cfg(target_arch = "wasm32")]
 
 use chatkeep_wasm::{
-    conversation_assets, conversation_summary, convert_conversation, convert_page,
-    convert_share_page, default_options, version, JsonStream, ZipStream,
+    conversation_assets, convert_conversation, convert_page, convert_share_page, default_options,
+    export_conversation_index, version, JsonStream, ZipStream,
 };
 use js_sys::{Array, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
@@ -243,7 +243,10 @@ fn json_stream_splits_chunks_anywhere() {
     }
     stream.finish().expect("complete");
     assert_eq!(found.len(), 2);
-    let summary = conversation_summary(&found[1]).expect("summary");
+    let summary = get(
+        &export_conversation_index(found[1].clone()).expect("index"),
+        "summary",
+    );
     assert_eq!(get(&summary, "title").as_string().as_deref(), Some("Pic"));
     assert_eq!(get(&summary, "messages").as_f64(), Some(1.0));
     let mut cut = JsonStream::new();
