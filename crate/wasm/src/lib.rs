@@ -261,14 +261,11 @@ impl JsonStream {
                 set(&entry, "offset", &JsValue::from_f64(offset as f64));
                 set(&entry, "length", &JsValue::from_f64(el.len() as f64));
                 match source::export::parse_element(el) {
-                    Ok(t) => match to_js(&Summary::from(&t)) {
-                        Ok(summary) => {
-                            set(&entry, "summary", &summary);
-                            let text = chatkeep_core::search::search_text(&t);
-                            set(&entry, "text", &JsValue::from_str(&text));
+                    Ok(t) => {
+                        if let Err(e) = set_index(&entry, &t) {
+                            failed = Some(e);
                         }
-                        Err(e) => failed = Some(e),
-                    },
+                    }
                     Err(e) => {
                         set(&entry, "error", &core_error(&e));
                         if let Error::Conversation {
@@ -541,13 +538,16 @@ fn js_error(message: &str, kind: &str) -> JsValue {
 pub fn export_conversation_index(json: String) -> Result<JsValue, JsValue> {
     let t = source::export::parse_element(json.into_bytes()).map_err(|e| core_error(&e))?;
     let out = js_sys::Object::new();
-    set(&out, "summary", &to_js(&Summary::from(&t))?);
-    set(
-        &out,
-        "text",
-        &JsValue::from_str(&chatkeep_core::search::search_text(&t)),
-    );
+    set_index(&out, &t)?;
     Ok(out.into())
+}
+
+/// Sets a conversation's list entry on `target`: `summary` and search `text`.
+fn set_index(target: &js_sys::Object, t: &chatkeep_core::Transcript) -> Result<(), JsValue> {
+    set(target, "summary", &to_js(&Summary::from(t))?);
+    let text = chatkeep_core::search::search_text(t);
+    set(target, "text", &JsValue::from_str(&text));
+    Ok(())
 }
 
 /// Converts one element of an export's `conversations.json` (no images: a bare
