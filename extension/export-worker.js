@@ -66,15 +66,16 @@ function zipReader(file, stats) {
 
 /**
  * Reads a bare conversations.json in chunks and calls `each(item, progress)` for every
- * conversation, in order, until it returns false. `push` is a JsonStream method: "push"
- * gives each conversation's JSON, "pushIndex" its list entry (see the wasm docs).
+ * conversation, in order, until it returns false. `push(stream, bytes)` feeds a JsonStream
+ * and returns the items of the conversations completed (their JSON with `push`, their list
+ * entries with `pushIndex`, their files with `pushConvert`: see the wasm docs).
  */
 function streamJsonFile(file, push, each) {
   const stream = new JsonStream();
   let count = 0;
   for (let at = 0; at < file.size; at += JSON_CHUNK) {
     const bytes = readBytes(file, at, JSON_CHUNK);
-    for (const item of stream[push](bytes)) {
+    for (const item of push(stream, bytes)) {
       count++;
       const progress = { bytesRead: Math.min(at + bytes.length, file.size), bytesTotal: file.size, conversations: count };
       if (each(item, progress) === false) return;
@@ -110,11 +111,11 @@ class Source {
         return each(json, progress);
       });
     } else {
-      streamJsonFile(this.file, "push", each);
+      streamJsonFile(this.file, (stream, bytes) => stream.push(bytes), each);
     }
   }
 
-  /** Calls `each({summary, text} | {error, title}, json | null, progress)` for every
+  /** Calls `each({summary, text} | {error}, json | null, progress)` for every
    *  conversation: a ZIP's conversations come with their JSON; those of a bare
    *  conversations.json with `offset` and `length` instead (their JSON stays in the core). */
   forEachIndexed(each) {
@@ -129,39 +130,36 @@ class Source {
         return each(entry, json, progress);
       });
     } else {
-      streamJsonFile(this.file, "pushIndex", (entry, progress) => each(entry, null, progress));
+      streamJsonFile(this.file, (stream, bytes) => stream.pushIndex(bytes), (entry, progress) => each(entry, null, progress));
     }
   }
 
-  /** Converts one conversation's JSON (with the export's images, for a ZIP), its files
-   *  named uniquely among `names` (a NameSet; a fresh one when omitted). */
-  convert(json, options, names) {
-    const own = !names;
-    const set = names ?? new NameSet();
+  /** Converts the conversations at `wanted` (sorted positions, a Uint32Array; all when
+   *  null) for saving, their files named uniquely among `names`, and calls `each(item,
+   *  progress)` for every conversation until it returns false: `item` is `{index,
+   *  converted}` (file contents as bytes), `{index, error, title}`, or `{index}` for one left
+   *  out. The conversations' JSON stays in the core. */
+  forEachConverted(options, names, wanted, each) {
+    if (this.zip) {
+      this.stream.forEachConverted(options, names, wanted ?? undefined, (item, progress) => {
+        progress.fileBytes = this.stats.bytes;
+        return each(item, progress);
+      });
+    } else {
+      streamJsonFile(this.file, (stream, bytes) => stream.pushConvert(bytes, options, names, wanted ?? undefined), each);
+    }
+  }
+
+  /** Converts one conversation's JSON (with the export's images, for a ZIP), to show it or
+   *  save it alone. */
+  convert(json, options) {
+    const names = new NameSet();
     try {
-      return this.zip ? this.fetcher.convert(json, options, set) : convertExportConversation(json, options, set);
+      return this.zip ? this.fetcher.convert(json, options, names) : convertExportConversation(json, options, names);
     } finally {
-      if (own) set.free();
+      names.free();
     }
   }
-}
-
-/** What a failed conversation is called: its title if the JSON has one. */
-function titleOf(json, index) {
-  try {
-    const t = JSON.parse(json)?.title;
-    if (typeof t === "string" && t.trim()) return t;
-  } catch {
-    const m = /"title"\s*:\s*"((?:[^"\\]|\\.){1,200})"/.exec(json.slice(0, 65536));
-    if (m) {
-      try {
-        return JSON.parse(`"${m[1]}"`);
-      } catch {
-        // fall through
-      }
-    }
-  }
-  return `Conversation ${index + 1}`;
 }
 
 /** The core's options from the page's: only the keys the core knows (stored settings may
@@ -264,7 +262,7 @@ async function open(file) {
     }
     if (entry.error) {
       if (textComplete) texts[i] = "";
-      errors.push({ index: i, title: entry.title ?? (json === null ? `Conversation ${i + 1}` : titleOf(json, i)), ...errorInfo(entry.error) });
+      errors.push({ index: i, title: entry.error.title ?? `Conversation ${i + 1}`, ...errorInfo(entry.error) });
     } else {
       const { summary, text } = entry;
       if (textComplete) {
@@ -459,29 +457,26 @@ ${failed}
 async function save(file, indexes, options, title, summaries) {
   await ready;
   const src = new Source(file);
-  const wanted = indexes ? new Set(indexes) : null;
-  const goal = wanted ? wanted.size : null;
+  const wanted = indexes ? Uint32Array.from(new Set(indexes)).sort() : null;
+  const goal = wanted ? wanted.length : null;
   const zip = new ZipWriter();
   // Unique names as the CLI gives them ("Title (2).md").
   const names = new NameSet();
   const saved = [];
   const errors = [];
   const post = progressPoster("save");
-  let i = 0;
   let done = 0;
-  src.forEach((json, progress) => {
-    const index = i++;
-    if (!wanted || wanted.has(index)) {
+  src.forEachConverted(options, names, wanted, (item, progress) => {
+    const { index, converted: c, error } = item;
+    if (c) {
       done++;
-      try {
-        const c = src.convert(json, options, names);
-        for (const f of c.files) zip.add(f.fileName, f.text);
-        for (const a of c.assets ?? []) if (!zip.has(a.path)) zip.add(a.path, a.bytes);
-        const summary = summaries?.[index] ?? {};
-        saved.push({ title: c.title, files: c.files.map((f) => f.fileName), create_time: summary.create_time, messages: summary.messages });
-      } catch (e) {
-        errors.push({ index, title: titleOf(json, index), ...errorInfo(e) });
-      }
+      for (const f of c.files) zip.add(f.fileName, f.bytes);
+      for (const a of c.assets) if (!zip.has(a.path)) zip.add(a.path, a.bytes);
+      const summary = summaries?.[index] ?? {};
+      saved.push({ title: c.title, files: c.files.map((f) => f.fileName), create_time: summary.create_time, messages: summary.messages });
+    } else if (error) {
+      done++;
+      errors.push({ index, title: error.title ?? `Conversation ${index + 1}`, ...errorInfo(error) });
     }
     post({
       conversations: done,

@@ -222,6 +222,7 @@ async function checkSmallExports(d, t, tmp) {
   const result = await d.eval(() => document.getElementById("save-result").textContent);
   assert.match(result, /Saved 2 conversations/);
   assert.match(result, /1 conversation could not be saved/);
+  assert.match(zipText(saved.path, "index.md"), /## Not saved\n\n- Broken conversation: Could not read/, "the index names what it could not save");
 
   // A file that is not an export: a sentence saying what was expected and what was found.
   await d.click("#close-file");

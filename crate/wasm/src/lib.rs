@@ -34,24 +34,25 @@ use wasm_bindgen::prelude::*;
 /// that could not be turned into a JavaScript value. It indicates a bug in chatkeep.
 pub const KIND_INTERNAL: &str = "internal";
 
-/// One written file, as JavaScript receives it.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct OutputFile {
-    file_name: String,
-    mime: &'static str,
-    text: String,
-}
-
-/// The result of a conversion, as JavaScript receives it. `assets` are the files the
-/// Markdown links to (paths relative to the Markdown file), as `Uint8Array`s.
+/// The result of a conversion, as JavaScript receives it, with `files` (`{fileName, mime,
+/// text}`, or `bytes` instead of `text`: see [`Body`]) and `assets` (the files the Markdown
+/// links to, paths relative to the Markdown file, as `Uint8Array`s) set next to these.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Converted {
     id: String,
     title: String,
-    files: Vec<OutputFile>,
     warnings: Vec<String>,
+}
+
+/// How a written file's content crosses to JavaScript.
+#[derive(Clone, Copy)]
+enum Body {
+    /// `text`: a string, for showing it.
+    Text,
+    /// `bytes`: its UTF-8 as a `Uint8Array`, for writing it to a file (no decoding into a
+    /// string and encoding back).
+    Bytes,
 }
 
 /// The default options, as a plain object (`defaultOptions()` in JavaScript).
@@ -168,43 +169,45 @@ fn attach_assets(t: &mut chatkeep_core::Transcript, assets: &JsValue) {
 
 /// Writes every requested format, plus the Markdown's linked assets.
 fn converted(t: &chatkeep_core::Transcript, opts: &Options) -> Result<JsValue, JsValue> {
-    converted_as(t, opts, &naming::stem(t, opts))
+    converted_as(t, opts, &naming::stem(t, opts), Body::Text)
 }
 
-/// [`converted`], with the files named `stem.<ext>`.
+/// [`converted`], with the files named `stem.<ext>` and their content as `body` says.
 fn converted_as(
     t: &chatkeep_core::Transcript,
     opts: &Options,
     stem: &str,
+    body: Body,
 ) -> Result<JsValue, JsValue> {
     let (files, assets) = render::outputs(t, opts, stem);
     let value = to_js(&Converted {
         id: t.id.clone(),
         title: t.title.clone(),
-        files: files
-            .into_iter()
-            .map(|f| OutputFile {
-                file_name: f.file_name,
-                mime: f.mime,
-                text: f.text,
-            })
-            .collect(),
         warnings: t.warnings.clone(),
-    })?;
+    })?
+    .unchecked_into::<js_sys::Object>();
+    let list = js_sys::Array::new();
+    for f in &files {
+        let o = js_sys::Object::new();
+        set(&o, "fileName", &JsValue::from_str(&f.file_name));
+        set(&o, "mime", &JsValue::from_str(f.mime));
+        match body {
+            Body::Text => set(&o, "text", &JsValue::from_str(&f.text)),
+            Body::Bytes => set(&o, "bytes", &js_sys::Uint8Array::from(f.text.as_bytes())),
+        }
+        list.push(&o);
+    }
+    set(&value, "files", &list);
     // Bytes cross as Uint8Array, not as arrays of numbers.
     let list = js_sys::Array::new();
     for a in &assets {
         let o = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&o, &JsValue::from_str("path"), &JsValue::from_str(&a.path));
-        let _ = js_sys::Reflect::set(
-            &o,
-            &JsValue::from_str("bytes"),
-            &js_sys::Uint8Array::from(a.data),
-        );
+        set(&o, "path", &JsValue::from_str(&a.path));
+        set(&o, "bytes", &js_sys::Uint8Array::from(a.data));
         list.push(&o);
     }
-    let _ = js_sys::Reflect::set(&value, &JsValue::from_str("assets"), &list);
-    Ok(value)
+    set(&value, "assets", &list);
+    Ok(value.into())
 }
 
 /// Splits a `conversations.json` of any size, fed in chunks of any size, into its
@@ -245,8 +248,8 @@ impl JsonStream {
     /// Feeds a chunk; returns, for each conversation it completed, the export page's list
     /// entry, without handing its JSON over: `{offset, length, summary, text}` (where its
     /// bytes are in the file, its summary and search text as in
-    /// [`export_conversation_index`]) or `{offset, length, error, title}` for a conversation
-    /// that cannot be read (`error` an `Error` with a `kind`; `title` if it could be read).
+    /// [`export_conversation_index`]) or `{offset, length, error}` for a conversation that
+    /// cannot be read (`error` an `Error` with a `kind`, and a `title` if that could be read).
     ///
     /// # Errors
     ///
@@ -266,15 +269,7 @@ impl JsonStream {
                             failed = Some(e);
                         }
                     }
-                    Err(e) => {
-                        set(&entry, "error", &core_error(&e));
-                        if let Error::Conversation {
-                            title: Some(title), ..
-                        } = &e
-                        {
-                            set(&entry, "title", &JsValue::from_str(title));
-                        }
-                    }
+                    Err(e) => set(&entry, "error", &core_error(&e)),
                 }
                 out.push(&entry);
             })
@@ -283,6 +278,46 @@ impl JsonStream {
             Some(e) => Err(e),
             None => Ok(out),
         }
+    }
+
+    /// Feeds a chunk; converts the conversations it completed, for saving them: returns,
+    /// for each, `{index, converted}` (`converted` as from `convertExportConversation`, but
+    /// each file's content as `bytes`, its UTF-8 in a `Uint8Array`, instead of `text`),
+    /// `{index, error}` when it cannot be read, or just `{index}` when `wanted` (the
+    /// sorted positions of the conversations to convert; all when omitted) leaves it out.
+    /// `index` is the conversation's position in the file. The files are named uniquely in
+    /// `names`. The JSON never crosses into JavaScript.
+    ///
+    /// # Errors
+    ///
+    /// As [`JsonStream::push`], and `options` when `options` is not an options object.
+    #[wasm_bindgen(js_name = pushConvert)]
+    pub fn push_convert(
+        &mut self,
+        chunk: &[u8],
+        options: JsValue,
+        names: &mut NameSet,
+        wanted: Option<Box<[u32]>>,
+    ) -> Result<js_sys::Array, JsValue> {
+        let opts = options_from_js(options)?;
+        let out = js_sys::Array::new();
+        let mut failed = None;
+        let mut index = self.splitter.count();
+        self.splitter
+            .push(chunk, |el| {
+                let item = save_item(index, wanted.as_deref(), &opts, names, || {
+                    source::export::parse_element(el)
+                });
+                index += 1;
+                match item {
+                    Ok(item) => {
+                        out.push(&item);
+                    }
+                    Err(e) => failed = Some(e),
+                }
+            })
+            .map_err(|e| core_error(&e))?;
+        failed.map_or(Ok(out), Err)
     }
 
     /// Conversations completed so far.
@@ -507,9 +542,21 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
         })
 }
 
-/// A core error as a JavaScript `Error` with a `kind`.
+/// A core error as a JavaScript `Error` with a `kind`, and the `title` of the conversation
+/// it is about when that could be read.
 fn core_error(e: &Error) -> JsValue {
-    js_error(&e.to_string(), e.kind())
+    let error = js_error(&e.to_string(), e.kind());
+    if let Error::Conversation {
+        title: Some(title), ..
+    } = e
+    {
+        let _ = js_sys::Reflect::set(
+            &error,
+            &JsValue::from_str("title"),
+            &JsValue::from_str(title),
+        );
+    }
+    error
 }
 
 /// A JavaScript `Error` with `message` and a `kind` property.
@@ -565,7 +612,7 @@ pub fn convert_export_conversation(
 ) -> Result<JsValue, JsValue> {
     let opts = options_from_js(options)?;
     let t = source::export::parse_element(json.into_bytes()).map_err(|e| core_error(&e))?;
-    names.converted(&t, &opts)
+    names.converted(&t, &opts, Body::Text)
 }
 
 /// The file names used so far in one output folder (`new NameSet()`): a conversion given
@@ -591,11 +638,36 @@ impl NameSet {
         &mut self,
         t: &chatkeep_core::Transcript,
         opts: &Options,
+        body: Body,
     ) -> Result<JsValue, JsValue> {
         let exts: Vec<&str> = opts.formats.iter().map(|f| f.extension()).collect();
         let stem = self.names.claim_stem(&naming::stem(t, opts), &exts);
-        converted_as(t, opts, &stem)
+        converted_as(t, opts, &stem, body)
     }
+}
+
+/// The item a save gets for the conversation at `index`: `{index}` alone when `wanted`
+/// (sorted positions; `None` for all) leaves it out, else `{index, converted}` (file
+/// contents as bytes, named in `names`) or `{index, error}` for
+/// what `read` gives. Only errors of the boundary itself are returned as `Err`.
+fn save_item(
+    index: usize,
+    wanted: Option<&[u32]>,
+    opts: &Options,
+    names: &mut NameSet,
+    read: impl FnOnce() -> chatkeep_core::Result<chatkeep_core::Transcript>,
+) -> Result<JsValue, JsValue> {
+    let item = js_sys::Object::new();
+    set(&item, "index", &JsValue::from_f64(index as f64));
+    let selected =
+        wanted.is_none_or(|w| u32::try_from(index).is_ok_and(|i| w.binary_search(&i).is_ok()));
+    if selected {
+        match read() {
+            Ok(t) => set(&item, "converted", &names.converted(&t, opts, Body::Bytes)?),
+            Err(e) => set(&item, "error", &core_error(&e)),
+        }
+    }
+    Ok(item.into())
 }
 
 #[wasm_bindgen]
@@ -619,6 +691,48 @@ impl ZipStream {
         failure.map_or(Ok(()), Err)
     }
 
+    /// Converts the conversations of this export for saving them, with their images and
+    /// files, named uniquely in `names`, and calls `callback(item, progress)` for every
+    /// conversation, where `item` is as from [`JsonStream::push_convert`] (`{index,
+    /// converted}`, `{index, error}`, or `{index}` for one that `wanted`, the sorted
+    /// positions to convert, leaves out; all when omitted) and `progress` as in `forEach`.
+    /// Returning `false` stops the read (`forEachConverted(options, names, wanted,
+    /// callback)`).
+    ///
+    /// # Errors
+    ///
+    /// As [`ZipStream::for_each`].
+    #[wasm_bindgen(js_name = forEachConverted)]
+    pub fn for_each_converted(
+        &mut self,
+        options: JsValue,
+        names: &mut NameSet,
+        wanted: Option<Box<[u32]>>,
+        callback: js_sys::Function,
+    ) -> Result<(), JsValue> {
+        let opts = options_from_js(options)?;
+        let mut failure: Option<JsValue> = None;
+        self.export
+            .for_each_json_with_assets(&mut |el, p, assets| {
+                let index = p.conversations.saturating_sub(1);
+                let item = save_item(index, wanted.as_deref(), &opts, names, || {
+                    source::export::parse_element(el).map(|mut t| {
+                        assets.resolve(&mut t);
+                        t
+                    })
+                });
+                match item {
+                    Ok(item) => report(&callback, &item, p, &mut failure),
+                    Err(e) => {
+                        failure = Some(e);
+                        ControlFlow::Break(())
+                    }
+                }
+            })
+            .map_err(|e| core_error(&e))?;
+        failure.map_or(Ok(()), Err)
+    }
+
     /// Converts one conversation of this export (its JSON, as `forEachJson` gave it), with
     /// its images and files from the ZIP, named uniquely in `names` (`convert(json, options,
     /// names)`; result as `convertConversation`'s). Not callable from inside this object's
@@ -636,6 +750,6 @@ impl ZipStream {
         let opts = options_from_js(options)?;
         let mut t = source::export::parse_element(json.into_bytes()).map_err(|e| core_error(&e))?;
         self.export.resolve_assets(&mut t);
-        names.converted(&t, &opts)
+        names.converted(&t, &opts, Body::Text)
     }
 }

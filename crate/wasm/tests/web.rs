@@ -6,7 +6,7 @@
 
 use chatkeep_wasm::{
     conversation_assets, convert_conversation, convert_page, convert_share_page, default_options,
-    export_conversation_index, version, JsonStream, ZipStream,
+    export_conversation_index, version, JsonStream, NameSet, ZipStream,
 };
 use js_sys::{Array, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
@@ -287,8 +287,72 @@ fn json_stream_indexes_without_handing_json_over() {
     );
 }
 
+/// The files of a save item's `converted`: `(fileName, content)`, the content read from
+/// `bytes` (a `Uint8Array` of UTF-8).
+fn saved_files(item: &JsValue) -> Vec<(String, String)> {
+    Array::from(&get(&get(item, "converted"), "files"))
+        .iter()
+        .map(|f| {
+            assert!(
+                get(&f, "text").is_undefined(),
+                "a save gets bytes, not text"
+            );
+            let bytes = js_sys::Uint8Array::new(&get(&f, "bytes")).to_vec();
+            let name = get(&f, "fileName").as_string().unwrap_or_default();
+            (name, String::from_utf8(bytes).expect("UTF-8"))
+        })
+        .collect()
+}
+
 #[wasm_bindgen_test]
-fn zip_stream_reads_through_a_js_function() {
+fn json_stream_converts_for_saving_without_handing_json_over() {
+    let broken = r#"{"id":"c9","title":"Broken","mapping":{},"current_node":nope}"#;
+    let array = format!("[{HELLO},{broken},{WITH_IMAGE},{HELLO}]");
+    let mut names = NameSet::new();
+    let mut stream = JsonStream::new();
+    let mut items = Vec::new();
+    for chunk in array.as_bytes().chunks(9) {
+        let wanted: Box<[u32]> = Box::new([0, 1, 3]);
+        let got = stream
+            .push_convert(
+                chunk,
+                js(r#"{"formats":["markdown"]}"#),
+                &mut names,
+                Some(wanted),
+            )
+            .expect("pushes");
+        items.extend(got.iter());
+    }
+    stream.finish().expect("complete");
+    let indexes: Vec<f64> = items
+        .iter()
+        .filter_map(|i| get(i, "index").as_f64())
+        .collect();
+    assert_eq!(indexes, [0.0, 1.0, 2.0, 3.0]);
+    let first = saved_files(&items[0]);
+    assert_eq!(first.len(), 1);
+    assert!(first[0].0.ends_with("Hello.md"), "{:?}", first[0].0);
+    assert!(first[0].1.contains("Hello **there**."), "{}", first[0].1);
+    let err = get(&items[1], "error");
+    assert_eq!(get(&err, "title").as_string().as_deref(), Some("Broken"));
+    assert_error(Err(err), Some("conversation"));
+    assert!(get(&items[2], "converted").is_undefined() && get(&items[2], "error").is_undefined());
+    let again = saved_files(&items[3]);
+    assert!(
+        again[0].0.ends_with("Hello (2).md"),
+        "named apart: {:?}",
+        again[0].0
+    );
+    assert_error(
+        JsonStream::new()
+            .push_convert(b"[", js(r#"{"formats":["pdf"]}"#), &mut names, None)
+            .map(JsValue::from),
+        Some("options"),
+    );
+}
+
+/// An export ZIP of HELLO and WITH_IMAGE with the image, and the function that reads it.
+fn small_export_zip() -> (usize, js_sys::Function) {
     use std::io::Write;
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let o = zip::write::SimpleFileOptions::default()
@@ -306,7 +370,57 @@ fn zip_stream_reads_through_a_js_function() {
         "return this.subarray(offset, offset + length);",
     )
     .bind0(&data);
-    let mut z = ZipStream::new(bytes.len() as f64, read).expect("opens");
+    (bytes.len(), read)
+}
+
+#[wasm_bindgen_test]
+fn zip_stream_converts_for_saving_with_images() {
+    let (size, read) = small_export_zip();
+    let mut z = ZipStream::new(size as f64, read).expect("opens");
+    let mut names = NameSet::new();
+    let seen = Array::new();
+    let collect = js_sys::Function::new_with_args(
+        "item, progress",
+        "this.push([item, progress]); return true;",
+    )
+    .bind0(&seen);
+    let wanted: Box<[u32]> = Box::new([1]);
+    z.for_each_converted(
+        js(r#"{"formats":["markdown"]}"#),
+        &mut names,
+        Some(wanted),
+        collect,
+    )
+    .expect("reads");
+    assert_eq!(seen.length(), 2);
+    let first = Array::from(&seen.get(0)).get(0);
+    assert_eq!(get(&first, "index").as_f64(), Some(0.0));
+    assert!(get(&first, "converted").is_undefined(), "left out");
+    let second = Array::from(&seen.get(1));
+    let item = second.get(0);
+    assert_eq!(get(&item, "index").as_f64(), Some(1.0));
+    let files = saved_files(&item);
+    assert!(
+        files[0].1.contains("assets/"),
+        "links its image: {}",
+        files[0].1
+    );
+    let assets = Array::from(&get(&get(&item, "converted"), "assets"));
+    assert_eq!(assets.length(), 1);
+    let png = js_sys::Uint8Array::new(&get(&assets.get(0), "bytes")).to_vec();
+    assert_eq!(&png[..4], b"\x89PNG", "the image comes from the ZIP");
+    assert_eq!(get(&second.get(1), "conversations").as_f64(), Some(2.0));
+    let stop = js_sys::Function::new_with_args("item", "return false;");
+    let (size, read) = small_export_zip();
+    let mut z = ZipStream::new(size as f64, read).expect("opens");
+    z.for_each_converted(JsValue::UNDEFINED, &mut names, None, stop)
+        .expect("stops without an error");
+}
+
+#[wasm_bindgen_test]
+fn zip_stream_reads_through_a_js_function() {
+    let (size, read) = small_export_zip();
+    let mut z = ZipStream::new(size as f64, read).expect("opens");
     let seen = Array::new();
     let collect = js_sys::Function::new_with_args(
         "item, progress",

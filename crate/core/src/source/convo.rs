@@ -57,13 +57,43 @@ fn conversation_error(json: &str, detail: String) -> Error {
         #[serde(default)]
         title: Option<serde_json::Value>,
     }
-    let ident: Ident = serde_json::from_str(json).unwrap_or_default();
+    let (ident, parsed) = match serde_json::from_str::<Ident>(json) {
+        Ok(ident) => (ident, true),
+        Err(_) => (Ident::default(), false),
+    };
     let s = |v: Option<serde_json::Value>| v.and_then(|v| v.as_str().map(str::to_owned));
     Error::Conversation {
         id: s(ident.conversation_id).or(s(ident.id)),
-        title: s(ident.title),
+        title: s(ident.title).or_else(|| (!parsed).then(|| scanned_title(json)).flatten()),
         detail,
     }
+}
+
+/// The first `"title": "…"` in the start of JSON too damaged to parse, so that a broken
+/// conversation can still be named by its title.
+fn scanned_title(json: &str) -> Option<String> {
+    let mut end = json.len().min(64 * 1024);
+    while !json.is_char_boundary(end) {
+        end -= 1;
+    }
+    let head = &json[..end];
+    let at = head.find("\"title\"")?;
+    let rest = head[at + "\"title\"".len()..].trim_start();
+    let rest = rest.strip_prefix(':')?.trim_start();
+    let bytes = rest.as_bytes();
+    if bytes.first() != Some(&b'"') {
+        return None;
+    }
+    let mut i = 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'"' => break,
+            _ => i += 1,
+        }
+    }
+    let title: String = serde_json::from_str(rest.get(..=i)?).ok()?;
+    (!title.trim().is_empty()).then_some(title)
 }
 
 struct TreeNode<'a> {
@@ -1173,6 +1203,27 @@ fn hidden_for(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn damaged_conversation_is_named_by_its_title() {
+        let title = |json: &str| match conversation_error(json, String::new()) {
+            Error::Conversation { title, .. } => title,
+            _ => None,
+        };
+        assert_eq!(
+            title(r#"{"title":"Whole","mapping":7}"#).as_deref(),
+            Some("Whole")
+        );
+        assert_eq!(
+            title(r#"{"id":"x", "title" : "Caf\u00e9 \"quoted\"", "mapping": {oops}"#).as_deref(),
+            Some("Caf\u{e9} \"quoted\"")
+        );
+        assert_eq!(title(r#"{"title":"unterminated"#), None);
+        assert_eq!(title(r#"{"title":"   ", broken"#), None);
+        assert_eq!(title(r#"{"title":null, broken"#), None);
+        assert_eq!(title("{\"title\":\"\u{e9}\\"), None);
+        assert_eq!(title("not json at all"), None);
+    }
 
     fn node(id: &str, parent: Option<&str>, children: &[&str], role: &str, text: &str) -> String {
         let msg = if role.is_empty() {

@@ -31,6 +31,11 @@ pub type OnConversation<'f> = dyn FnMut(Result<Transcript>, &Progress) -> Contro
 /// bytes, not yet parsed). Return `ControlFlow::Break(())` to stop early.
 pub type OnElement<'f> = dyn FnMut(Vec<u8>, &Progress) -> ControlFlow<()> + 'f;
 
+/// The callback of [`ZipExport::for_each_json_with_assets`]: [`OnElement`]'s, plus the
+/// export's assets to fill a transcript with.
+pub type OnElementWithAssets<'f, R> =
+    dyn FnMut(Vec<u8>, &Progress, &mut ZipAssets<R>) -> ControlFlow<()> + 'f;
+
 const CHUNK: usize = 256 * 1024;
 
 /// Reads a `conversations.json` array from a stream. `progress` carries the running totals
@@ -403,14 +408,22 @@ impl<R: Read + Seek> ZipExport<R> {
 
     /// Streams every conversation to `f`, with its assets resolved from the ZIP.
     pub fn for_each(&mut self, f: &mut OnConversation<'_>) -> Result<()> {
-        let assets = &mut self.assets;
-        self.conversations.for_each_json(&mut |el, p| {
+        self.for_each_json_with_assets(&mut |el, p, assets| {
             let r = parse_element(el).map(|mut t| {
                 assets.resolve(&mut t);
                 t
             });
             f(r, p)
         })
+    }
+
+    /// Streams every conversation's JSON to `f` together with the export's assets, so that
+    /// `f` can parse only the conversations it wants and fill them with
+    /// [`ZipAssets::resolve`].
+    pub fn for_each_json_with_assets(&mut self, f: &mut OnElementWithAssets<'_, R>) -> Result<()> {
+        let assets = &mut self.assets;
+        self.conversations
+            .for_each_json(&mut |el, p| f(el, p, assets))
     }
 
     /// Streams every conversation's JSON to `f`, verbatim and unparsed (for callers that
