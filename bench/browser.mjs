@@ -28,7 +28,7 @@ window.runBench = (mode, extra) => new Promise((resolve) => {
 </script>`;
 
 const WORKER = `
-import init, { JsonStream, convertConversation } from "/pkg/chatkeep_wasm.js";
+import init, { JsonStream, Search, convertConversation } from "/pkg/chatkeep_wasm.js";
 const CHUNK = 4 << 20;
 function walk(c) {
   // The current branch, root first, and the text of its parts.
@@ -68,11 +68,13 @@ onmessage = async ({ data: { mode, file, extra } }) => {
       n = all.length;
     } else if (mode === "list") {
       // What the export page does on opening a conversations.json: each conversation's
-      // list entry and search text, its JSON never leaving the core.
+      // list entry, its search text kept in the core (as the page's budget allows), its
+      // JSON never leaving the core.
       const s = new JsonStream();
+      const search = new Search(128 * 1024 * 1024);
       for (let off = 0; off < file.size; off += CHUNK) {
         const bytes = new Uint8Array(await file.slice(off, off + CHUNK).arrayBuffer());
-        n += s.pushIndex(bytes).length;
+        n += s.pushIndex(bytes, search).length;
       }
       s.finish();
     } else if (mode === "markdown") {

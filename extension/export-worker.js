@@ -3,8 +3,9 @@
 //
 // Two roles, one script (export.js starts one worker per role):
 //   - the index worker lives as long as the file is open: it reads every conversation once
-//     (summaries for the list, search text while it fits a budget, and where to find each
-//     conversation again), then answers searches and converts single conversations;
+//     (summaries for the list, search text kept in the core while it fits a budget, and
+//     where to find each conversation again), then answers searches and converts single
+//     conversations;
 //   - a job worker runs one long job (saving several conversations, or a search that has to
 //     re-read the file) and is terminated to cancel it.
 //
@@ -13,13 +14,13 @@
 // query}. Messages out: {type: "progress", ...}, {type: "rows", rows}, {type: "opened", ...},
 // {type: "result", id, ...}, {type: "failed", id?, error: {kind, message}}.
 
-import init, { convertExportConversation, defaultOptions, exportConversationIndex, JsonStream, NameSet, ZipStream } from "./pkg/chatkeep_wasm.js";
+import init, { convertExportConversation, defaultOptions, exportConversationIndex, JsonStream, NameSet, Search, ZipStream } from "./pkg/chatkeep_wasm.js";
 import { ZipWriter } from "./zip-writer.js";
 
 const ready = init();
 
-/** Search text is kept in memory while its total stays under this many characters; past
- *  it, searches re-read the file (slower, but memory stays bounded). */
+/** Search text is kept in the core while its total stays under this many bytes; past it,
+ *  searches re-read the file (slower, but memory stays bounded). */
 const TEXT_BUDGET = 128 * 1024 * 1024;
 /** Conversations of a ZIP are kept as JSON (for instant preview) under this budget. */
 const JSON_BUDGET = 128 * 1024 * 1024;
@@ -115,22 +116,25 @@ class Source {
     }
   }
 
-  /** Calls `each({summary, text} | {error}, json | null, progress)` for every
-   *  conversation: a ZIP's conversations come with their JSON; those of a bare
-   *  conversations.json with `offset` and `length` instead (their JSON stays in the core). */
-  forEachIndexed(each) {
+  /** Calls `each({summary} | {error}, json | null, progress)` for every conversation, its
+   *  text going to `search` (a Search): a ZIP's conversations come with their JSON; those
+   *  of a bare conversations.json with `offset` and `length` instead (their JSON stays in
+   *  the core). */
+  forEachIndexed(search, each) {
     if (this.zip) {
+      let index = 0;
       this.forEach((json, progress) => {
         let entry;
         try {
-          entry = exportConversationIndex(json);
+          entry = exportConversationIndex(json, index, search);
         } catch (error) {
           entry = { error };
         }
+        index++;
         return each(entry, json, progress);
       });
     } else {
-      streamJsonFile(this.file, (stream, bytes) => stream.pushIndex(bytes), (entry, progress) => each(entry, null, progress));
+      streamJsonFile(this.file, (stream, bytes) => stream.pushIndex(bytes, search), (entry, progress) => each(entry, null, progress));
     }
   }
 
@@ -188,52 +192,16 @@ function progressPoster(phase) {
 // Search
 // ---------------------------------------------------------------------------------------
 
-/** The search terms of a query: lowercase words, or "quoted phrases". */
-function terms(query) {
-  const out = [];
-  for (const m of query.toLowerCase().matchAll(/"([^"]+)"|(\S+)/g)) {
-    const t = (m[1] ?? m[2]).replace(/\s+/g, " ").trim();
-    if (t) out.push(t);
-  }
-  return out;
-}
-
-/** Whether `text` holds every term; if so, a snippet of the message text around the first
- *  match outside the title ("" when only the title matched). */
-function match(text, ts) {
-  for (const t of ts) if (!text.includes(t)) return null;
-  const body = text.indexOf("\n");
-  if (body < 0) return "";
-  let at = -1;
-  let len = 0;
-  for (const t of ts) {
-    const k = text.indexOf(t, body + 1);
-    if (k >= 0 && (at < 0 || k < at)) {
-      at = k;
-      len = t.length;
-    }
-  }
-  if (at < 0) return "";
-  const from = Math.max(body + 1, at - 50);
-  const to = Math.min(text.length, at + len + 110);
-  const lineStart = text.lastIndexOf("\n", at);
-  const from2 = Math.max(from, lineStart + 1);
-  let s = text.slice(from2, to).replace(/\n/g, " ");
-  if (from2 > body + 1 && from2 > lineStart + 1) s = `…${s}`;
-  if (to < text.length) s = `${s}…`;
-  return s;
-}
-
 // ---------------------------------------------------------------------------------------
 // The index worker
 // ---------------------------------------------------------------------------------------
 
 let source = null;
-/** Per conversation (by position in the file): search text, JSON (ZIP) or place (JSON). */
-let texts = [];
+/** The search texts (in the core), while they fit TEXT_BUDGET. */
+let search = null;
+/** Per conversation (by position in the file): JSON (ZIP) or place (JSON). */
 let jsons = [];
 let places = [];
-let textComplete = true;
 
 async function open(file) {
   await ready;
@@ -245,11 +213,12 @@ async function open(file) {
   let rows = [];
   let lastRows = performance.now();
   const errors = [];
-  let textChars = 0;
+  search?.free();
+  search = new Search(TEXT_BUDGET);
   let jsonChars = 0;
   let jsonComplete = true;
   let index = 0;
-  source.forEachIndexed((entry, json, progress) => {
+  source.forEachIndexed(search, (entry, json, progress) => {
     const i = index++;
     if (entry.length !== undefined) places[i] = { offset: entry.offset, length: entry.length };
     if (json !== null && jsonComplete) {
@@ -261,20 +230,9 @@ async function open(file) {
       }
     }
     if (entry.error) {
-      if (textComplete) texts[i] = "";
       errors.push({ index: i, title: entry.error.title ?? `Conversation ${i + 1}`, ...errorInfo(entry.error) });
     } else {
-      const { summary, text } = entry;
-      if (textComplete) {
-        if (textChars + text.length <= TEXT_BUDGET) {
-          texts[i] = text;
-          textChars += text.length;
-        } else {
-          textComplete = false;
-          texts = [];
-        }
-      }
-      rows.push({ index: i, ...summary });
+      rows.push({ index: i, ...entry.summary });
     }
     const now = performance.now();
     if (now - lastRows > 250) {
@@ -290,8 +248,8 @@ async function open(file) {
     kind: source.zip ? "zip" : "json",
     count: index,
     errors,
-    searchInMemory: textComplete,
-    textChars,
+    searchInMemory: search.complete,
+    textBytes: search.bytes,
     jsonChars,
     seconds: (performance.now() - started) / 1000,
   });
@@ -322,47 +280,33 @@ function jsonAt(index) {
   return found;
 }
 
-function search(query) {
-  const ts = terms(query);
-  if (!ts.length) return { indexes: null, snippets: null };
-  const indexes = [];
-  const snippets = [];
-  for (let i = 0; i < texts.length; i++) {
-    const text = texts[i];
-    if (!text) continue;
-    const s = match(text, ts);
-    if (s !== null) {
-      indexes.push(i);
-      snippets.push(s);
-    }
-  }
-  return { indexes, snippets };
+/** `{indexes, snippets}` of the conversations that match `query` (both null when it has
+ *  nothing to look for), from the texts kept in the core. */
+function find(query) {
+  return search.find(query) ?? { indexes: null, snippets: null };
 }
 
 // ---------------------------------------------------------------------------------------
 // Jobs (in a worker of their own, terminated to cancel)
 // ---------------------------------------------------------------------------------------
 
-/** Reads the whole file again and searches every conversation's text. */
+/** Reads the whole file again and searches every conversation's text as it comes. */
 async function scan(file, query) {
   await ready;
   const src = new Source(file);
-  const ts = terms(query);
+  const scanning = Search.scanning(query);
   const post = progressPoster("search");
-  const indexes = [];
-  const snippets = [];
   let i = 0;
-  src.forEachIndexed((entry, _json, progress) => {
-    const index = i++;
-    // A conversation that cannot be read (entry.error) is listed among the errors already.
-    const s = entry.error ? null : match(entry.text, ts);
-    if (s !== null) {
-      indexes.push(index);
-      snippets.push(s);
-    }
-    post({ conversations: i, matches: indexes.length, bytesRead: progress.bytesRead, bytesTotal: progress.bytesTotal ?? src.total });
-  });
-  return { indexes, snippets };
+  try {
+    // A conversation that cannot be read is listed among the errors already.
+    src.forEachIndexed(scanning, (_entry, _json, progress) => {
+      i++;
+      post({ conversations: i, matches: scanning.found, bytesRead: progress.bytesRead, bytesTotal: progress.bytesTotal ?? src.total });
+    });
+    return scanning.hits() ?? { indexes: null, snippets: null };
+  } finally {
+    scanning.free();
+  }
 }
 
 function escapeHtml(s) {
@@ -508,7 +452,7 @@ self.onmessage = async ({ data: msg }) => {
         await open(msg.file);
         break;
       case "search":
-        postMessage({ type: "result", id: msg.id, ...search(msg.query) });
+        postMessage({ type: "result", id: msg.id, ...find(msg.query) });
         break;
       case "convert": {
         await ready;

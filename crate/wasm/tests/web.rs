@@ -6,7 +6,7 @@
 
 use chatkeep_wasm::{
     conversation_assets, convert_conversation, convert_page, convert_share_page, default_options,
-    export_conversation_index, version, JsonStream, NameSet, ZipStream,
+    export_conversation_index, version, JsonStream, NameSet, Search, ZipStream,
 };
 use js_sys::{Array, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
@@ -244,7 +244,7 @@ fn json_stream_splits_chunks_anywhere() {
     stream.finish().expect("complete");
     assert_eq!(found.len(), 2);
     let summary = get(
-        &export_conversation_index(found[1].clone()).expect("index"),
+        &export_conversation_index(found[1].clone(), 1, &mut Search::new(1e6)).expect("index"),
         "summary",
     );
     assert_eq!(get(&summary, "title").as_string().as_deref(), Some("Pic"));
@@ -261,8 +261,14 @@ fn json_stream_indexes_without_handing_json_over() {
     let array = format!("[ {HELLO},\n{broken} , {WITH_IMAGE}]");
     let mut stream = JsonStream::new();
     let mut entries = Vec::new();
+    let mut search = Search::new(1e6);
     for chunk in array.as_bytes().chunks(5) {
-        entries.extend(stream.push_index(chunk).expect("pushes").iter());
+        entries.extend(
+            stream
+                .push_index(chunk, &mut search)
+                .expect("pushes")
+                .iter(),
+        );
     }
     stream.finish().expect("complete");
     assert_eq!(entries.len(), 3);
@@ -275,8 +281,57 @@ fn json_stream_indexes_without_handing_json_over() {
     let hello = get(&entries[0], "summary");
     assert_eq!(get(&hello, "title").as_string().as_deref(), Some("Hello"));
     assert_eq!(get(&hello, "messages").as_f64(), Some(2.0));
-    let text = get(&entries[0], "text").as_string().expect("search text");
-    assert!(text.starts_with("hello\nhi!"), "{text:?}");
+    assert!(
+        get(&entries[0], "text").is_undefined(),
+        "the text stays in the core"
+    );
+    assert!(search.complete());
+    let found = search.find(r#"THERE "hi!""#);
+    let indexes: Vec<f64> = Array::from(&get(&found, "indexes"))
+        .iter()
+        .filter_map(|v| v.as_f64())
+        .collect();
+    assert_eq!(indexes, [0.0]);
+    assert_eq!(
+        Array::from(&get(&found, "snippets"))
+            .get(0)
+            .as_string()
+            .as_deref(),
+        Some("hi! hello **there**.")
+    );
+    let look = search.find("look");
+    let indexes: Vec<f64> = Array::from(&get(&look, "indexes"))
+        .iter()
+        .filter_map(|v| v.as_f64())
+        .collect();
+    assert_eq!(
+        indexes,
+        [2.0],
+        "positions in the file, the broken one counted"
+    );
+    assert!(search.find("  ").is_null(), "nothing to look for");
+    assert!(search.hits().is_null());
+    let mut scan = Search::scanning("look");
+    let mut again = JsonStream::new();
+    again
+        .push_index(array.as_bytes(), &mut scan)
+        .expect("pushes");
+    assert_eq!(
+        JSON::stringify(&scan.hits())
+            .ok()
+            .and_then(|s| s.as_string()),
+        JSON::stringify(&look).ok().and_then(|s| s.as_string()),
+        "a scan finds what the kept texts find"
+    );
+    assert!(!scan.complete());
+    let mut small = Search::new(8.0);
+    JsonStream::new()
+        .push_index(array.as_bytes(), &mut small)
+        .expect("pushes");
+    assert!(
+        !small.complete() && small.bytes() == 0.0,
+        "past its budget, nothing is kept"
+    );
     assert_error(Err(get(&entries[1], "error")), Some("conversation"));
     assert!(get(&entries[1], "summary").is_undefined());
     assert_eq!(
