@@ -141,8 +141,9 @@ class Source {
   /** Converts the conversations at `wanted` (sorted positions, a Uint32Array; all when
    *  null) for saving, their files named uniquely among `names`, and calls `each(item,
    *  progress)` for every conversation until it returns false: `item` is `{index,
-   *  converted}` (file contents as bytes), `{index, error, title}`, or `{index}` for one left
-   *  out. The conversations' JSON stays in the core. */
+   *  converted}` (file contents as bytes), `{index, error}` (the error has the `title` when
+   *  it could be read), or `{index}` for one left out. The conversations' JSON stays in
+   *  the core. */
   forEachConverted(options, names, wanted, each) {
     if (this.zip) {
       this.stream.forEachConverted(options, names, wanted ?? undefined, (item, progress) => {
@@ -187,10 +188,6 @@ function progressPoster(phase) {
     postMessage({ type: "progress", phase, ...p });
   };
 }
-
-// ---------------------------------------------------------------------------------------
-// Search
-// ---------------------------------------------------------------------------------------
 
 // ---------------------------------------------------------------------------------------
 // The index worker
@@ -283,7 +280,7 @@ function jsonAt(index) {
 /** `{indexes, snippets}` of the conversations that match `query` (both null when it has
  *  nothing to look for), from the texts kept in the core. */
 function find(query) {
-  return search.find(query) ?? { indexes: null, snippets: null };
+  return search?.find(query) ?? { indexes: null, snippets: null };
 }
 
 // ---------------------------------------------------------------------------------------
