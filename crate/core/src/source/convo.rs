@@ -79,20 +79,12 @@ fn scanned_title(json: &str) -> Option<String> {
     let head = &json[..end];
     let at = head.find("\"title\"")?;
     let rest = head[at + "\"title\"".len()..].trim_start();
-    let rest = rest.strip_prefix(':')?.trim_start();
-    let bytes = rest.as_bytes();
-    if bytes.first() != Some(&b'"') {
-        return None;
-    }
-    let mut i = 1;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' => i += 2,
-            b'"' => break,
-            _ => i += 1,
-        }
-    }
-    let title: String = serde_json::from_str(rest.get(..=i)?).ok()?;
+    let rest = rest.strip_prefix(':')?;
+    // The string value alone: what follows it may be anything.
+    let title = serde_json::Deserializer::from_str(rest)
+        .into_iter::<String>()
+        .next()?
+        .ok()?;
     (!title.trim().is_empty()).then_some(title)
 }
 
@@ -1218,6 +1210,7 @@ mod tests {
             title(r#"{"id":"x", "title" : "Caf\u00e9 \"quoted\"", "mapping": {oops}"#).as_deref(),
             Some("Caf\u{e9} \"quoted\"")
         );
+        assert_eq!(title(r#"{"title": "Cut"garbage"#).as_deref(), Some("Cut"));
         assert_eq!(title(r#"{"title":"unterminated"#), None);
         assert_eq!(title(r#"{"title":"   ", broken"#), None);
         assert_eq!(title(r#"{"title":null, broken"#), None);
