@@ -825,12 +825,7 @@ impl ZipStream {
         self.export
             .for_each_json_with_assets(&mut |el, p, assets| {
                 let index = p.conversations.saturating_sub(1);
-                let item = save_item(index, wanted.as_deref(), &opts, names, || {
-                    source::export::parse_element(el).map(|mut t| {
-                        assets.resolve(&mut t);
-                        t
-                    })
-                });
+                let item = save_item(index, wanted.as_deref(), &opts, names, || assets.parse(el));
                 match item {
                     Ok(item) => report(&callback, &item, p, &mut failure),
                     Err(e) => {

@@ -278,6 +278,15 @@ impl<R: Read + Seek> ZipAssets<R> {
             self.index.resolve(t);
         }
     }
+
+    /// Parses one conversation of this export ([`parse_element`]) and fills its assets
+    /// ([`Self::resolve`]).
+    pub fn parse(&mut self, el: Vec<u8>) -> Result<Transcript> {
+        parse_element(el).map(|mut t| {
+            self.resolve(&mut t);
+            t
+        })
+    }
 }
 
 /// Past this ratio of uncompressed to compressed size (and this size), an entry is refused.
@@ -408,18 +417,11 @@ impl<R: Read + Seek> ZipExport<R> {
 
     /// Streams every conversation to `f`, with its assets resolved from the ZIP.
     pub fn for_each(&mut self, f: &mut OnConversation<'_>) -> Result<()> {
-        self.for_each_json_with_assets(&mut |el, p, assets| {
-            let r = parse_element(el).map(|mut t| {
-                assets.resolve(&mut t);
-                t
-            });
-            f(r, p)
-        })
+        self.for_each_json_with_assets(&mut |el, p, assets| f(assets.parse(el), p))
     }
 
     /// Streams every conversation's JSON to `f` together with the export's assets, so that
-    /// `f` can parse only the conversations it wants and fill them with
-    /// [`ZipAssets::resolve`].
+    /// `f` can parse only the conversations it wants, with [`ZipAssets::parse`].
     pub fn for_each_json_with_assets(&mut self, f: &mut OnElementWithAssets<'_, R>) -> Result<()> {
         let assets = &mut self.assets;
         self.conversations
