@@ -608,10 +608,7 @@ fn set_index(
     search: &mut Search,
 ) -> Result<(), JsValue> {
     set(target, "summary", &to_js(&Summary::from(t))?);
-    match &mut search.kind {
-        SearchKind::Index(s) => s.add(index, t),
-        SearchKind::Scan(s) => s.add(index, t),
-    }
+    search.add(index, t);
     Ok(())
 }
 
@@ -689,6 +686,16 @@ impl Search {
         match &self.kind {
             SearchKind::Scan(s) => s.hits().map_or(JsValue::NULL, hits_to_js),
             SearchKind::Index(_) => JsValue::NULL,
+        }
+    }
+}
+
+impl Search {
+    /// Gives it the text of the conversation at `index`.
+    fn add(&mut self, index: usize, t: &chatkeep_core::Transcript) {
+        match &mut self.kind {
+            SearchKind::Index(s) => s.add(index, t),
+            SearchKind::Scan(s) => s.add(index, t),
         }
     }
 }
