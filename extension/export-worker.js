@@ -146,12 +146,12 @@ class Source {
    *  the core. */
   forEachConverted(options, names, wanted, each) {
     if (this.zip) {
-      this.stream.forEachConverted(options, names, wanted ?? undefined, (item, progress) => {
+      this.stream.forEachConverted(options, names, wanted, (item, progress) => {
         progress.fileBytes = this.stats.bytes;
         return each(item, progress);
       });
     } else {
-      streamJsonFile(this.file, (stream, bytes) => stream.pushConvert(bytes, options, names, wanted ?? undefined), each);
+      streamJsonFile(this.file, (stream, bytes) => stream.pushConvert(bytes, options, names, wanted), each);
     }
   }
 
@@ -176,6 +176,12 @@ function coreOptions(options) {
 
 function errorInfo(e) {
   return { kind: e?.kind ?? "internal", message: String(e?.message ?? e) };
+}
+
+/** A conversation that could not be read, as the list and the saved index name it: by its
+ *  title when the core could read that, else by its position. */
+function failedConversation(index, error) {
+  return { index, title: error.title ?? `Conversation ${index + 1}`, ...errorInfo(error) };
 }
 
 /** Posts progress at most every 100 ms (and always when `force`). */
@@ -227,7 +233,7 @@ async function open(file) {
       }
     }
     if (entry.error) {
-      errors.push({ index: i, title: entry.error.title ?? `Conversation ${i + 1}`, ...errorInfo(entry.error) });
+      errors.push(failedConversation(i, entry.error));
     } else {
       rows.push({ index: i, ...entry.summary });
     }
@@ -417,7 +423,7 @@ async function save(file, indexes, options, title, summaries) {
       saved.push({ title: c.title, files: c.files.map((f) => f.fileName), create_time: summary.create_time, messages: summary.messages });
     } else if (error) {
       done++;
-      errors.push({ index, title: error.title ?? `Conversation ${index + 1}`, ...errorInfo(error) });
+      errors.push(failedConversation(index, error));
     }
     post({
       conversations: done,
