@@ -19,7 +19,9 @@
 //                                            conversation_inaccessible); mode `api`:
 //                                            "ok" | "down" (500) | "429" (Retry-After: 1)
 //   GET  /backend-api/files/download/<id>  → {status: "success", download_url, file_name: "<id>.png", mime_type}
-//   GET  /backend-api/estuary/content?id=… → a tiny PNG
+//                                            (an account's file: "<id>-photo.png")
+//   GET  /backend-api/estuary/content?id=… → a tiny PNG (an account's file: account.fileBytes(id));
+//                                            mode estuaryAuth "bearer": 403 without the token
 //   GET  /c/<id>, /g/<gizmo>/c/<id>        → the chat page in layout `layout` (virtualised)
 //   GET  /share/<id>                       → the real February 2026 share page
 //   GET  /                                 → a ChatGPT home page with no conversation
@@ -27,7 +29,23 @@
 //                                            SameSite=Lax, like the real one)
 //   POST /__control {…}                    → the same as server.set({…}); GET /__control → state
 //
-// Every request is recorded in server.requests ({method, path, authorization, cookie, time}).
+// With a generated account attached (startServer({account}) or server.setAccount(), see
+// account.mjs), its chats are served by the conversation route and page, and:
+//   GET  /backend-api/conversations?offset&limit&order=updated[&is_archived=true]
+//                                          → {items, total, limit, offset, has_missing_conversations}
+//                                            (total is one too many while pages remain; limit
+//                                            > 100 → 422; no bearer → 401)
+//   GET  /backend-api/gizmos/snorlax/sidebar?cursor=
+//                                          → {items: [{gizmo: {gizmo, files}, conversations}], cursor}
+//                                            (2 projects a page; a full page has a cursor)
+//   GET  /backend-api/gizmos/<g-p-id>/conversations?cursor=0
+//                                          → {items, cursor} (50 a page, cursor null at the end)
+// Modes for these: `quota` (a token bucket over conversation GETs, then 429), `faults`
+// (per conversation: "500", "cut", "malformed", "reset", "404", "429", "slow:<ms>", consumed
+// one a request), `listFaults` (per list kind) and `fileFaults` (per file id).
+//
+// Every request is recorded in server.requests ({method, path, authorization, cookie, time,
+// status (once answered; null when the connection was dropped), fault (when one was used)}).
 
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -61,7 +79,114 @@ const DEFAULT_STATE = {
   layout: "2024",
   /** How many turns the page keeps mounted around the scroll position. */
   window: 5,
+  /** null, or a token bucket over conversation GETs (/backend-api/conversation/<id>):
+   *  {burst, perMs, retryAfter}: `burst` tokens at the start (and when set), one more every
+   *  `perMs` ms up to `burst`; with none left → 429 {detail: "Too many requests"} with
+   *  `Retry-After: <retryAfter>` (seconds as a string, may be fractional; null: no header).
+   *  Checked after the bearer, the id (an unknown or removed chat costs nothing) and `api`,
+   *  before `faults` (a 429 consumes no fault). */
+  quota: null,
+  /** Faults by conversation id: {[id]: ["500" | "cut" | "malformed" | "reset" | "404" |
+   *  "429" | "slow:<ms>", …]}; each request for that conversation consumes the next one,
+   *  then it is answered normally (see FAULTS). */
+  faults: {},
+  /** The same for list pages, by kind: "conversations" (the main list), "archived",
+   *  "sidebar" (the projects), "project" (a project's chats). */
+  listFaults: {},
+  /** The same for file downloads (/backend-api/estuary/content), by file id. */
+  fileFaults: {},
+  /** "none": estuary content needs no token; "bearer": without "Authorization: Bearer
+   *  test-token" it answers 403 (the client must retry with it). */
+  estuaryAuth: "none",
 };
+
+/** What each fault does to an answer (`status`, `body`, `type`) that was about to be sent. */
+const FAULTS = {
+  "500": "HTTP 500 with a JSON error",
+  "cut": "the full content-length announced, half the body written, then the socket destroyed",
+  "malformed": "HTTP 200, the body without its last 10 bytes (with a matching content-length)",
+  "reset": "the socket destroyed without an answer",
+  "404": "the route's 404 (conversation_inaccessible for a conversation)",
+  "429": "HTTP 429 with the quota's Retry-After (or 1)",
+  "slow:<ms>": "waits, then answers normally",
+};
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A fault map with fresh lists (they are consumed as requests arrive). */
+function copyFaults(faults) {
+  return Object.fromEntries(Object.entries(faults ?? {}).map(([k, v]) => [k, [...v]]));
+}
+
+/** List cursors: opaque strings ("<kind>:<offset>" in base64url); "", "0" or none is the
+ *  first page; undefined when the cursor is not one of ours. */
+function encodeCursor(kind, offset) {
+  return Buffer.from(`${kind}:${offset}`).toString("base64url");
+}
+
+function decodeCursor(kind, cursor) {
+  if (cursor === null || cursor === "" || cursor === "0") return 0;
+  const m = Buffer.from(cursor, "base64url").toString("latin1").match(/^([a-z]+):(\d+)$/);
+  return m && m[1] === kind ? Number(m[2]) : undefined;
+}
+
+/** An integer query parameter: `fallback` when absent, undefined when not an integer. */
+function intParam(url, name, fallback) {
+  const v = url.searchParams.get(name);
+  if (v === null || v === "") return fallback;
+  return /^-?\d+$/.test(v) ? Number(v) : undefined;
+}
+
+/** FastAPI's 422 for a query parameter, as the real API answers. */
+function unprocessable(res, name, msg) {
+  return sendJson(res, 422, { detail: [{ loc: ["query", name], msg, type: "value_error" }] });
+}
+
+/** The sidebar's gizmo object for a project (what the real one carries, trimmed). */
+function projectGizmo(project) {
+  const slug = project.name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+  const time = "2024-01-01T00:00:00.000000+00:00";
+  return {
+    id: project.id,
+    organization_id: "org-standin",
+    short_url: `${project.id}-${slug}`,
+    author: { user_id: "user-test", display_name: "Test User", link_to: null, selected_display: "name", is_verified: false },
+    voice: null,
+    workspace_id: null,
+    model: null,
+    instructions: "",
+    settings: null,
+    display: {
+      name: project.name,
+      description: "",
+      prompt_starters: [],
+      profile_picture_url: null,
+      categories: [],
+      emoji: null,
+      theme: null,
+    },
+    share_recipient: "private",
+    created_at: time,
+    updated_at: time,
+    last_interacted_at: time,
+    num_interactions: null,
+    tags: ["interactions_disabled"],
+    version: null,
+    live_version: null,
+    training_disabled: null,
+    allowed_sharing_recipients: ["private"],
+    review_info: null,
+    appeal_info: null,
+    vanity_metrics: { num_conversations: null, num_conversations_str: null, created_ago_str: null, review_stats: null },
+    workspace_approval_date: null,
+    workspace_approved: null,
+    sharing: null,
+    current_user_permission: { can_read: true, can_view_config: true, can_write: true, can_delete: true, can_export: true, can_share: true },
+    gizmo_type: "snorlax",
+    context_stuffing_budget: null,
+    conversation_starters: [],
+  };
+}
 
 /** A self-signed certificate for chatgpt.com and chat.openai.com, made with openssl in a
  *  temporary folder that is removed at once. */
@@ -127,18 +252,27 @@ function readBody(req) {
 
 /**
  * Starts the stand-in.
- * @param {{conversations?: Map<string, {json: object, text?: string, script: object[]}>}} [init]
+ * @param {{conversations?: Map<string, {json: object, text?: string, script: object[]}>,
+ *   account?: ReturnType<import("./account.mjs").makeAccount> | null}} [init]
  *   conversations by id: `json` is what the API returns (`text`, when given, is sent as is),
- *   `script` the page's turns with their rendered HTML (see conversations.mjs).
+ *   `script` the page's turns with their rendered HTML (see conversations.mjs); `account`: a
+ *   generated account whose chats, lists and files are served too (server.setAccount()
+ *   changes it).
  */
-export async function startServer({ conversations = new Map() } = {}) {
-  const state = { ...DEFAULT_STATE };
+export async function startServer({ conversations = new Map(), account = null } = {}) {
+  const state = { ...DEFAULT_STATE, faults: {}, listFaults: {}, fileFaults: {} };
   const requests = [];
+  /** The quota's bucket: tokens left and when the last one was refilled. */
+  const bucket = { tokens: 0, last: 0 };
+  /** A fixture or generated conversation, or undefined. The account's are read at every
+   *  request, so its mutations show at once. */
+  const lookup = (id) => conversations.get(id) ?? account?.conversations.get(id);
   const shareHtml = readFileSync(SHARE_PAGE);
   // The API answers with the JSON text, serialised once per conversation (the long one is
   // several MB).
   const jsonText = new Map();
   const apiText = (id) => {
+    if (!conversations.has(id)) return account.conversations.get(id).text;
     if (!jsonText.has(id)) {
       const c = conversations.get(id);
       jsonText.set(id, c.text ?? JSON.stringify(c.json));
@@ -147,19 +281,122 @@ export async function startServer({ conversations = new Map() } = {}) {
   };
   let rateLimited = 0;
 
+  /** Applies server.set()'s changes (or the defaults). */
+  function applyChanges(changes) {
+    if (!changes) {
+      Object.assign(state, DEFAULT_STATE, { faults: {}, listFaults: {}, fileFaults: {} });
+      rateLimited = 0;
+      return;
+    }
+    Object.assign(state, changes);
+    if ("api" in changes) rateLimited = 0;
+    for (const k of ["faults", "listFaults", "fileFaults"]) if (k in changes) state[k] = copyFaults(changes[k]);
+    if ("quota" in changes) {
+      state.quota = changes.quota ? { burst: 200, perMs: 60000, retryAfter: "1", ...changes.quota } : null;
+      bucket.tokens = state.quota?.burst ?? 0;
+      bucket.last = Date.now();
+    }
+  }
+
+  /** Takes one token from the quota's bucket; false when it is empty. */
+  function takeToken() {
+    const q = state.quota;
+    if (!q) return true;
+    const now = Date.now();
+    const refill = Math.floor((now - bucket.last) / q.perMs);
+    if (refill > 0) {
+      bucket.tokens = Math.min(q.burst, bucket.tokens + refill);
+      bucket.last += refill * q.perMs;
+    }
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return true;
+    }
+    return false;
+  }
+
+  function tooMany(res) {
+    const after = state.quota ? state.quota.retryAfter : "1";
+    return sendJson(res, 429, { detail: "Too many requests" }, after === null || after === undefined ? {} : { "retry-after": String(after) });
+  }
+
+  /** The next fault of `map[key]` (consumed), or null. */
+  function takeFault(map, key, record) {
+    const list = map?.[key];
+    if (!list?.length) return null;
+    record.fault = list.shift();
+    return record.fault;
+  }
+
+  /**
+   * Sends an answer, or what `fault` makes of it (see FAULTS).
+   * @param {{status?: number, body: string | Buffer, type?: string, headers?: object,
+   *   notFound: () => void}} answer
+   */
+  async function answer(req, res, fault, { status = 200, body, type = "application/json; charset=utf-8", headers = {}, notFound }) {
+    const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body, "utf8");
+    const head = { "content-type": type, "cache-control": "no-store", ...headers };
+    if (fault?.startsWith("slow:")) {
+      await sleep(Number(fault.slice(5)) || 0);
+      fault = null;
+    }
+    switch (fault) {
+      case null:
+      case undefined:
+        res.writeHead(status, { ...head, "content-length": bytes.length });
+        return res.end(bytes);
+      case "500":
+        return sendJson(res, 500, { detail: "Something went wrong. (stand-in fault)" });
+      case "404":
+        return notFound();
+      case "429":
+        return tooMany(res);
+      case "malformed": {
+        const cut = bytes.subarray(0, Math.max(0, bytes.length - 10));
+        res.writeHead(200, { ...head, "content-length": cut.length });
+        return res.end(cut);
+      }
+      case "cut":
+        res.writeHead(status, { ...head, "content-length": bytes.length });
+        res.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => {
+          setTimeout(() => res.socket?.destroy(), 20);
+        });
+        return;
+      case "reset":
+        req.socket.destroy();
+        return;
+      default:
+        throw new Error(`stand-in: unknown fault ${JSON.stringify(fault)} (known: ${Object.keys(FAULTS).join(", ")})`);
+    }
+  }
+
+  /** One page of a list, through listFaults[kind]. */
+  function sendList(req, res, kind, record, body) {
+    return answer(req, res, takeFault(state.listFaults, kind, record), {
+      body: JSON.stringify(body),
+      notFound: () => sendJson(res, 404, { detail: "Not Found" }),
+    });
+  }
+
   async function handle(req, res) {
     const url = new URL(req.url, "https://chatgpt.com");
     const p = url.pathname;
-    requests.push({
+    const record = {
       method: req.method,
       path: p + url.search,
       authorization: req.headers.authorization ?? null,
       cookie: req.headers.cookie ?? null,
       time: Date.now(),
+      status: null,
+    };
+    requests.push(record);
+    res.on("finish", () => {
+      record.status = res.statusCode;
     });
+    const authorized = req.headers.authorization === `Bearer ${TOKEN}`;
 
     if (p === "/__control") {
-      if (req.method === "POST") Object.assign(state, JSON.parse((await readBody(req)) || "{}"));
+      if (req.method === "POST") applyChanges(JSON.parse((await readBody(req)) || "{}"));
       return sendJson(res, 200, state);
     }
 
@@ -184,9 +421,8 @@ export async function startServer({ conversations = new Map() } = {}) {
     let m;
     if ((m = p.match(/^\/backend-api\/conversation\/([^/]+)$/)) && req.method === "GET") {
       const id = decodeURIComponent(m[1]);
-      if (req.headers.authorization !== `Bearer ${TOKEN}` || !conversations.has(id)) {
-        return sendJson(res, 404, { detail: { code: "conversation_inaccessible" } });
-      }
+      const inaccessible = () => sendJson(res, 404, { detail: { code: "conversation_inaccessible" } });
+      if (!authorized || !lookup(id)) return inaccessible();
       if (state.api === "down") {
         return sendJson(res, 500, { detail: "Something went wrong. (stand-in: api down)" });
       }
@@ -199,30 +435,91 @@ export async function startServer({ conversations = new Map() } = {}) {
           { "retry-after": "1" },
         );
       }
-      const text = apiText(id);
-      res.writeHead(200, {
-        "content-type": "application/json; charset=utf-8",
-        "content-length": Buffer.byteLength(text),
-        "cache-control": "no-store",
+      if (!takeToken()) return tooMany(res);
+      return answer(req, res, takeFault(state.faults, id, record), { body: apiText(id), notFound: inaccessible });
+    }
+
+    if (account && req.method === "GET" && p === "/backend-api/conversations") {
+      if (!authorized) return sendJson(res, 401, { detail: "Unauthorized" });
+      const offset = intParam(url, "offset", 0);
+      const limit = intParam(url, "limit", 28);
+      const order = url.searchParams.get("order") ?? "updated";
+      if (offset === undefined || offset < 0) return unprocessable(res, "offset", "ensure this value is greater than or equal to 0");
+      if (limit === undefined || limit < 1) return unprocessable(res, "limit", "ensure this value is greater than 0");
+      if (limit > 100) return unprocessable(res, "limit", "ensure this value is less than or equal to 100");
+      if (order !== "updated" && order !== "created") return unprocessable(res, "order", "value is not a valid enumeration member; permitted: 'created', 'updated'");
+      const archived = url.searchParams.get("is_archived") === "true";
+      const ids = account.list(archived ? "archived" : "ordinary", null, order);
+      const more = offset + limit < ids.length;
+      return sendList(req, res, archived ? "archived" : "conversations", record, {
+        items: ids.slice(offset, offset + limit).map((id) => account.item(id)),
+        total: ids.length + (more ? 1 : 0),
+        limit,
+        offset,
+        has_missing_conversations: false,
       });
-      return res.end(text);
+    }
+
+    if (account && req.method === "GET" && p === "/backend-api/gizmos/snorlax/sidebar") {
+      if (!authorized) return sendJson(res, 401, { detail: "Unauthorized" });
+      const start = decodeCursor("s", url.searchParams.get("cursor"));
+      const per = intParam(url, "conversations_per_gizmo", 0);
+      if (start === undefined) return sendJson(res, 400, { detail: "Invalid cursor" });
+      if (per === undefined || per < 0) return unprocessable(res, "conversations_per_gizmo", "ensure this value is greater than or equal to 0");
+      const page = account.projects.slice(start, start + 2);
+      return sendList(req, res, "sidebar", record, {
+        items: page.map((project) => {
+          const ids = account.list("project", project.id);
+          return {
+            gizmo: { gizmo: projectGizmo(project), files: [] },
+            conversations: {
+              items: ids.slice(0, per).map((id) => account.item(id)),
+              cursor: per > 0 && per < ids.length ? encodeCursor("p", per) : null,
+            },
+          };
+        }),
+        // A full page always has a cursor, so with two projects the second page is empty.
+        cursor: page.length === 2 ? encodeCursor("s", start + 2) : null,
+      });
+    }
+
+    if (account && req.method === "GET" && (m = p.match(/^\/backend-api\/gizmos\/([^/]+)\/conversations$/))) {
+      if (!authorized) return sendJson(res, 401, { detail: "Unauthorized" });
+      const project = account.projects.find((x) => x.id === decodeURIComponent(m[1]));
+      if (!project) return sendJson(res, 404, { detail: "Gizmo not found" });
+      const start = decodeCursor("p", url.searchParams.get("cursor"));
+      if (start === undefined) return sendJson(res, 400, { detail: "Invalid cursor" });
+      const ids = account.list("project", project.id);
+      return sendList(req, res, "project", record, {
+        items: ids.slice(start, start + 50).map((id) => account.item(id)),
+        cursor: start + 50 < ids.length ? encodeCursor("p", start + 50) : null,
+      });
     }
 
     if ((m = p.match(/^\/backend-api\/files\/download\/([^/]+)$/))) {
-      if (req.headers.authorization !== `Bearer ${TOKEN}`) {
+      if (!authorized) {
         return sendJson(res, 404, { detail: { code: "file_not_found" } });
       }
       const id = decodeURIComponent(m[1]);
       return sendJson(res, 200, {
         status: "success",
         download_url: `https://chatgpt.com/backend-api/estuary/content?id=${encodeURIComponent(id)}&sig=x`,
-        file_name: `${id}.png`,
+        file_name: account?.files.get(id)?.name ?? `${id}.png`,
         mime_type: "image/png",
         creation_time: "2025-01-01T00:00:00.000000+00:00",
       });
     }
 
     if (p === "/backend-api/estuary/content") {
+      if (state.estuaryAuth === "bearer" && !authorized) return sendJson(res, 403, { detail: "Forbidden" });
+      const id = url.searchParams.get("id") ?? "";
+      if (account?.files.has(id)) {
+        return answer(req, res, takeFault(state.fileFaults, id, record), {
+          body: account.fileBytes(id),
+          type: "image/png",
+          notFound: () => sendJson(res, 404, { detail: "File not found" }),
+        });
+      }
       res.writeHead(200, { "content-type": "image/png", "content-length": PNG.length });
       return res.end(PNG);
     }
@@ -237,7 +534,7 @@ export async function startServer({ conversations = new Map() } = {}) {
 
     if ((m = p.match(/^(?:\/g\/[^/]+)?\/c\/([^/]+)\/?$/))) {
       const id = decodeURIComponent(m[1]);
-      const convo = conversations.get(id);
+      const convo = lookup(id);
       if (!convo) return sendHtml(res, 404, homePage("Conversation not found"));
       return sendHtml(res, 200, chatPage(convo, state));
     }
@@ -303,15 +600,18 @@ export async function startServer({ conversations = new Map() } = {}) {
     proxyPort,
     state,
     requests,
-    /** Changes the modes (see DEFAULT_STATE); set() with no argument restores the defaults. */
+    /** The generated account served (account.mjs), or null. */
+    get account() {
+      return account;
+    },
+    /** Serves a generated account (null: none); its lists, chats and files. */
+    setAccount(next) {
+      account = next ?? null;
+    },
+    /** Changes the modes (see DEFAULT_STATE); set() with no argument restores the defaults.
+     *  Setting `quota` refills its bucket; fault lists are copied (and consumed there). */
     set(changes) {
-      if (!changes) {
-        Object.assign(state, DEFAULT_STATE);
-        rateLimited = 0;
-      } else {
-        Object.assign(state, changes);
-        if ("api" in changes) rateLimited = 0;
-      }
+      applyChanges(changes);
     },
     /** Resets the modes and forgets the recorded requests. */
     reset() {
@@ -321,6 +621,15 @@ export async function startServer({ conversations = new Map() } = {}) {
     url: (p = "/") => `https://chatgpt.com${p}`,
     /** Conversation API requests recorded so far. */
     apiRequests: () => requests.filter((r) => r.path.startsWith("/backend-api/conversation/")),
+    /** GETs of /backend-api/conversation/<id> recorded so far. */
+    conversationRequests: () =>
+      requests.filter((r) => r.method === "GET" && r.path.startsWith("/backend-api/conversation/")),
+    /** List page requests: /backend-api/conversations, the projects sidebar, a project's chats. */
+    listRequests: () =>
+      requests.filter((r) => /^\/backend-api\/(?:conversations(?:\?|$)|gizmos\/[^/?]+\/(?:sidebar|conversations)(?:\?|$))/.test(r.path)),
+    /** File requests: /backend-api/files/download/<id> and /backend-api/estuary/content. */
+    fileRequests: () =>
+      requests.filter((r) => r.path.startsWith("/backend-api/files/download/") || r.path.startsWith("/backend-api/estuary/content")),
     chromiumArgs: () => [
       `--host-resolver-rules=${HOSTS.map((h) => `MAP ${h} 127.0.0.1:${port}`).join(",")},MAP * ~NOTFOUND`,
       "--ignore-certificate-errors",
