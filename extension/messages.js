@@ -10,6 +10,25 @@ export const Msg = Object.freeze({
   COPY_MARKDOWN: "chatkeep/copy-markdown",
   /** any page → background: `{type}` → `{chatgpt: bool, url}` about the active tab. */
   TAB_STATUS: "chatkeep/tab-status",
+  /** backup page → background: `{type, options?}` → backup status. Starts a backup of the
+   *  whole account, or an update fetching only what changed when a backup exists; a run
+   *  already under way is joined. */
+  BACKUP_START: "chatkeep/backup-start",
+  /** backup page → background: `{type}` → backup status: `{state, blocked, message,
+   *  progress, failures, lastRun, lastZip, storedBytes}` (see backup-view.js). */
+  BACKUP_STATUS: "chatkeep/backup-status",
+  /** backup page → background: `{type}` → backup status. */
+  BACKUP_PAUSE: "chatkeep/backup-pause",
+  /** backup page → background: `{type}` → backup status. */
+  BACKUP_RESUME: "chatkeep/backup-resume",
+  /** backup page → background: `{type}` → backup status. Stops the run; what is kept stays. */
+  BACKUP_CANCEL: "chatkeep/backup-cancel",
+  /** backup page → background: `{type}` → `{fileName}`: downloads the ZIP of what is kept
+   *  (laid out like ChatGPT's export), even mid-run. */
+  BACKUP_DOWNLOAD: "chatkeep/backup-download",
+  /** backup page → background: `{type}` → backup status. Deletes every kept conversation
+   *  and file and the backup's state; refused with kind "busy" while a run is under way. */
+  BACKUP_DELETE: "chatkeep/backup-delete",
 });
 
 /** Sends a message and unwraps the reply: resolves with `result`, rejects with an Error

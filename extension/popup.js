@@ -1,5 +1,6 @@
 // The toolbar popup: save the open ChatGPT conversation (default formats, one format, or
-// all three), copy it as Markdown, or, anywhere else, say what chatkeep does.
+// all three), copy it as Markdown, or, anywhere else, say what chatkeep does; everywhere,
+// open the page that backs up the whole account.
 
 import { api, loadSettings } from "./browser.js";
 import { Msg, request } from "./messages.js";
@@ -24,6 +25,7 @@ async function main() {
     });
   }
   $("open-export").addEventListener("click", openExport);
+  $("open-backup").addEventListener("click", openBackup);
   $("save").addEventListener("click", () => save(defaultFormats));
   for (const button of document.querySelectorAll("button[data-formats]")) {
     button.addEventListener("click", () => save(button.dataset.formats.split(",")));
@@ -187,5 +189,10 @@ async function openOptions() {
 
 async function openExport() {
   await api.tabs.create({ url: api.runtime.getURL("export.html") });
+  window.close();
+}
+
+async function openBackup() {
+  await api.tabs.create({ url: api.runtime.getURL("backup.html") });
   window.close();
 }
