@@ -18,6 +18,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod backup;
 pub mod error;
 pub mod model;
 pub mod naming;
