@@ -7,6 +7,8 @@
 import init, * as core from "./pkg/chatkeep_wasm.js";
 import { api, isFirefox, loadSettings } from "./browser.js";
 import { Msg } from "./messages.js";
+import { createBackupRunner } from "./backup-runner.js";
+import { backupZip } from "./backup-zip.js";
 
 // Service workers forbid top-level await: callers wait on this instead.
 const ready = init();
@@ -216,6 +218,22 @@ async function download(fileName, blob, saveAs) {
   }
 }
 
+/** A URL for the backup ZIP of `layout`: made here where the background has a DOM
+ *  (Firefox), else by the offscreen document, which reads the backup's database itself. */
+async function backupZipUrl(layout) {
+  if (typeof URL.createObjectURL === "function") {
+    const url = URL.createObjectURL(await backupZip(layout));
+    setTimeout(() => URL.revokeObjectURL(url), 10 * 60_000);
+    return url;
+  }
+  await ensureOffscreen();
+  const reply = await api.runtime.sendMessage({ type: "chatkeep/offscreen-backup-zip", target: "offscreen", layout });
+  if (!reply?.url) throw new SaveError("internal", `chatkeep could not write the backup ZIP: ${reply?.error ?? "no answer"}. Reload the extension and try again.`);
+  return reply.url;
+}
+
+const backups = createBackupRunner({ ready, zipUrl: backupZipUrl });
+
 // ---------------------------------------------------------------------------------------
 // Feedback
 // ---------------------------------------------------------------------------------------
@@ -369,6 +387,7 @@ function createMenus() {
       api.contextMenus.create({ id: `action-${id}`, title: label, contexts: ["action"], documentUrlPatterns: CHATGPT_PAGES });
     }
     api.contextMenus.create({ id: "open-export", title: "Open a ChatGPT export file…", contexts: ["action"] });
+    api.contextMenus.create({ id: "open-backup", title: "Back up everything…", contexts: ["action"] });
   });
 }
 
@@ -401,6 +420,7 @@ async function onMenu(info, tab) {
   const item = String(info.menuItemId).replace(/^action-/, "");
   if (item !== info.menuItemId) return onMenu({ ...info, menuItemId: item }, tab);
   if (info.menuItemId === "open-export") return api.tabs.create({ url: api.runtime.getURL("export.html") });
+  if (info.menuItemId === "open-backup") return api.tabs.create({ url: api.runtime.getURL("backup.html") });
   if (info.menuItemId === "copy-md") return copyToClipboard(tab.id);
   if (info.menuItemId === "save-link") {
     const target = classify(info.linkUrl ?? "");
@@ -423,6 +443,11 @@ async function updateAction(tabId, url) {
 const swallow = (p) => Promise.resolve(p).catch(() => {});
 
 api.runtime.onInstalled.addListener(createMenus);
+// A backup under way carries on after the background was stopped (an alarm wakes it).
+api.alarms?.onAlarm.addListener((alarm) => {
+  if (alarm.name === backups.ALARM) swallow(backups.resumeIfRunning());
+});
+swallow(backups.resumeIfRunning());
 api.contextMenus.onClicked.addListener((info, tab) => swallow(onMenu(info, tab)));
 api.commands.onCommand.addListener((command, tab) => swallow(onCommand(command, tab)));
 api.action.onClicked.addListener((tab) => swallow(save(tab.id)));
@@ -440,6 +465,20 @@ api.runtime.onMessage.addListener((message, sender, sendResponse) => {
   switch (message?.type) {
     case Msg.SAVE:
       return reply(save(message.tabId, message.options ?? {}));
+    case Msg.BACKUP_START:
+      return reply(backups.start(message.options ?? {}));
+    case Msg.BACKUP_STATUS:
+      return reply(backups.status());
+    case Msg.BACKUP_PAUSE:
+      return reply(backups.pause());
+    case Msg.BACKUP_RESUME:
+      return reply(backups.resume());
+    case Msg.BACKUP_CANCEL:
+      return reply(backups.cancel());
+    case Msg.BACKUP_DOWNLOAD:
+      return reply(backups.download());
+    case Msg.BACKUP_DELETE:
+      return reply(backups.delete());
     case Msg.COPY_MARKDOWN:
       return reply(copyMarkdown(message.tabId, message.options ?? {}));
     case Msg.TAB_STATUS:
@@ -459,6 +498,15 @@ globalThis.chatkeep = {
   ready,
   save,
   copyMarkdown,
+  /** Backs up the whole account (or updates the backup kept); resolves when the run ends
+   *  with its status (`lastZip`: the ZIP downloaded). Options: see the core's BackupOptions. */
+  backup: (options) => backups.backup(options),
+  backupStatus: () => backups.status(),
+  backupPause: () => backups.pause(),
+  backupResume: () => backups.resume(),
+  backupCancel: () => backups.cancel(),
+  backupDownload: () => backups.download(),
+  backupDelete: () => backups.delete(),
   onMenu,
   onCommand,
   classify,

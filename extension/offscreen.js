@@ -1,8 +1,22 @@
 // Chromium only: its service worker cannot make blob URLs, so this hidden page makes them
-// for downloads (reason "BLOBS"). Each URL is revoked after a minute.
+// for downloads (reason "BLOBS"), and writes the backup ZIP. Each URL is revoked after a
+// minute (a backup ZIP's after ten).
 import { api } from "./browser.js";
+import { backupZip } from "./backup-zip.js";
 
 api.runtime.onMessage.addListener((message, _sender, sendResponse) => {
+  if (message?.target === "offscreen" && message.type === "chatkeep/offscreen-backup-zip") {
+    // The whole-account backup's ZIP, read from the backup's database (same origin).
+    backupZip(message.layout).then(
+      (blob) => {
+        const url = URL.createObjectURL(blob);
+        setTimeout(() => URL.revokeObjectURL(url), 10 * 60_000);
+        sendResponse({ url });
+      },
+      (e) => sendResponse({ error: e?.message ?? String(e) }),
+    );
+    return true;
+  }
   if (message?.target !== "offscreen" || message.type !== "chatkeep/offscreen-url") return false;
   const bin = atob(message.blob);
   const bytes = new Uint8Array(bin.length);

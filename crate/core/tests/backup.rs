@@ -848,6 +848,10 @@ fn the_layout_splits_conversations_into_parts_oldest_first() {
     }
     assert_eq!(one.files.len(), 6);
     assert_eq!(one.manifest_name, "chatkeep-backup.json");
+    assert_eq!(
+        b.layout(1_764_288_000_000.0, None, None).zip_name,
+        "chatkeep-backup-2025-11-28.zip"
+    );
 }
 
 #[test]

@@ -21,6 +21,9 @@
 //! that could not be converted to JavaScript.
 #![deny(missing_docs)]
 
+mod backup;
+pub use backup::Backup;
+
 use chatkeep_core::source::export::{Progress, ZipExport};
 use chatkeep_core::source::page;
 use chatkeep_core::source::split::ArraySplitter;

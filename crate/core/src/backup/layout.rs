@@ -25,6 +25,8 @@ pub struct Layout {
     pub parts: Vec<LayoutPart>,
     /// The files (images, attachments).
     pub files: Vec<LayoutFile>,
+    /// The ZIP's file name: `chatkeep-backup-YYYY-MM-DD.zip` (the date in UTC).
+    pub zip_name: String,
     /// The manifest's name (`chatkeep-backup.json`).
     pub manifest_name: &'static str,
     /// The manifest's text.
@@ -122,9 +124,11 @@ impl Backup {
                 name: name.clone(),
             })
             .collect();
+        let date = crate::time_fmt::date(now_ms / 1000.0, 0).unwrap_or_default();
         Layout {
             parts,
             files,
+            zip_name: format!("chatkeep-backup-{date}.zip"),
             manifest_name: MANIFEST,
             manifest: self.manifest(now_ms, account),
         }

@@ -204,8 +204,37 @@ pub struct RunStats {
     pub files_failed: u64,
     /// Bytes kept (conversations and files).
     pub bytes: u64,
+    /// Whether the run was stopped before its end (cancelled).
+    #[serde(default)]
+    pub stopped: bool,
     /// When each of the last few conversations was done (for the estimate).
     recent: VecDeque<f64>,
+}
+
+/// What the backup holds, in totals.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Totals {
+    /// Conversations kept.
+    pub conversations: usize,
+    /// Of those, by place.
+    pub ordinary: u64,
+    /// Archived.
+    pub archived: u64,
+    /// In projects.
+    pub project: u64,
+    /// Kept although ChatGPT no longer lists them (deleted there).
+    pub no_longer_listed: usize,
+    /// Files kept.
+    pub files: usize,
+    /// Bytes of conversation JSON kept.
+    pub conversation_bytes: u64,
+    /// When the last run started and ended (caller's clock), if one ran.
+    pub started: Option<f64>,
+    /// When it ended.
+    pub finished: Option<f64>,
+    /// Whether it was stopped before its end.
+    pub stopped: bool,
 }
 
 /// The whole state: everything needed to carry on after a restart.
@@ -511,7 +540,29 @@ impl Backup {
             self.s.jobs.clear();
             self.s.phase = Phase::Done;
             self.s.run.finished = Some(now);
+            self.s.run.stopped = true;
             self.s.lists_incomplete = true;
+        }
+    }
+
+    /// What the backup holds, in totals.
+    pub fn totals(&self) -> Totals {
+        let mut by = PlaceCounts::default();
+        for k in self.s.kept.values() {
+            by.add(&k.place);
+        }
+        let ran = self.s.phase != Phase::Idle;
+        Totals {
+            conversations: self.s.kept.len(),
+            ordinary: by.ordinary,
+            archived: by.archived,
+            project: by.project,
+            no_longer_listed: self.s.kept.values().filter(|k| !k.listed).count(),
+            files: self.s.files.len(),
+            conversation_bytes: self.s.kept.values().map(|k| k.bytes).sum(),
+            started: ran.then_some(self.s.run.started),
+            finished: self.s.run.finished,
+            stopped: self.s.run.stopped,
         }
     }
 

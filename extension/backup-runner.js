@@ -1,0 +1,398 @@
+// The whole-account backup, driven from the background. The core's Backup decides every
+// step (what to list or fetch next, when to wait, what to keep, what failed); this file
+// only performs the requests it is handed, in an open ChatGPT tab with the page's own
+// session, keeps the bytes it is told to keep (backup-store.js, one transaction per step),
+// and reports progress. It carries on by itself after the background is stopped or the
+// browser restarted: the state is in IndexedDB, and an alarm wakes the background while a
+// run is under way.
+
+import { Backup } from "./pkg/chatkeep_wasm.js";
+import { api } from "./browser.js";
+import { clearStore, commit, getMeta, putMeta } from "./backup-store.js";
+
+const CHATGPT_TABS = ["https://chatgpt.com/*", "https://chat.openai.com/*"];
+const ALARM = "chatkeep-backup";
+/** A wait is cut into slices this long, each ending with an extension API call: Chromium
+ *  keeps a service worker alive while it makes them. */
+const KEEPALIVE_MS = 20_000;
+
+const BLOCKED = {
+  no_tab: "Open chatgpt.com in a tab: the backup carries on as soon as one is open.",
+  logged_out: "Log in to ChatGPT in this browser: the backup carries on once you are logged in.",
+};
+
+/** An error with a stable kind and a sentence for the user. */
+class BackupError extends Error {
+  constructor(kind, message) {
+    super(message);
+    this.kind = kind;
+  }
+}
+
+/** Runs in the page (MAIN world): the session's token and account, or why there is none. */
+function pageSession() {
+  return (async () => {
+    try {
+      const s = await fetch("/api/auth/session", { credentials: "include" });
+      const session = s.ok ? await s.json().catch(() => ({})) : {};
+      if (!session?.accessToken) return { loggedOut: true };
+      return { token: session.accessToken, account: session.user?.email ?? session.user?.name ?? null };
+    } catch (e) {
+      return { loggedOut: true, error: String(e?.message ?? e) };
+    }
+  })();
+}
+
+/** Runs in the page (MAIN world): one request, the body as base64. Never throws. */
+function pageRequest(url, token, timeoutMs) {
+  return (async () => {
+    const headers = {};
+    if (token) {
+      headers.Authorization = `Bearer ${token}`;
+      const account = document.cookie.match(/(?:^|;\s*)_account=([^;]+)/);
+      if (account) headers["ChatGPT-Account-Id"] = decodeURIComponent(account[1]);
+    }
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), timeoutMs);
+    try {
+      const r = await fetch(url, { headers, credentials: "include", signal: abort.signal });
+      const buf = new Uint8Array(await r.arrayBuffer());
+      let bin = "";
+      for (let i = 0; i < buf.length; i += 0x8000) bin += String.fromCharCode.apply(null, buf.subarray(i, i + 0x8000));
+      return { status: r.status, retryAfter: r.headers.get("Retry-After"), base64: btoa(bin) };
+    } catch (e) {
+      return { status: 0, error: abort.signal.aborted ? "timed out" : String(e?.message ?? e) };
+    } finally {
+      clearTimeout(timer);
+    }
+  })();
+}
+
+function fromBase64(b64) {
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/**
+ * The backup's controls. `ready` resolves once the wasm core is initialised; `zipUrl(layout)`
+ * makes the backup ZIP and returns a URL the downloads API can fetch.
+ */
+export function createBackupRunner({ ready, zipUrl }) {
+  /** @type {Backup|null} */
+  let backup = null;
+  /** The shell's own record: {status: "idle"|"running"|"paused"|"done", lastZip, account}. */
+  let info = { status: "idle", lastZip: null, account: null };
+  let loaded = null;
+  let loop = null;
+  let blocked = null;
+  let message = null;
+  /** The token and account for this run only: never stored. */
+  let session = null;
+  let wakeUp = () => {};
+
+  function load() {
+    loaded ??= (async () => {
+      await ready;
+      const [state, saved] = await Promise.all([getMeta("state"), getMeta("info")]);
+      if (saved) info = { ...info, ...saved };
+      message = info.message ?? null;
+      if (state) {
+        try {
+          backup = Backup.fromJson(state);
+        } catch (e) {
+          message = `The saved backup state could not be read (${e.message}); the next run starts afresh.`;
+        }
+      }
+    })().catch((e) => {
+      loaded = null;
+      throw e;
+    });
+    return loaded;
+  }
+
+  const saveInfo = () => putMeta({ info });
+
+  /** Sleeps `ms`, or less when woken (pause, resume, cancel), calling the extension API
+   *  every few seconds so Chromium keeps the worker alive. */
+  async function sleep(ms) {
+    const until = Date.now() + Math.max(0, ms);
+    let woken = false;
+    const woke = new Promise((resolve) => {
+      wakeUp = () => {
+        woken = true;
+        resolve();
+      };
+    });
+    while (!woken && Date.now() < until) {
+      const slice = Math.min(until - Date.now(), KEEPALIVE_MS);
+      await Promise.race([new Promise((r) => setTimeout(r, slice)), woke]);
+      await api.runtime.getPlatformInfo().catch(() => {});
+    }
+  }
+
+  function wake() {
+    wakeUp();
+  }
+
+  async function chatgptTab() {
+    const tabs = await api.tabs.query({ url: CHATGPT_TABS });
+    const ready = tabs.filter((t) => t.status === "complete" && !t.discarded);
+    return (ready.find((t) => t.active) ?? ready[0])?.id ?? null;
+  }
+
+  async function inPage(tabId, func, args) {
+    try {
+      const [r] = await api.scripting.executeScript({ target: { tabId }, world: "MAIN", func, args });
+      return r?.result ?? null;
+    } catch {
+      return null; // the tab closed or navigated: ask again
+    }
+  }
+
+  function setBlocked(kind) {
+    blocked = kind;
+    message = kind ? BLOCKED[kind] : null;
+  }
+
+  async function badge() {
+    const p = backup?.progress(Date.now());
+    const text = !p ? "" : p.phase === "listing" ? "…" : p.total ? `${Math.floor((100 * p.done) / p.total)}%` : "";
+    await api.action.setBadgeBackgroundColor({ color: "#2563eb" }).catch(() => {});
+    await api.action.setBadgeText({ text }).catch(() => {});
+  }
+
+  /** One step of the run: false once the run has ended. */
+  async function advance() {
+    const now = Date.now();
+    const step = backup.next(now);
+    if (step.step === "done") return false;
+    if (step.step === "wait") {
+      await sleep(step.until - now);
+      return true;
+    }
+    const tabId = await chatgptTab();
+    if (tabId === null) {
+      setBlocked("no_tab");
+      await sleep(2000);
+      return true;
+    }
+    if (!session) {
+      const s = await inPage(tabId, pageSession, []);
+      if (!s?.token) {
+        setBlocked(s ? "logged_out" : "no_tab");
+        await sleep(s ? 5000 : 2000);
+        return true;
+      }
+      session = s;
+      if (s.account && info.account !== s.account) {
+        info.account = s.account;
+        await saveInfo();
+      }
+    }
+    setBlocked(null);
+    const r = await inPage(tabId, pageRequest, [step.url, step.auth ? session.token : null, 120_000]);
+    if (!r) return true; // the tab went away mid-request: the same request goes again
+    const bytes = r.base64 ? fromBase64(r.base64) : new Uint8Array(0);
+    const out = backup.record(Date.now(), step.seq, r.status, r.retryAfter ?? null, bytes, r.error ?? null);
+    if (out.keep === "signIn") {
+      session = null;
+      return true;
+    }
+    await commit(backup.toJson(), out, bytes);
+    await badge();
+    return true;
+  }
+
+  async function runLoop() {
+    let errors = 0;
+    try {
+      await api.alarms?.create(ALARM, { periodInMinutes: 0.5 });
+      for (;;) {
+        if (info.status !== "running" || !backup) return status();
+        try {
+          if (!(await advance())) break;
+          errors = 0;
+        } catch (e) {
+          // Something chatkeep did not expect (the browser closing under it, storage
+          // refusing a write): try again a few times before pausing with the reason. The
+          // state on disk is the last one written, so nothing is lost either way.
+          errors += 1;
+          if (errors >= 5) throw e;
+          message = `The backup met a problem and is trying again: ${e?.message ?? e}`;
+          await sleep(2000 * errors);
+        }
+      }
+      session = null;
+      await putMeta({ state: backup.toJson(), info });
+      message = null;
+      if (backup.options.download) {
+        message = "Writing the backup ZIP…";
+        try {
+          await downloadZip();
+          message = null;
+        } catch (e) {
+          message = `The backup is complete, but its ZIP could not be written (${e?.message ?? e}). Use “Download backup” to try again.`;
+        }
+      }
+      info.status = "done";
+      info.message = message;
+      await saveInfo();
+      return status();
+    } catch (e) {
+      // Something chatkeep did not expect: pause, and say it; the user can resume.
+      info.status = "paused";
+      message = `The backup stopped: ${e?.message ?? e}. Resume it to carry on from where it was.`;
+      info.message = message;
+      await saveInfo().catch(() => {});
+      throw e instanceof BackupError || e?.kind ? e : new BackupError("internal", message);
+    } finally {
+      loop = null;
+      session = info.status === "running" ? session : null;
+      if (info.status !== "running") {
+        await api.alarms?.clear(ALARM).catch(() => {});
+        await api.action.setBadgeText({ text: "" }).catch(() => {});
+      }
+    }
+  }
+
+  function ensureLoop() {
+    loop ??= runLoop();
+    return loop;
+  }
+
+  /** Writes the backup ZIP and downloads it; resolves with the name the download got. */
+  async function downloadZip() {
+    await load();
+    if (!backup) throw new BackupError("empty", "There is no backup yet. Back up your account first.");
+    const now = Date.now();
+    const layout = backup.layout(now, info.account ?? undefined, undefined);
+    const url = await zipUrl(layout);
+    let id;
+    try {
+      id = await api.downloads.download({ url, filename: layout.zipName, conflictAction: "uniquify", saveAs: false });
+    } catch (e) {
+      throw new BackupError("download", `The download of ${layout.zipName} failed: ${e.message}. Check the browser's download settings, then try again.`);
+    }
+    const name = await downloadedName(id, layout.zipName);
+    info.lastZip = name;
+    await saveInfo();
+    return name;
+  }
+
+  /** The file name a download really got (the browser may have added " (1)"). */
+  async function downloadedName(id, asked) {
+    for (let i = 0; i < 600; i++) {
+      const [d] = await api.downloads.search({ id });
+      if (!d || d.state === "interrupted") break;
+      if (d.state === "complete" && d.filename) return d.filename.split(/[\\/]/).pop();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return asked;
+  }
+
+  /** What the backup page shows (see backup-view.js). */
+  async function status() {
+    await load();
+    const now = Date.now();
+    let storedBytes = 0;
+    try {
+      storedBytes = (await navigator.storage.estimate()).usage ?? 0;
+    } catch {
+      // Not told: 0.
+    }
+    const totals = backup?.totals() ?? null;
+    return {
+      state: info.status,
+      blocked: info.status === "running" ? blocked : null,
+      message,
+      progress: backup ? backup.progress(now) : null,
+      failures: backup ? backup.failures() : [],
+      totals,
+      lastRun: totals?.started ? { started: totals.started, finished: totals.finished ?? null, cancelled: totals.stopped } : null,
+      lastZip: info.lastZip ?? null,
+      storedBytes,
+      account: info.account ?? null,
+    };
+  }
+
+  return {
+    /** Runs a backup, or the incremental update of the one kept; joins a run under way.
+     *  Resolves when it ends (or is paused) with the status, `lastZip` naming the ZIP. */
+    async backup(options = {}) {
+      await load();
+      if (options === null || typeof options !== "object" || Array.isArray(options)) {
+        throw new BackupError("options", "Invalid option: the backup options must be an object.");
+      }
+      const checked = Backup.checkOptions(options);
+      if (!backup) backup = new Backup(checked);
+      else backup.setOptions(checked);
+      if (!backup.running) backup.start(Date.now());
+      info.status = "running";
+      info.message = message = null;
+      await putMeta({ state: backup.toJson(), info });
+      return ensureLoop();
+    },
+    /** Starts a run without waiting for its end (for the page). */
+    async start(options = {}) {
+      const run = this.backup(options);
+      run.catch(() => {});
+      await new Promise((r) => setTimeout(r, 50));
+      return status();
+    },
+    status,
+    async pause() {
+      await load();
+      if (info.status === "running") {
+        info.status = "paused";
+        await saveInfo();
+        wake();
+      }
+      return status();
+    },
+    async resume() {
+      await load();
+      if (info.status === "paused" && backup?.running) {
+        info.status = "running";
+        info.message = message = null;
+        await saveInfo();
+        ensureLoop().catch(() => {});
+      }
+      return status();
+    },
+    async cancel() {
+      await load();
+      if (backup?.running) {
+        backup.stop(Date.now());
+        info.status = "done";
+        await putMeta({ state: backup.toJson(), info });
+        wake();
+      }
+      return status();
+    },
+    async download() {
+      return { fileName: await downloadZip() };
+    },
+    async delete() {
+      await load();
+      if (info.status === "running") throw new BackupError("busy", "The backup is running. Pause or cancel it first, then delete.");
+      await clearStore();
+      backup = null;
+      info = { status: "idle", lastZip: null, account: null };
+      message = null;
+      return status();
+    },
+    /** Carries on a run that was under way when the background stopped. */
+    async resumeIfRunning() {
+      await load();
+      if (info.status === "running" && backup?.running) ensureLoop().catch(() => {});
+      else if (info.status === "running" && !loop) {
+        // Stopped while writing the ZIP at the end of a run: the run itself is done.
+        info.status = "done";
+        await saveInfo();
+      }
+    },
+    ALARM,
+  };
+}

@@ -1,0 +1,399 @@
+// The whole-account backup end to end, in Chromium (Playwright) and Firefox ESR (Puppeteer
+// over WebDriver BiDi): the built extension backs up a generated 1,000-conversation account
+// (ordinary, archived and project chats, images) from the stand-in, through ChatGPT's rate
+// limit and faults, then updates it incrementally; a second account is backed up across a
+// browser restart (persistent profile) and a logout. Every ZIP is read back: each
+// conversation the server holds is in it exactly once, byte for byte as served, each
+// image too, and the CLI reads it with the same counts. See README.md in this folder.
+
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { chromium } from "playwright-core";
+import puppeteer from "puppeteer-core";
+import { makeAccount } from "./account.mjs";
+import { FIREFOX_UUID, firefoxExtensionPrefs, GECKO_ID, requireDist, ROOT } from "./harness.mjs";
+import { startServer } from "./server.mjs";
+
+/** The request gap the tests use (the real default is a second). */
+const GAP_MS = 5;
+
+// ---------------------------------------------------------------------------------------
+// Reading a backup ZIP back (python3's zipfile checks every CRC)
+// ---------------------------------------------------------------------------------------
+
+/** {entries: {name: bytes}} of a ZIP, every CRC checked. */
+function readZip(file) {
+  const out = execFileSync("python3", ["-c", `
+import base64, json, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+bad = z.testzip()
+if bad: sys.exit("bad CRC: " + bad)
+json.dump({i.filename: base64.b64encode(z.read(i)).decode() for i in z.infolist()}, sys.stdout)
+`, file], { maxBuffer: 1 << 30 });
+  const entries = new Map();
+  for (const [name, b64] of Object.entries(JSON.parse(out))) entries.set(name, Buffer.from(b64, "base64"));
+  return entries;
+}
+
+/**
+ * Checks a backup ZIP against the account: every conversation it holds (`expected` ids,
+ * default all) exactly once and byte for byte as served, each in one conversations part
+ * that is exactly "[" + the served texts joined by "," + "]\n"; every file of those
+ * conversations under its official name with the served bytes; the manifest's counts.
+ * Returns the parsed manifest.
+ */
+function checkBackupZip(zipPath, account, { expected = [...account.conversations.keys()], extra = [] } = {}) {
+  const entries = readZip(zipPath);
+  const parts = [...entries.keys()].filter((n) => /^conversations(-\d{3})?\.json$/.test(n));
+  assert.ok(parts.length >= 1, `no conversations.json in ${[...entries.keys()].slice(0, 10).join(", ")}`);
+  const seen = new Map();
+  for (const name of parts) {
+    const text = entries.get(name).toString("utf8");
+    const list = JSON.parse(text);
+    const ids = list.map((c) => c.conversation_id ?? c.id);
+    const served = ids.map((id) => account.conversations.get(id)?.text ?? extra.find((e) => e.id === id)?.text);
+    assert.ok(served.every((s) => s !== undefined), `${name} holds a conversation the server never had`);
+    assert.equal(text, `[${served.join(",")}]\n`, `${name} is not the served conversations, byte for byte`);
+    for (const id of ids) seen.set(id, (seen.get(id) ?? 0) + 1);
+  }
+  const want = new Set([...expected, ...extra.map((e) => e.id)]);
+  const missing = [...want].filter((id) => !seen.has(id));
+  assert.deepEqual(missing, [], `${missing.length} conversation(s) missing from the backup`);
+  const twice = [...seen].filter(([, n]) => n > 1);
+  assert.deepEqual(twice, [], "a conversation is in the backup twice");
+  assert.equal(seen.size, want.size, "the backup holds conversations it should not");
+  let files = 0;
+  for (const id of want) {
+    for (const fileId of account.fileIds(id)) {
+      const name = `${fileId}-photo.png`;
+      assert.ok(entries.has(name), `the image ${name} of ${id} is not in the backup`);
+      assert.ok(entries.get(name).equals(account.fileBytes(fileId)), `${name} differs from the served file`);
+      files += 1;
+    }
+  }
+  const manifest = JSON.parse(entries.get("chatkeep-backup.json").toString("utf8"));
+  assert.equal(manifest.schema, "chatkeep.backup/1");
+  assert.equal(manifest.conversations.total, want.size);
+  assert.equal(manifest.files, files);
+  return manifest;
+}
+
+/** The CLI's count of a ZIP's conversations (`chatkeep list`), from whichever build exists. */
+function cliCount(zipPath) {
+  const bin = ["release", "debug"].map((p) => path.join(ROOT, "target", p, "chatkeep")).find((p) => existsSync(p));
+  assert.ok(bin, "the chatkeep CLI is not built (cargo build -p chatkeep-cli)");
+  const out = execFileSync(bin, ["list", zipPath], { maxBuffer: 1 << 28 }).toString("utf8");
+  return out.trim().split("\n").filter((l) => /\b[0-9a-f]{8}-[0-9a-f]{4}-/.test(l)).length;
+}
+
+/** The newest backup ZIP in `dir`, once its download has finished. */
+async function newestZip(dir, after = 0) {
+  for (let i = 0; i < 300; i++) {
+    const zips = readdirSync(dir)
+      .filter((f) => /^chatkeep-backup-.*\.zip$/.test(f))
+      .map((f) => ({ f, t: statSync(path.join(dir, f)).mtimeMs }))
+      .filter((z) => z.t > after)
+      .sort((a, b) => b.t - a.t);
+    const partial = readdirSync(dir).some((f) => f.endsWith(".crdownload") || f.endsWith(".part"));
+    if (zips.length && !partial) return path.join(dir, zips[0].f);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no backup ZIP appeared in ${dir}`);
+}
+
+// ---------------------------------------------------------------------------------------
+// The browsers: each driver launches with a persistent profile, can be closed and
+// launched again, and talks to the background.
+// ---------------------------------------------------------------------------------------
+
+async function chromiumDriver(server, root) {
+  const dist = requireDist("chromium");
+  const profile = path.join(root, "profile");
+  const downloads = path.join(root, "downloads");
+  mkdirSync(path.join(profile, "Default"), { recursive: true });
+  mkdirSync(downloads, { recursive: true });
+  writeFileSync(path.join(profile, "Default", "Preferences"), JSON.stringify({
+    download: { default_directory: downloads, prompt_for_download: false, directory_upgrade: true },
+  }));
+  let context;
+  let page;
+  const d = {
+    name: "chromium",
+    downloads,
+    async launch() {
+      context = await chromium.launchPersistentContext(profile, {
+        executablePath: process.env.CHROMIUM_BIN ?? "/usr/bin/chromium",
+        headless: true,
+        env: { ...process.env, TZ: "UTC" },
+        args: ["--headless=new", "--no-sandbox", `--load-extension=${dist}`, `--disable-extensions-except=${dist}`,
+          "--disable-background-networking", "--disable-component-update", "--no-first-run", ...server.chromiumArgs()],
+        ignoreHTTPSErrors: true,
+      });
+      const cdp = await context.browser().newBrowserCDPSession();
+      await cdp.send("Browser.setDownloadBehavior", { behavior: "default" });
+      page = context.pages()[0] ?? (await context.newPage());
+    },
+    async worker() {
+      const live = context.serviceWorkers().find((w) => w.url().startsWith("chrome-extension://"));
+      return live ?? context.waitForEvent("serviceworker", { timeout: 10000 });
+    },
+    async call(name, arg) {
+      const sw = await d.worker();
+      return sw.evaluate(async ({ name, arg }) => {
+        try {
+          return { ok: true, value: JSON.parse(JSON.stringify((await globalThis.chatkeep[name](arg)) ?? null)) };
+        } catch (e) {
+          return { ok: false, error: { kind: e?.kind ?? null, message: String(e?.message ?? e) } };
+        }
+      }, { name, arg });
+    },
+    backup: (options) => d.call("backup", options),
+    status: async () => (await d.call("backupStatus")).value,
+    async openChat(loggedIn = true) {
+      await page.goto(server.url("/"), { waitUntil: "load" });
+      await page.evaluate((u) => fetch(u), loggedIn ? "/__login" : "/__logout");
+    },
+    async closeChat() {
+      await page.goto("about:blank");
+    },
+    async close() {
+      await context?.close();
+      context = undefined;
+    },
+  };
+  return d;
+}
+
+async function firefoxDriver(server, root) {
+  const dist = requireDist("firefox");
+  const profile = path.join(root, "profile");
+  const downloads = path.join(root, "downloads");
+  mkdirSync(profile, { recursive: true });
+  mkdirSync(downloads, { recursive: true });
+  let browser;
+  let chat;
+  let ext;
+  const d = {
+    name: "firefox",
+    downloads,
+    async launch() {
+      browser = await puppeteer.launch({
+        browser: "firefox",
+        executablePath: process.env.FIREFOX_BIN ?? "/usr/bin/firefox-esr",
+        headless: true,
+        userDataDir: profile,
+        acceptInsecureCerts: true,
+        env: { ...process.env, TZ: "UTC", MOZ_REMOTE_ALLOW_SYSTEM_ACCESS: "1" },
+        extraPrefsFirefox: {
+          ...server.firefoxPrefs(),
+          ...firefoxExtensionPrefs(downloads),
+          // A temporary add-on is uninstalled when Firefox closes: keep its storage and its
+          // UUID, so the add-on installed again after a restart finds its backup.
+          "extensions.webextensions.keepStorageOnUninstall": true,
+          "extensions.webextensions.keepUuidOnUninstall": true,
+        },
+      });
+      assert.equal(await browser.installExtension(dist), GECKO_ID);
+      [chat] = await browser.pages();
+      chat ??= await browser.newPage();
+      ext = await browser.newPage();
+      const url = `moz-extension://${FIREFOX_UUID}/backup.html`;
+      await ext.mainFrame().browsingContext.navigate(url, "complete");
+      for (let i = 0; i < 100; i++) {
+        const ok = await ext.evaluate((u) => location.href === u && typeof browser?.runtime?.sendMessage === "function", url).catch(() => false);
+        if (ok) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`the extension page ${url} did not load`);
+    },
+    /** Messages from the extension page; `chatkeep.backup()` itself through the
+     *  background page where Firefox gives it, else start-and-poll. */
+    async message(type, extra = {}) {
+      return ext.evaluate(async (type, extra) => {
+        try {
+          return await browser.runtime.sendMessage({ type, ...extra });
+        } catch (e) {
+          return { ok: false, error: { kind: "harness", message: String(e?.message ?? e) } };
+        }
+      }, type, extra);
+    },
+    async backup(options) {
+      const started = await d.message("chatkeep/backup-start", { options });
+      if (!started?.ok) return started;
+      for (;;) {
+        const s = await d.status();
+        if (s && s.state !== "running") return { ok: true, value: s };
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    },
+    status: async () => (await d.message("chatkeep/backup-status")).result,
+    async openChat(loggedIn = true) {
+      await chat.goto(server.url("/"), { waitUntil: "load" });
+      await chat.evaluate((u) => fetch(u), loggedIn ? "/__login" : "/__logout");
+    },
+    async closeChat() {
+      await chat.goto("about:blank");
+    },
+    async close() {
+      await browser?.close();
+      browser = undefined;
+    },
+  };
+  return d;
+}
+
+/** Waits until `check(status)` holds, polling. */
+async function until(d, check, what, timeout = 60000) {
+  const end = Date.now() + timeout;
+  let s;
+  while (Date.now() < end) {
+    s = await d.status().catch(() => null);
+    if (s && check(s)) return s;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}; last status: ${JSON.stringify(s)?.slice(0, 600)}`);
+}
+
+/** Conversation requests the stand-in answered, per id. */
+function fetchCounts(server) {
+  const counts = new Map();
+  for (const r of server.conversationRequests()) {
+    if (r.status !== 200) continue;
+    const id = decodeURIComponent(r.path.split("/").pop());
+    counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  return counts;
+}
+
+// ---------------------------------------------------------------------------------------
+// The scenarios, for each browser
+// ---------------------------------------------------------------------------------------
+
+for (const [browserName, makeDriver] of [["chromium", chromiumDriver], ["firefox", firefoxDriver]]) {
+  describe(`whole-account backup in ${browserName}`, () => {
+    let server;
+    let root;
+    let d;
+
+    before(async () => {
+      server = await startServer();
+      root = mkdtempSync(path.join(os.tmpdir(), `chatkeep-e2e-backup-${browserName}-`));
+      d = await makeDriver(server, root);
+      await d.launch();
+    });
+
+    after(async () => {
+      await d?.close();
+      await server?.close();
+      if (root) rmSync(root, { recursive: true, force: true });
+    });
+
+    it("backs up 1,000 conversations through the rate limit and faults, then only what changed", { timeout: 300_000 }, async (t) => {
+      const account = makeAccount();
+      server.setAccount(account);
+      server.reset();
+      const all = [...account.conversations.keys()];
+      assert.equal(all.length, 1000);
+      const [a, b, c, dead] = [all[3], all[250], all[777], all[901]];
+      server.set({
+        quota: { burst: 100, perMs: 40, retryAfter: "0.3" },
+        faults: { [a]: ["500", "cut"], [b]: ["malformed"], [c]: ["reset", "slow:300"], [dead]: ["500", "500", "500", "500"] },
+        estuaryAuth: "bearer",
+      });
+      await d.openChat();
+
+      const started = Date.now();
+      const run = await d.backup({ gapMs: GAP_MS });
+      assert.ok(run.ok, JSON.stringify(run.error));
+      const s = run.value;
+      t.diagnostic(`first run: ${Date.now() - started} ms, ${s.progress.requests} requests, ${s.progress.rateLimited} limited`);
+      assert.equal(s.state, "done");
+      assert.deepEqual(s.progress.listed, { ordinary: 700, archived: 100, project: 200 });
+      assert.equal(s.progress.projects, 2);
+      assert.equal(s.progress.fetched, 999);
+      assert.ok(s.progress.rateLimited > 0, "the quota was reached");
+      // The one that kept failing is reported by title and reason, and nothing else.
+      assert.equal(s.failures.length, 1, JSON.stringify(s.failures));
+      assert.equal(s.failures[0].id, dead);
+      assert.equal(s.failures[0].title, account.conversations.get(dead).json.title);
+      assert.match(s.failures[0].reason, /HTTP 500, 4 times/);
+      // Each conversation fetched once (faults retried), the failing one 4 times.
+      const counts = fetchCounts(server);
+      const twice = [...counts].filter(([id, n]) => n > 1 && ![a, b, c].includes(id));
+      assert.deepEqual(twice, [], "fetched twice");
+      assert.equal(server.conversationRequests().filter((r) => r.path.endsWith(dead)).length, 4);
+      // Requests: one per conversation plus its retries, two per file (link, bytes), the
+      // estuary's 403 without the token, the lists, and the 429s.
+      const files = all.reduce((n, id) => n + account.fileIds(id).length, 0);
+      assert.equal(s.progress.files, files);
+      const zip = await newestZip(d.downloads);
+      assert.equal(path.basename(zip), s.lastZip, "the status names the ZIP the browser wrote");
+      const manifest = checkBackupZip(zip, account, { expected: all.filter((id) => id !== dead) });
+      assert.equal(manifest.failed.length, 1);
+      assert.equal(manifest.conversations.archived, 100);
+      assert.equal(manifest.conversations.project, 200);
+      assert.equal(cliCount(zip), 999, "chatkeep list reads the same count");
+
+      // The incremental update: only what changed, the new ones, and the one that failed.
+      const touched = [all[10], all[720], all[850]];
+      for (const id of touched) account.touch(id);
+      const added = [account.add(), account.add({ kind: "project", project: account.projects[0].id })];
+      const removed = all[20];
+      const removedText = account.conversations.get(removed).text;
+      account.remove(removed);
+      server.reset();
+      const again = await d.backup({ gapMs: GAP_MS });
+      assert.ok(again.ok, JSON.stringify(again.error));
+      assert.equal(again.value.failures.length, 0);
+      const fetched = [...fetchCounts(server).keys()].sort();
+      assert.deepEqual(fetched, [...touched, ...added, dead].sort(), "the update fetched exactly what changed");
+      const zip2 = await newestZip(d.downloads, statSync(zip).mtimeMs);
+      const m2 = checkBackupZip(zip2, account, {
+        expected: [...account.conversations.keys()].filter((id) => id !== removed),
+        extra: account.conversations.has(removed) ? [] : [{ id: removed, text: removedText }],
+      });
+      assert.equal(m2.conversations.total, 1002, "1,000 + 2 new; the removed one is kept");
+      assert.equal(m2.conversations.no_longer_listed, 1);
+    });
+
+    it("carries on after the browser is closed mid-run, and waits for a tab and a login", { timeout: 240_000 }, async (t) => {
+      const testStart = Date.now();
+      await d.call?.("backupDelete");
+      if (!d.call) await d.message("chatkeep/backup-delete");
+      const account = makeAccount({ ordinary: 250, archived: 20, projects: [{ name: "P", count: 30 }], seed: 7 });
+      server.setAccount(account);
+      server.reset();
+      server.set({ quota: { burst: 60, perMs: 40, retryAfter: "0.2" } });
+      await d.openChat();
+      const run = d.backup({ gapMs: GAP_MS }).catch((e) => ({ ok: false, error: String(e) }));
+      await until(d, (s) => (s.progress?.fetched ?? 0) >= 100, "100 conversations fetched");
+      // The browser goes away mid-run, and comes back.
+      await d.close();
+      await run;
+      const before = fetchCounts(server);
+      t.diagnostic(`closed after ${before.size} conversations`);
+      await d.launch();
+      // No ChatGPT tab: the run waits and says so.
+      const waiting = await until(d, (s) => s.state === "running" && s.blocked === "no_tab", "the no-tab pause", 90_000);
+      assert.match(waiting.message, /Open chatgpt\.com/);
+      // Logged out: it waits for the login.
+      await d.openChat(false);
+      const out = await until(d, (s) => s.blocked === "logged_out", "the logged-out pause");
+      assert.match(out.message, /Log in to ChatGPT/);
+      await d.openChat(true);
+      const end = await until(d, (s) => s.state === "done", "the end of the run", 180_000);
+      assert.equal(end.progress.failed, 0);
+      const counts = fetchCounts(server);
+      const twice = [...counts].filter(([, n]) => n > 1);
+      // At most the one request in flight when the browser closed goes twice.
+      assert.ok(twice.length <= 1, `fetched twice after the restart: ${JSON.stringify(twice)}`);
+      const zip = await newestZip(d.downloads, testStart);
+      assert.equal(path.basename(zip), end.lastZip);
+      checkBackupZip(zip, account);
+    });
+  });
+}
