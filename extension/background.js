@@ -479,6 +479,8 @@ api.runtime.onMessage.addListener((message, sender, sendResponse) => {
       return reply(backups.download());
     case Msg.BACKUP_DELETE:
       return reply(backups.delete());
+    case Msg.BACKUP_SEED:
+      return reply(backups.seed(message.phase));
     case Msg.COPY_MARKDOWN:
       return reply(copyMarkdown(message.tabId, message.options ?? {}));
     case Msg.TAB_STATUS:

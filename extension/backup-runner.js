@@ -91,6 +91,8 @@ export function createBackupRunner({ ready, zipUrl }) {
   /** The token and account for this run only: never stored. */
   let session = null;
   let wakeUp = () => {};
+  /** While an extension page reads an export into the backup, no run starts. */
+  let seeding = false;
 
   function load() {
     loaded ??= (async () => {
@@ -325,6 +327,7 @@ export function createBackupRunner({ ready, zipUrl }) {
       if (options === null || typeof options !== "object" || Array.isArray(options)) {
         throw new BackupError("options", "Invalid option: the backup options must be an object.");
       }
+      if (seeding) throw new BackupError("busy", "An export file is being read into the backup. Wait until it is done, then start the backup.");
       const checked = Backup.checkOptions(options);
       if (!backup) backup = new Backup(checked);
       else backup.setOptions(checked);
@@ -381,6 +384,24 @@ export function createBackupRunner({ ready, zipUrl }) {
       backup = null;
       info = { status: "idle", lastZip: null, account: null };
       message = null;
+      return status();
+    },
+    /** An extension page starts (`"begin"`) or has finished (`"end"`) reading an export
+     *  into the backup's database; at the end the state is read again. */
+    async seed(phase) {
+      await load();
+      if (phase === "begin") {
+        if (info.status === "running") throw new BackupError("busy", "The backup is running. Pause or cancel it first, then start from an export.");
+        seeding = true;
+      } else if (phase === "end") {
+        seeding = false;
+        loaded = null;
+        backup = null;
+        message = null;
+        await load();
+      } else {
+        throw new BackupError("options", `Invalid option: seed phase must be "begin" or "end", not ${JSON.stringify(phase)}.`);
+      }
       return status();
     },
     /** Carries on a run that was under way when the background stopped. */

@@ -82,6 +82,18 @@ export async function commit(state, outcome, bytes) {
   return committed(tx);
 }
 
+/** Keeps items handed over by seeding (`{keep: "conversation"|"file", id, bytes}`), in one
+ *  transaction. */
+export async function keepMany(items) {
+  const db = await openStore();
+  const tx = db.transaction(["conversations", "files"], "readwrite");
+  for (const item of items) {
+    if (item.keep === "conversation") tx.objectStore("conversations").put({ id: item.id, bytes: item.bytes });
+    if (item.keep === "file") tx.objectStore("files").put({ id: item.id, bytes: item.bytes, mime: null });
+  }
+  return committed(tx);
+}
+
 /** The kept bytes of these conversations (or files), in the order asked; a missing one is
  *  `undefined`. One transaction for the lot. */
 export async function getMany(store, ids) {

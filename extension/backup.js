@@ -5,6 +5,7 @@
 import { api } from "./browser.js";
 import { Msg, request } from "./messages.js";
 import { pageTitle, patch, render } from "./backup-view.js";
+import "./backup-seed.js";
 
 const POLL_MS = 500;
 /** How long "Really delete?" waits for its second click. */

@@ -16,6 +16,7 @@
 
 import init, { convertExportConversation, defaultOptions, exportConversationIndex, JsonStream, NameSet, Search, ZipStream } from "./pkg/chatkeep_wasm.js";
 import { ZipWriter } from "./zip-writer.js";
+import { isZip, readBytes, zipReader } from "./file-read.js";
 
 const ready = init();
 
@@ -26,44 +27,7 @@ const TEXT_BUDGET = 128 * 1024 * 1024;
 const JSON_BUDGET = 128 * 1024 * 1024;
 /** How much of a bare conversations.json is read at a time. */
 const JSON_CHUNK = 4 * 1024 * 1024;
-/** Window of the ZIP reader's cache (the ZIP reader makes many small reads). */
-const ZIP_WINDOW = 1024 * 1024;
-
-const reader = new FileReaderSync();
 const decoder = new TextDecoder();
-
-/** Bytes `[offset, offset + length)` of `file`. */
-function readBytes(file, offset, length) {
-  return new Uint8Array(reader.readAsArrayBuffer(file.slice(offset, offset + length)));
-}
-
-/** Whether the file starts like a ZIP archive ("PK\x03\x04", or an empty one). */
-function isZip(file) {
-  const head = readBytes(file, 0, 4);
-  return head[0] === 0x50 && head[1] === 0x4b && (head[2] === 3 || head[2] === 5) && (head[3] === 4 || head[3] === 6);
-}
-
-/** A read(offset, length) function for ZipStream, with a few cached windows, and a count
- *  of bytes read from disk. */
-function zipReader(file, stats) {
-  const windows = []; // most recent first: {start, bytes}
-  return (offset, length) => {
-    for (const w of windows) {
-      if (offset >= w.start && offset + length <= w.start + w.bytes.length) {
-        return w.bytes.subarray(offset - w.start, offset - w.start + length);
-      }
-    }
-    if (length >= ZIP_WINDOW) {
-      stats.bytes += length;
-      return readBytes(file, offset, length);
-    }
-    const bytes = readBytes(file, offset, Math.min(ZIP_WINDOW, file.size - offset));
-    stats.bytes += bytes.length;
-    windows.unshift({ start: offset, bytes });
-    if (windows.length > 4) windows.pop();
-    return bytes.subarray(0, length);
-  };
-}
 
 /**
  * Reads a bare conversations.json in chunks and calls `each(item, progress)` for every

@@ -29,6 +29,11 @@ export const Msg = Object.freeze({
   /** backup page → background: `{type}` → backup status. Deletes every kept conversation
    *  and file and the backup's state; refused with kind "busy" while a run is under way. */
   BACKUP_DELETE: "chatkeep/backup-delete",
+  /** backup page → background: `{type, phase: "begin" | "end"}` → backup status. While an
+   *  export is read into the backup (between begin and end) no run starts; "begin" is
+   *  refused with kind "busy" while a run is under way; "end" makes the background read the
+   *  backup's state again. */
+  BACKUP_SEED: "chatkeep/backup-seed",
 });
 
 /** Sends a message and unwraps the reply: resolves with `result`, rejects with an Error

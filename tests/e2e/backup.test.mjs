@@ -153,6 +153,19 @@ async function chromiumDriver(server, root) {
     },
     backup: (options) => d.call("backup", options),
     status: async () => (await d.call("backupStatus")).value,
+    /** Adds an export ZIP on the backup page; resolves with the page's closing line. */
+    async seed(file) {
+      const id = new URL((await d.worker()).url()).host;
+      const p = await context.newPage();
+      try {
+        await p.goto(`chrome-extension://${id}/backup.html`);
+        await p.setInputFiles("#seed-file", file);
+        await p.waitForFunction(() => /^Added|could not|not a ZIP/.test(document.getElementById("seed-status").textContent), null, { timeout: 120_000 });
+        return await p.textContent("#seed-status");
+      } finally {
+        await p.close();
+      }
+    },
     async openChat(loggedIn = true) {
       await page.goto(server.url("/"), { waitUntil: "load" });
       await page.evaluate((u) => fetch(u), loggedIn ? "/__login" : "/__logout");
@@ -231,6 +244,16 @@ async function firefoxDriver(server, root) {
       }
     },
     status: async () => (await d.message("chatkeep/backup-status")).result,
+    async seed(file) {
+      const input = await ext.$("#seed-file");
+      await input.uploadFile(file);
+      for (let i = 0; i < 1200; i++) {
+        const text = await ext.evaluate(() => document.getElementById("seed-status").textContent);
+        if (/^Added|could not|not a ZIP/.test(text)) return text;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error("the seed did not finish");
+    },
     async openChat(loggedIn = true) {
       await chat.goto(server.url("/"), { waitUntil: "load" });
       await chat.evaluate((u) => fetch(u), loggedIn ? "/__login" : "/__logout");
@@ -358,6 +381,42 @@ for (const [browserName, makeDriver] of [["chromium", chromiumDriver], ["firefox
       });
       assert.equal(m2.conversations.total, 1002, "1,000 + 2 new; the removed one is kept");
       assert.equal(m2.conversations.no_longer_listed, 1);
+    });
+
+    it("starts from an export ZIP and fetches only what is newer or missing", { timeout: 180_000 }, async () => {
+      const testStart = Date.now();
+      if (d.call) await d.call("backupDelete");
+      else await d.message("chatkeep/backup-delete");
+      const account = makeAccount({ ordinary: 300, archived: 40, projects: [{ name: "P", count: 60 }], seed: 11 });
+      server.setAccount(account);
+      server.reset();
+      const all = [...account.conversations.keys()];
+      // An official-style export of 350 of the 400, with their images.
+      const inExport = all.slice(0, 350);
+      const exportZip = path.join(root, "export.zip");
+      const files = inExport.flatMap((id) => account.fileIds(id).map((f) => [`${f}-photo.png`, account.fileBytes(f).toString("base64")]));
+      execFileSync("python3", ["-c", `
+import base64, json, sys, zipfile
+spec = json.load(sys.stdin)
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("conversations.json", spec["json"])
+    for name, b64 in spec["files"]:
+        z.writestr(name, base64.b64decode(b64))
+`, exportZip], { input: JSON.stringify({ json: `[${inExport.map((id) => account.conversations.get(id).text).join(",")}]`, files }) });
+      // One of them changed since the export was made.
+      account.touch(inExport[7]);
+      const line = await d.seed(exportZip);
+      assert.match(line, /^Added 350 of 350 conversations and \d+ files from export\.zip/);
+      assert.equal(server.requests.length, 0, "reading the export asks ChatGPT nothing");
+      await d.openChat();
+      const run = await d.backup({ gapMs: GAP_MS });
+      assert.ok(run.ok, JSON.stringify(run.error));
+      const fetched = [...fetchCounts(server).keys()].sort();
+      assert.deepEqual(fetched, [...all.slice(350), inExport[7]].sort(), "only what the export lacked, and what changed since");
+      const imageRequests = server.fileRequests().filter((r) => r.path.startsWith("/backend-api/files/download/")).length;
+      assert.equal(imageRequests, all.slice(350).reduce((n, id) => n + account.fileIds(id).length, 0), "no image the export held is fetched");
+      const zip = await newestZip(d.downloads, testStart);
+      checkBackupZip(zip, account);
     });
 
     it("carries on after the browser is closed mid-run, and waits for a tab and a login", { timeout: 240_000 }, async (t) => {

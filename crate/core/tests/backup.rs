@@ -867,3 +867,75 @@ fn answers_out_of_turn_are_refused_and_a_state_from_elsewhere_is_an_error() {
     let again = Backup::from_json(&b.to_json()).unwrap();
     assert_eq!(again.to_json(), b.to_json());
 }
+
+#[test]
+fn seeded_from_an_export_zip_with_its_images() {
+    use std::io::{Cursor, Write};
+    use std::ops::ControlFlow;
+    let mut sim = Sim::new(50, 0, &[]);
+    let ids: Vec<String> = sim.convs.keys().cloned().collect();
+    // An official-style export of the first 40, with the images of all but one of them.
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let o = zip::write::SimpleFileOptions::default();
+    let bodies: Vec<String> = ids[..40].iter().map(|id| sim.body(id)).collect();
+    zip.start_file("conversations.json", o).unwrap();
+    zip.write_all(format!("[{}]", bodies.join(",")).as_bytes())
+        .unwrap();
+    let mut shipped = Vec::new();
+    for id in &ids[..40] {
+        for f in &sim.convs[id].files {
+            if id == &ids[5] {
+                continue;
+            }
+            zip.start_file(format!("{f}-photo.png"), o).unwrap();
+            zip.write_all(format!("PNG:{f}").as_bytes()).unwrap();
+            shipped.push(f.clone());
+        }
+    }
+    let bytes = zip.finish().unwrap().into_inner();
+    let mut export = chatkeep_core::source::export::ZipExport::open(
+        Cursor::new(bytes.clone()),
+        Cursor::new(bytes),
+    )
+    .unwrap();
+    let mut b = Backup::new(opts(100.0));
+    let mut c = Caller::new();
+    let stats = b
+        .seed_zip(&mut export, &mut |item, _| {
+            match item {
+                chatkeep_core::backup::SeedItem::Conversation { id, bytes, .. } => {
+                    c.store.insert(id.to_owned(), bytes.to_vec());
+                }
+                chatkeep_core::backup::SeedItem::File { id, entry, bytes } => {
+                    c.files
+                        .insert(id.to_owned(), (entry.to_owned(), bytes.to_vec()));
+                }
+            }
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    assert_eq!(
+        (
+            stats.read,
+            stats.kept,
+            stats.files as usize,
+            stats.unreadable
+        ),
+        (40, 40, shipped.len(), 0)
+    );
+    c.run(&mut b, &mut sim, |_, _, _| {});
+    let mut fetched: Vec<_> = sim.fetches.keys().cloned().collect();
+    fetched.sort();
+    assert_eq!(
+        fetched,
+        ids[40..].to_vec(),
+        "only the conversations the export lacked"
+    );
+    // The one image the export lacked is fetched, with those of the new conversations.
+    let new_files: usize = ids[40..].iter().map(|id| sim.convs[id].files.len()).sum();
+    assert_eq!(
+        sim.file_requests as usize,
+        2 * (new_files + sim.convs[&ids[5]].files.len())
+    );
+    assert_complete(&sim, &c, &b);
+}

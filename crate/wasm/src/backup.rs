@@ -224,3 +224,50 @@ impl Backup {
         self.inner.seed_file(id, name.as_deref())
     }
 }
+
+#[wasm_bindgen]
+impl Backup {
+    /// Seeds the backup from an export (or earlier backup) ZIP: calls `callback(item,
+    /// progress)` for each conversation to keep (`{keep: "conversation", id, title,
+    /// bytes}`) and each of its files the ZIP holds (`{keep: "file", id, entry, bytes}`);
+    /// `progress` as in `ZipStream.forEach`. Returns `{read, kept, files, unreadable}`.
+    /// Returning `false` from the callback stops the read.
+    ///
+    /// # Errors
+    ///
+    /// What stops reading the ZIP (damaged, cut off), or what the callback threw.
+    #[wasm_bindgen(js_name = seedZip)]
+    pub fn seed_zip(
+        &mut self,
+        zip: &mut crate::ZipStream,
+        callback: js_sys::Function,
+    ) -> Result<JsValue, JsValue> {
+        use chatkeep_core::backup::SeedItem;
+        let mut failure: Option<JsValue> = None;
+        let stats = self
+            .inner
+            .seed_zip(&mut zip.export, &mut |item, p| {
+                let o = js_sys::Object::new();
+                match item {
+                    SeedItem::Conversation { id, title, bytes } => {
+                        crate::set(&o, "keep", &JsValue::from_str("conversation"));
+                        crate::set(&o, "id", &JsValue::from_str(id));
+                        crate::set(&o, "title", &JsValue::from_str(title));
+                        crate::set(&o, "bytes", &js_sys::Uint8Array::from(bytes).into());
+                    }
+                    SeedItem::File { id, entry, bytes } => {
+                        crate::set(&o, "keep", &JsValue::from_str("file"));
+                        crate::set(&o, "id", &JsValue::from_str(id));
+                        crate::set(&o, "entry", &JsValue::from_str(entry));
+                        crate::set(&o, "bytes", &js_sys::Uint8Array::from(bytes).into());
+                    }
+                }
+                crate::report(&callback, &o, p, &mut failure)
+            })
+            .map_err(|e| core_error(&e))?;
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        to_js(&stats)
+    }
+}

@@ -260,7 +260,10 @@ struct State {
     kept: BTreeMap<String, Kept>,
     /// Files kept: file id → entry name in the ZIP.
     files: BTreeMap<String, String>,
-    /// File ids per conversation (so a changed conversation's files are not fetched again).
+    /// Files of seeded conversations that the seed lacked: file id → conversation id.
+    #[serde(default)]
+    pending_files: BTreeMap<String, String>,
+    /// What failed in the last run, by id.
     failures: BTreeMap<String, Failure>,
     run: RunStats,
 }
@@ -449,6 +452,7 @@ impl Backup {
                 lists_incomplete: false,
                 kept: BTreeMap::new(),
                 files: BTreeMap::new(),
+                pending_files: BTreeMap::new(),
                 failures: BTreeMap::new(),
                 run: RunStats::default(),
             },
@@ -805,6 +809,7 @@ impl Backup {
                 self.pop();
                 let entry = layout::file_entry(id, name.as_deref(), mime.as_deref());
                 self.s.files.insert(id.clone(), entry.clone());
+                self.s.pending_files.remove(id);
                 self.s.run.files += 1;
                 self.s.run.bytes += body.len() as u64;
                 Ok(Outcome::File {
@@ -918,6 +923,17 @@ impl Backup {
                     .into_iter()
                     .map(|id| Job::Conversation { id })
                     .collect();
+                // Files a seed lacked, for conversations kept from it.
+                let pending: Vec<Job> = s
+                    .pending_files
+                    .iter()
+                    .filter(|(f, _)| !s.files.contains_key(*f))
+                    .map(|(id, conversation)| Job::FileMeta {
+                        id: id.clone(),
+                        conversation: conversation.clone(),
+                    })
+                    .collect();
+                s.jobs.extend(pending);
                 if !s.lists_incomplete {
                     for (id, k) in s.kept.iter_mut() {
                         k.listed = s.listed.contains_key(id);
@@ -1109,19 +1125,23 @@ impl Backup {
                 },
             );
         }
-        let files = if keep {
+        let files: Vec<String> = if keep {
             conversation_files(json)
         } else {
             Vec::new()
-        };
+        }
+        .into_iter()
+        .filter(|f| !self.s.files.contains_key(f))
+        .collect();
+        // Fetched in the next run unless the caller hands them over (seed_file).
+        for f in &files {
+            self.s.pending_files.insert(f.clone(), id.clone());
+        }
         Ok(Seeded {
             id,
             title,
             keep,
-            files: files
-                .into_iter()
-                .filter(|f| !self.s.files.contains_key(f))
-                .collect(),
+            files,
         })
     }
 
@@ -1130,7 +1150,98 @@ impl Backup {
     pub fn seed_file(&mut self, id: &str, name: Option<&str>) -> String {
         let entry = layout::file_entry(id, name, None);
         self.s.files.insert(id.to_owned(), entry.clone());
+        self.s.pending_files.remove(id);
         entry
+    }
+}
+
+/// What seeding from an export hands the caller to keep.
+#[derive(Debug)]
+pub enum SeedItem<'a> {
+    /// Keep these bytes as conversation `id`.
+    Conversation {
+        /// The conversation id.
+        id: &'a str,
+        /// Its title.
+        title: &'a str,
+        /// Its JSON, as the export holds it.
+        bytes: &'a [u8],
+    },
+    /// Keep these bytes as file `id` (entry `entry` of the backup ZIP).
+    File {
+        /// The file id.
+        id: &'a str,
+        /// Its entry name in the backup ZIP.
+        entry: &'a str,
+        /// Its bytes.
+        bytes: &'a [u8],
+    },
+}
+
+/// What seeding from an export did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeedStats {
+    /// Conversations in the export.
+    pub read: u64,
+    /// Of those, taken into the backup (new, or newer than the copy kept).
+    pub kept: u64,
+    /// Files taken from the export.
+    pub files: u64,
+    /// Conversations that could not be read (they will be fetched).
+    pub unreadable: u64,
+}
+
+impl Backup {
+    /// Seeds the backup from an official export (or an earlier chatkeep backup) ZIP: every
+    /// conversation newer than the copy kept, or missing, goes to `keep` with the files it
+    /// shows that the ZIP holds. `keep` returning `Break` stops the read (what was handed
+    /// over is recorded). Call only between runs.
+    ///
+    /// # Errors
+    ///
+    /// What stops reading the ZIP (damaged, cut off); everything before it was seeded.
+    pub fn seed_zip<R: std::io::Read + std::io::Seek>(
+        &mut self,
+        zip: &mut source::export::ZipExport<R>,
+        keep: &mut dyn FnMut(SeedItem<'_>, &source::export::Progress) -> std::ops::ControlFlow<()>,
+    ) -> Result<SeedStats> {
+        use std::ops::ControlFlow;
+        let mut stats = SeedStats::default();
+        zip.for_each_json_with_assets(&mut |el, progress, assets| {
+            stats.read += 1;
+            let Ok(seeded) = self.seed(&el) else {
+                stats.unreadable += 1;
+                return ControlFlow::Continue(());
+            };
+            if !seeded.keep {
+                return ControlFlow::Continue(());
+            }
+            stats.kept += 1;
+            let item = SeedItem::Conversation {
+                id: &seeded.id,
+                title: &seeded.title,
+                bytes: &el,
+            };
+            keep(item, progress)?;
+            for f in &seeded.files {
+                if let Some((name, bytes)) = assets.fetch(f) {
+                    let base = name.rsplit('/').next().unwrap_or(&name).to_owned();
+                    let entry = self.seed_file(f, Some(&base));
+                    stats.files += 1;
+                    keep(
+                        SeedItem::File {
+                            id: f,
+                            entry: &entry,
+                            bytes: &bytes,
+                        },
+                        progress,
+                    )?;
+                }
+            }
+            ControlFlow::Continue(())
+        })?;
+        Ok(stats)
     }
 }
 

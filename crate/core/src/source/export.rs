@@ -279,6 +279,12 @@ impl<R: Read + Seek> ZipAssets<R> {
         }
     }
 
+    /// Fetches one file of the export by its id (`file-…`, `file_…`), with its stored
+    /// name, as [`ZipExport::asset`] does.
+    pub fn fetch(&mut self, file_id: &str) -> Option<(String, Vec<u8>)> {
+        self.index.fetch(file_id)
+    }
+
     /// Parses one conversation of this export ([`parse_element`]) and fills its assets
     /// ([`Self::resolve`]).
     pub fn parse(&mut self, el: Vec<u8>) -> Result<Transcript> {
@@ -443,7 +449,7 @@ impl<R: Read + Seek> ZipExport<R> {
 
     /// Fetches one file of the export by its id (`file-…`, `file_…`), with its stored name.
     pub fn asset(&mut self, file_id: &str) -> Option<(String, Vec<u8>)> {
-        self.assets.index.fetch(file_id)
+        self.assets.fetch(file_id)
     }
 }
 

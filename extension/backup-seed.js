@@ -1,0 +1,89 @@
+// "Start from an export" on the backup page: the seed worker reads the chosen ZIP with the
+// core, and this page keeps what it hands over in the backup's database, then tells the
+// background to read the backup's state again. The next run fetches only what is newer or
+// missing.
+
+import { api } from "./browser.js";
+import { Msg, request } from "./messages.js";
+import { getMeta, keepMany, putMeta } from "./backup-store.js";
+
+const input = /** @type {HTMLInputElement} */ (document.getElementById("seed-file"));
+const line = document.getElementById("seed-status");
+const count = new Intl.NumberFormat();
+
+input?.addEventListener("change", () => {
+  const file = input.files?.[0];
+  input.value = "";
+  if (file) seed(file).catch((e) => say(e.message));
+});
+
+function say(text) {
+  line.textContent = text;
+}
+
+/** Reads `file` into the backup. Resolves with the core's counts. */
+export async function seed(file) {
+  input.disabled = true;
+  try {
+    await request(api, { type: Msg.BACKUP_SEED, phase: "begin" });
+    try {
+      return await readInto(file);
+    } finally {
+      await request(api, { type: Msg.BACKUP_SEED, phase: "end" });
+    }
+  } finally {
+    input.disabled = false;
+  }
+}
+
+function readInto(file) {
+  say(`Reading ${file.name}…`);
+  return getMeta("state").then(
+    (state) =>
+      new Promise((resolve, reject) => {
+        const worker = new Worker("backup-seed-worker.js", { type: "module" });
+        // Writes go in batches, one transaction each, in order.
+        let batch = [];
+        let writing = Promise.resolve();
+        let kept = 0;
+        const flush = () => {
+          const items = batch;
+          batch = [];
+          writing = writing.then(() => keepMany(items));
+          return writing;
+        };
+        worker.onmessage = ({ data }) => {
+          if (data.type === "item") {
+            batch.push(data.item);
+            if (data.item.keep === "conversation") kept += 1;
+            if (batch.length >= 50) flush().catch(() => {});
+          } else if (data.type === "progress") {
+            const pct = data.bytesTotal ? ` (${Math.floor((100 * data.bytesRead) / data.bytesTotal)}%)` : "";
+            say(`Reading ${file.name}${pct}: ${count.format(data.conversations)} conversations read, ${count.format(kept)} added.`);
+          } else if (data.type === "done") {
+            worker.terminate();
+            flush()
+              .then(() => putMeta({ state: data.state }))
+              .then(() => {
+                const s = data.stats;
+                say(
+                  `Added ${count.format(s.kept)} of ${count.format(s.read)} conversations and ${count.format(s.files)} files from ${file.name}` +
+                    (s.unreadable ? ` (${count.format(s.unreadable)} could not be read and will be fetched)` : "") +
+                    ". Start the backup to fetch what is newer or missing.",
+                );
+                resolve(s);
+              }, reject);
+          } else if (data.type === "failed") {
+            worker.terminate();
+            // What was kept stays; the state is not updated, so the next run fetches it again.
+            flush().finally(() => reject(Object.assign(new Error(data.error.message), { kind: data.error.kind })));
+          }
+        };
+        worker.onerror = (e) => {
+          worker.terminate();
+          reject(new Error(`chatkeep could not read the file: ${e.message}`));
+        };
+        worker.postMessage({ file, state: state ?? null });
+      }),
+  );
+}
