@@ -444,9 +444,7 @@ const swallow = (p) => Promise.resolve(p).catch(() => {});
 
 api.runtime.onInstalled.addListener(createMenus);
 // A backup under way carries on after the background was stopped (an alarm wakes it).
-api.alarms?.onAlarm.addListener((alarm) => {
-  if (alarm.name === backups.ALARM) swallow(backups.resumeIfRunning());
-});
+api.alarms?.onAlarm.addListener((alarm) => swallow(backups.onAlarm(alarm.name)));
 swallow(backups.resumeIfRunning());
 api.contextMenus.onClicked.addListener((info, tab) => swallow(onMenu(info, tab)));
 api.commands.onCommand.addListener((command, tab) => swallow(onCommand(command, tab)));
@@ -481,6 +479,8 @@ api.runtime.onMessage.addListener((message, sender, sendResponse) => {
       return reply(backups.delete());
     case Msg.BACKUP_SEED:
       return reply(backups.seed(message.phase));
+    case Msg.BACKUP_SCHEDULE:
+      return reply(backups.schedule(message.schedule));
     case Msg.COPY_MARKDOWN:
       return reply(copyMarkdown(message.tabId, message.options ?? {}));
     case Msg.TAB_STATUS:
@@ -509,6 +509,8 @@ globalThis.chatkeep = {
   backupCancel: () => backups.cancel(),
   backupDownload: () => backups.download(),
   backupDelete: () => backups.delete(),
+  backupSchedule: (every) => backups.schedule(every),
+  backupOnAlarm: (name) => backups.onAlarm(name),
   onMenu,
   onCommand,
   classify,

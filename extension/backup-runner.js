@@ -12,6 +12,10 @@ import { clearStore, commit, getMeta, putMeta } from "./backup-store.js";
 
 const CHATGPT_TABS = ["https://chatgpt.com/*", "https://chat.openai.com/*"];
 const ALARM = "chatkeep-backup";
+/** Checks hourly whether a scheduled update is due. */
+const SCHEDULE_ALARM = "chatkeep-backup-schedule";
+/** How often a scheduled update runs. */
+const SCHEDULES = { off: 0, daily: 24 * 3600_000, weekly: 7 * 24 * 3600_000 };
 /** A wait is cut into slices this long, each ending with an extension API call: Chromium
  *  keeps a service worker alive while it makes them. */
 const KEEPALIVE_MS = 20_000;
@@ -82,8 +86,9 @@ function fromBase64(b64) {
 export function createBackupRunner({ ready, zipUrl }) {
   /** @type {Backup|null} */
   let backup = null;
-  /** The shell's own record: {status: "idle"|"running"|"paused"|"done", lastZip, account}. */
-  let info = { status: "idle", lastZip: null, account: null };
+  /** The shell's own record: {status: "idle"|"running"|"paused"|"done", lastZip, account,
+   *  schedule: "off"|"daily"|"weekly", message}. */
+  let info = { status: "idle", lastZip: null, account: null, schedule: "off" };
   let loaded = null;
   let loop = null;
   let blocked = null;
@@ -316,10 +321,31 @@ export function createBackupRunner({ ready, zipUrl }) {
       lastZip: info.lastZip ?? null,
       storedBytes,
       account: info.account ?? null,
+      schedule: info.schedule ?? "off",
+      nextScheduled: nextScheduled(),
     };
   }
 
-  return {
+  /** When the next scheduled update is due (epoch ms), or null. */
+  function nextScheduled() {
+    const every = SCHEDULES[info.schedule] ?? 0;
+    if (!every) return null;
+    const last = backup?.totals().finished ?? null;
+    return last === null ? Date.now() : last + every;
+  }
+
+  /** A scheduled update, when one is due and a ChatGPT tab is open (it never opens one). */
+  async function runIfDue() {
+    await load();
+    const due = nextScheduled();
+    if (due === null || Date.now() < due || info.status === "running" || info.status === "paused" || seeding) return;
+    if ((await chatgptTab()) === null) return;
+    // Scheduled runs keep the local backup current; the ZIP is downloaded when asked.
+    const options = { ...(backup?.options ?? {}), download: false };
+    controls.backup(options).catch(() => {});
+  }
+
+  const controls = {
     /** Runs a backup, or the incremental update of the one kept; joins a run under way.
      *  Resolves when it ends (or is paused) with the status, `lastZip` naming the ZIP. */
     async backup(options = {}) {
@@ -339,7 +365,7 @@ export function createBackupRunner({ ready, zipUrl }) {
     },
     /** Starts a run without waiting for its end (for the page). */
     async start(options = {}) {
-      const run = this.backup(options);
+      const run = controls.backup(options);
       run.catch(() => {});
       await new Promise((r) => setTimeout(r, 50));
       return status();
@@ -382,7 +408,7 @@ export function createBackupRunner({ ready, zipUrl }) {
       if (info.status === "running") throw new BackupError("busy", "The backup is running. Pause or cancel it first, then delete.");
       await clearStore();
       backup = null;
-      info = { status: "idle", lastZip: null, account: null };
+      info = { status: "idle", lastZip: null, account: null, schedule: info.schedule };
       message = null;
       return status();
     },
@@ -404,9 +430,26 @@ export function createBackupRunner({ ready, zipUrl }) {
       }
       return status();
     },
+    /** Sets how often the backup updates itself: "off", "daily" or "weekly". */
+    async schedule(every) {
+      await load();
+      if (!(every in SCHEDULES)) throw new BackupError("options", `Invalid option: schedule must be "off", "daily" or "weekly", not ${JSON.stringify(every)}.`);
+      info.schedule = every;
+      await saveInfo();
+      if (every === "off") await api.alarms?.clear(SCHEDULE_ALARM).catch(() => {});
+      else await api.alarms?.create(SCHEDULE_ALARM, { periodInMinutes: 60, delayInMinutes: 1 });
+      return status();
+    },
+    /** An alarm fired: carry on a run, or start a scheduled one. */
+    async onAlarm(name) {
+      if (name === ALARM) return controls.resumeIfRunning();
+      if (name === SCHEDULE_ALARM) return runIfDue();
+    },
     /** Carries on a run that was under way when the background stopped. */
     async resumeIfRunning() {
       await load();
+      // Browsers may drop alarms on restart: the schedule's is made again.
+      if ((SCHEDULES[info.schedule] ?? 0) > 0) await api.alarms?.create(SCHEDULE_ALARM, { periodInMinutes: 60, delayInMinutes: 1 });
       if (info.status === "running" && backup?.running) ensureLoop().catch(() => {});
       else if (info.status === "running" && !loop) {
         // Stopped while writing the ZIP at the end of a run: the run itself is done.
@@ -414,6 +457,6 @@ export function createBackupRunner({ ready, zipUrl }) {
         await saveInfo();
       }
     },
-    ALARM,
   };
+  return controls;
 }

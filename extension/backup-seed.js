@@ -1,4 +1,5 @@
-// "Start from an export" on the backup page: the seed worker reads the chosen ZIP with the
+// The backup page's own controls beside the status: "Start from an export" and "Keep it
+// up to date". "Start from an export": the seed worker reads the chosen ZIP with the
 // core, and this page keeps what it hands over in the backup's database, then tells the
 // background to read the backup's state again. The next run fetches only what is newer or
 // missing.
@@ -87,3 +88,21 @@ function readInto(file) {
       }),
   );
 }
+
+// "Keep it up to date": how often the backup updates itself.
+const schedule = /** @type {HTMLSelectElement} */ (document.getElementById("schedule"));
+const scheduleLine = document.getElementById("schedule-status");
+
+function showSchedule(status) {
+  schedule.value = status.schedule ?? "off";
+  scheduleLine.textContent = status.nextScheduled
+    ? `Next update: ${new Date(Math.max(status.nextScheduled, Date.now())).toLocaleString()} or later, when a chatgpt.com tab is open.`
+    : "";
+}
+
+request(api, { type: Msg.BACKUP_STATUS }).then(showSchedule, () => {});
+schedule?.addEventListener("change", () => {
+  request(api, { type: Msg.BACKUP_SCHEDULE, schedule: schedule.value }).then(showSchedule, (e) => {
+    scheduleLine.textContent = e.message;
+  });
+});

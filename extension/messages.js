@@ -34,6 +34,9 @@ export const Msg = Object.freeze({
    *  refused with kind "busy" while a run is under way; "end" makes the background read the
    *  backup's state again. */
   BACKUP_SEED: "chatkeep/backup-seed",
+  /** backup page → background: `{type, schedule: "off" | "daily" | "weekly"}` → backup
+   *  status. A scheduled update runs when it is due and a ChatGPT tab is open. */
+  BACKUP_SCHEDULE: "chatkeep/backup-schedule",
 });
 
 /** Sends a message and unwraps the reply: resolves with `result`, rejects with an Error

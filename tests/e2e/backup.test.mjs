@@ -153,6 +153,12 @@ async function chromiumDriver(server, root) {
     },
     backup: (options) => d.call("backup", options),
     status: async () => (await d.call("backupStatus")).value,
+    schedule: async (every) => (await d.call("backupSchedule", every)).value,
+    download: () => d.call("backupDownload"),
+    async fireAlarm(name) {
+      const sw = await d.worker();
+      await sw.evaluate((name) => chrome.alarms.create(name, { when: Date.now() + 50 }), name);
+    },
     /** Adds an export ZIP on the backup page; resolves with the page's closing line. */
     async seed(file) {
       const id = new URL((await d.worker()).url()).host;
@@ -244,6 +250,11 @@ async function firefoxDriver(server, root) {
       }
     },
     status: async () => (await d.message("chatkeep/backup-status")).result,
+    schedule: async (every) => (await d.message("chatkeep/backup-schedule", { schedule: every })).result,
+    download: () => d.message("chatkeep/backup-download"),
+    async fireAlarm(name) {
+      await ext.evaluate((name) => browser.alarms.create(name, { when: Date.now() + 50 }), name);
+    },
     async seed(file) {
       const input = await ext.$("#seed-file");
       await input.uploadFile(file);
@@ -409,10 +420,20 @@ with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
       assert.match(line, /^Added 350 of 350 conversations and \d+ files from export\.zip/);
       assert.equal(server.requests.length, 0, "reading the export asks ChatGPT nothing");
       await d.openChat();
-      const run = await d.backup({ gapMs: GAP_MS });
-      assert.ok(run.ok, JSON.stringify(run.error));
+      // The daily update is due at once (no run has finished yet): its alarm starts it.
+      const scheduled = await d.schedule("daily");
+      assert.equal(scheduled.schedule, "daily");
+      assert.ok(scheduled.nextScheduled <= Date.now(), "due at once");
+      await d.fireAlarm("chatkeep-backup-schedule");
+      const end = await until(d, (s) => s.state === "done", "the scheduled run", 120_000);
+      assert.equal(end.failures.length, 0);
+      assert.ok(end.nextScheduled > Date.now() + 23 * 3600_000, "the next one a day later");
+      assert.equal(end.lastZip, null, "a scheduled run keeps the backup current without downloading it");
+      await d.schedule("off");
       const fetched = [...fetchCounts(server).keys()].sort();
       assert.deepEqual(fetched, [...all.slice(350), inExport[7]].sort(), "only what the export lacked, and what changed since");
+      const got = await d.download();
+      assert.ok(got.ok, JSON.stringify(got.error));
       const imageRequests = server.fileRequests().filter((r) => r.path.startsWith("/backend-api/files/download/")).length;
       assert.equal(imageRequests, all.slice(350).reduce((n, id) => n + account.fileIds(id).length, 0), "no image the export held is fetched");
       const zip = await newestZip(d.downloads, testStart);

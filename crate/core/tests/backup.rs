@@ -939,3 +939,84 @@ fn seeded_from_an_export_zip_with_its_images() {
     );
     assert_complete(&sim, &c, &b);
 }
+
+#[test]
+fn a_failed_image_is_fetched_in_the_next_run_and_the_token_never_leaves_chatgpt() {
+    let mut sim = Sim::new(10, 0, &[]);
+    let mut b = Backup::new(opts(10.0));
+    b.start(0.0);
+    let mut now = 0.0;
+    let mut foreign = Vec::new();
+    let mut store = BTreeMap::new();
+    let mut run = |b: &mut Backup,
+                   sim: &mut Sim,
+                   now: &mut f64,
+                   refuse: bool,
+                   foreign: &mut Vec<Request>| loop {
+        match b.next(*now) {
+            Step::Request(r) => {
+                // The first image's link points at another host, which refuses us.
+                let a = if r.url.starts_with("/backend-api/files/download/file-000000") {
+                    sim.file_requests += 1;
+                    Sim::answer(200, json!({"status": "success", "download_url": "https://files.example.net/f?sig=1", "file_name": "a.png"}).to_string())
+                } else if r.url.starts_with("https://files.example.net/") {
+                    foreign.push(r.clone());
+                    if refuse {
+                        Sim::answer(403, "{}".into())
+                    } else {
+                        Answer {
+                            status: 200,
+                            retry_after: None,
+                            body: b"PNG:file-000000".to_vec(),
+                            error: None,
+                        }
+                    }
+                } else {
+                    sim.handle(&r, *now)
+                };
+                *now += 10.0;
+                if let Outcome::File { id, .. } = b
+                    .record(
+                        *now,
+                        r.seq,
+                        Response {
+                            status: a.status,
+                            retry_after: None,
+                            body: &a.body,
+                            error: None,
+                        },
+                    )
+                    .unwrap()
+                {
+                    store.insert(id, a.body);
+                }
+            }
+            Step::Wait { until, .. } => *now = until,
+            Step::Done => break,
+        }
+    };
+    run(&mut b, &mut sim, &mut now, true, &mut foreign);
+    assert_eq!(
+        foreign.len(),
+        1,
+        "refused once, not asked again with the token"
+    );
+    assert!(
+        foreign.iter().all(|r| !r.auth),
+        "the token never goes to another host"
+    );
+    let f: Vec<_> = b.failures().collect();
+    assert_eq!(
+        (f.len(), f[0].what.as_str(), f[0].id.as_str()),
+        (1, "file", "file-000000")
+    );
+    assert!(f[0].reason.contains("HTTP 403"), "{}", f[0].reason);
+    // The next run: nothing changed, yet the image that failed is fetched again.
+    b.start(now);
+    sim.fetches.clear();
+    run(&mut b, &mut sim, &mut now, false, &mut foreign);
+    assert!(sim.fetches.is_empty(), "no conversation fetched again");
+    assert_eq!(foreign.len(), 2);
+    assert_eq!(b.failures().count(), 0);
+    assert!(b.files().contains_key("file-000000"));
+}

@@ -6,7 +6,7 @@
 
 use chatkeep_wasm::{
     conversation_assets, convert_conversation, convert_page, convert_share_page, default_options,
-    export_conversation_index, version, JsonStream, NameSet, Search, ZipStream,
+    export_conversation_index, version, Backup, JsonStream, NameSet, Search, ZipStream,
 };
 use js_sys::{Array, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
@@ -502,5 +502,140 @@ fn zip_stream_reads_through_a_js_function() {
         )
         .map(|_| JsValue::NULL),
         None,
+    );
+}
+
+#[wasm_bindgen_test]
+fn backup_steps_cross_as_plain_objects_and_refuse_unknown_options() {
+    // A misspelt option is an error, not a silent default.
+    assert_error(
+        Backup::new(js(r#"{"gap": 5}"#)).map(|_| JsValue::NULL),
+        Some("options"),
+    );
+    assert_error(
+        Backup::check_options(js(r#"{"gapMs": -1}"#)),
+        Some("options"),
+    );
+    let checked = Backup::check_options(js(r#"{"gapMs": 5}"#)).expect("valid options");
+    assert_eq!(get(&checked, "gapMs").as_f64(), Some(5.0));
+    assert_eq!(get(&checked, "download").as_bool(), Some(true));
+
+    let mut b = Backup::new(js(r#"{"gapMs": 5}"#)).expect("a backup");
+    b.start(0.0);
+    let step = b.next(0.0).expect("a step");
+    assert_eq!(get(&step, "step").as_string().as_deref(), Some("request"));
+    assert_eq!(get(&step, "what").as_string().as_deref(), Some("list"));
+    assert_eq!(get(&step, "auth").as_bool(), Some(true));
+    let url = get(&step, "url").as_string().expect("a url");
+    assert!(
+        url.starts_with("/backend-api/conversations?offset=0&limit=100"),
+        "{url}"
+    );
+    let seq = get(&step, "seq").as_f64().expect("a seq");
+    // An answer to another request is refused; the right one is taken.
+    assert_error(
+        b.record(0.0, seq + 1.0, 200, None, b"{}", None),
+        Some("options"),
+    );
+    let page = br#"{"items":[{"id":"c1","title":"Hello","update_time":"2025-01-01T00:00:00Z"}],"total":1}"#;
+    let out = b.record(1.0, seq, 200, None, page, None).expect("recorded");
+    assert_eq!(get(&out, "keep").as_string().as_deref(), Some("nothing"));
+    // The polite gap: a wait, with a reason.
+    let wait = b.next(2.0).expect("a step");
+    assert_eq!(get(&wait, "step").as_string().as_deref(), Some("wait"));
+    assert_eq!(get(&wait, "until").as_f64(), Some(6.0));
+    assert_eq!(get(&wait, "reason").as_string().as_deref(), Some("pace"));
+    // 429 with Retry-After: a wait of that long.
+    let step = b.next(6.0).expect("a step");
+    let seq = get(&step, "seq").as_f64().expect("a seq");
+    b.record(6.0, seq, 429, Some("2".into()), b"", None)
+        .expect("recorded");
+    let wait = b.next(7.0).expect("a step");
+    assert_eq!(get(&wait, "until").as_f64(), Some(2006.0));
+    assert_eq!(
+        get(&wait, "reason").as_string().as_deref(),
+        Some("rate_limited")
+    );
+    // The state goes to JSON and back; a damaged one is refused with a kind.
+    let again = Backup::from_json(&b.to_json()).expect("the state reads back");
+    assert_eq!(again.to_json(), b.to_json());
+    assert_error(
+        Backup::from_json("{").map(|_| JsValue::NULL),
+        Some("bad_json"),
+    );
+    let progress = b.progress(7.0).expect("progress");
+    assert_eq!(
+        get(&get(&progress, "listed"), "ordinary").as_f64(),
+        Some(1.0)
+    );
+    assert_eq!(get(&progress, "rateLimited").as_f64(), Some(1.0));
+    assert_eq!(
+        get(&progress, "phase").as_string().as_deref(),
+        Some("listing")
+    );
+}
+
+#[wasm_bindgen_test]
+fn backup_seeds_from_an_export_zip_and_lays_out_its_zip() {
+    let (size, read) = small_export_zip();
+    let mut zip = ZipStream::new(size as f64, read).expect("the ZIP opens");
+    let mut b = Backup::new(JsValue::UNDEFINED).expect("a backup");
+    let items = Array::new();
+    let keep = items.clone();
+    let callback = wasm_bindgen::closure::Closure::<dyn FnMut(JsValue, JsValue) -> JsValue>::new(
+        move |item: JsValue, _progress: JsValue| {
+            keep.push(&item);
+            JsValue::TRUE
+        },
+    );
+    let stats = b
+        .seed_zip(
+            &mut zip,
+            callback
+                .as_ref()
+                .unchecked_ref::<js_sys::Function>()
+                .clone(),
+        )
+        .expect("seeded");
+    let kept = get(&stats, "kept").as_f64().expect("kept");
+    assert!(kept >= 1.0);
+    assert_eq!(get(&stats, "read").as_f64(), Some(kept));
+    assert_eq!(
+        get(&stats, "files").as_f64(),
+        Some(1.0),
+        "the image the ZIP holds"
+    );
+    assert_eq!(items.length() as f64, kept + 1.0);
+    let first = items.get(0);
+    assert_eq!(
+        get(&first, "keep").as_string().as_deref(),
+        Some("conversation")
+    );
+    assert!(get(&first, "bytes").is_instance_of::<js_sys::Uint8Array>());
+    let layout = b
+        .layout(0.0, Some("me@example.com".into()), None)
+        .expect("layout");
+    let parts = Array::from(&get(&layout, "parts"));
+    assert_eq!(parts.length(), 1);
+    assert_eq!(
+        get(&parts.get(0), "name").as_string().as_deref(),
+        Some("conversations.json")
+    );
+    assert_eq!(
+        Array::from(&get(&parts.get(0), "ids")).length() as f64,
+        kept
+    );
+    assert_eq!(
+        get(&layout, "manifestName").as_string().as_deref(),
+        Some("chatkeep-backup.json")
+    );
+    assert_eq!(
+        get(&layout, "zipName").as_string().as_deref(),
+        Some("chatkeep-backup-1970-01-01.zip")
+    );
+    let manifest = JSON::parse(&get(&layout, "manifest").as_string().expect("text")).expect("JSON");
+    assert_eq!(
+        get(&manifest, "account").as_string().as_deref(),
+        Some("me@example.com")
     );
 }

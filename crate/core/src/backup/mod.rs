@@ -260,7 +260,8 @@ struct State {
     kept: BTreeMap<String, Kept>,
     /// Files kept: file id → entry name in the ZIP.
     files: BTreeMap<String, String>,
-    /// Files of seeded conversations that the seed lacked: file id → conversation id.
+    /// Files to fetch in the next run although their conversations are not fetched again
+    /// (a seed lacked them, or they failed): file id → conversation id.
     #[serde(default)]
     pending_files: BTreeMap<String, String>,
     /// What failed in the last run, by id.
@@ -618,8 +619,9 @@ impl Backup {
             self.s.seq += 1;
             return Step::Request(Request {
                 seq: self.s.seq,
+                // Never the token to another origin, whatever the job says.
+                auth: auth && same_origin(&url),
                 url,
-                auth,
                 what,
                 title,
             });
@@ -657,7 +659,18 @@ impl Backup {
         // The token was refused: a file link may want it; elsewhere it has expired or the
         // user logged out.
         if r.status == 401 || r.status == 403 {
-            if let Job::FileContent { auth: false, .. } = job {
+            if let Job::FileContent {
+                auth: false,
+                ref url,
+                ..
+            } = job
+            {
+                // The token goes to ChatGPT's own origin only: a link elsewhere that
+                // refuses us without it has failed.
+                if !same_origin(url) {
+                    let reason = format!("the download link refused access (HTTP {})", r.status);
+                    return Ok(self.fail(now, &job, reason));
+                }
                 if let Some(Job::FileContent { auth, .. }) = self.s.jobs.front_mut() {
                     *auth = true;
                 }
@@ -996,6 +1009,10 @@ impl Backup {
                 id, conversation, ..
             } => {
                 self.s.run.files_failed += 1;
+                // Tried again in the next run, even if its conversation has not changed.
+                self.s
+                    .pending_files
+                    .insert(id.clone(), conversation.clone());
                 ("file", id.clone(), self.title_of(conversation))
             }
         };
