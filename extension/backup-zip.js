@@ -14,11 +14,12 @@ const COMMA = new Uint8Array([0x2c]);
 const CLOSE = new Uint8Array([0x5d, 0x0a]); // ]\n
 
 /**
- * The backup ZIP as a Blob. `layout` is the core's `{parts, files, manifestName, manifest}`.
+ * The backup ZIP as a Blob. `layout` is the core's `{parts, files, manifestName, manifest}`;
+ * `level` the deflate level (0 stores: for opening the backup in the export page at once).
  * Fails if a conversation or file the layout names is not in the database.
  */
-export async function backupZip(layout) {
-  const zip = new ZipWriter();
+export async function backupZip(layout, { level = 6 } = {}) {
+  const zip = new ZipWriter({ level });
   for (const part of layout.parts) {
     const pieces = [OPEN];
     for (let i = 0; i < part.ids.length; i += BATCH) {

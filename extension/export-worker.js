@@ -9,12 +9,15 @@
 //   - a job worker runs one long job (saving several conversations, or a search that has to
 //     re-read the file) and is terminated to cancel it.
 //
-// Messages in: {type: "open", file}, {type: "search", id, query}, {type: "convert", id,
+// Messages in: {type: "open", file}, {type: "backup-file", id} (the local backup as a
+// File), {type: "search", id, query}, {type: "convert", id,
 // index, options}, {type: "save", file, indexes|null, options, title, summaries}, {type: "scan", file,
 // query}. Messages out: {type: "progress", ...}, {type: "rows", rows}, {type: "opened", ...},
 // {type: "result", id, ...}, {type: "failed", id?, error: {kind, message}}.
 
-import init, { convertExportConversation, defaultOptions, exportConversationIndex, JsonStream, NameSet, Search, ZipStream } from "./pkg/chatkeep_wasm.js";
+import init, { Backup, convertExportConversation, defaultOptions, exportConversationIndex, JsonStream, NameSet, Search, ZipStream } from "./pkg/chatkeep_wasm.js";
+import { getMeta } from "./backup-store.js";
+import { backupZip } from "./backup-zip.js";
 import { ZipWriter } from "./zip-writer.js";
 import { isZip, readBytes, zipReader } from "./file-read.js";
 
@@ -418,6 +421,16 @@ self.onmessage = async ({ data: msg }) => {
       case "open":
         await open(msg.file);
         break;
+      case "backup-file": {
+        // The whole-account backup kept in this browser, as the ZIP it downloads (stored,
+        // not deflated: it is only read), so it opens like any export.
+        const state = await getMeta("state");
+        if (!state) throw Object.assign(new Error("There is no backup in this browser yet. Back up your account first (chatkeep's menu → Back up everything…)."), { kind: "empty" });
+        const layout = Backup.fromJson(state).layout(Date.now(), undefined, undefined);
+        const blob = await backupZip(layout, { level: 0 });
+        postMessage({ type: "result", id: msg.id, file: new File([blob], "Your chatkeep backup.zip", { type: "application/zip" }) });
+        break;
+      }
       case "search":
         postMessage({ type: "result", id: msg.id, ...find(msg.query) });
         break;

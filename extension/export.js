@@ -8,6 +8,7 @@
 // are terminated to cancel.
 
 import { loadSettings } from "./browser.js";
+import { getMeta } from "./backup-store.js";
 import { ZipWriter } from "./zip-writer.js";
 
 const ROW_HEIGHT = 64;
@@ -855,9 +856,33 @@ function setUpDrop() {
   });
 }
 
+/** Offers the whole-account backup kept in this browser, when there is one. */
+async function offerLocalBackup() {
+  const state = await getMeta("state").catch(() => undefined);
+  $("open-backup-row").hidden = !state;
+}
+
+/** Opens the local backup: a worker writes it as a ZIP File (the core's layout, stored),
+ *  which then opens like any export, offline. */
+function openLocalBackup() {
+  const worker = new Worker("export-worker.js", { type: "module" });
+  $("open-error").hidden = true;
+  $("open-backup").disabled = true;
+  worker.onmessage = ({ data }) => {
+    if (data.type !== "result" && data.type !== "failed") return;
+    worker.terminate();
+    $("open-backup").disabled = false;
+    if (data.file) openFile(data.file);
+    else openFailed(data.error ?? { message: "chatkeep could not read its backup." });
+  };
+  worker.postMessage({ type: "backup-file", id: 1 });
+}
+
 function main() {
   loadPreferences();
   setUpDrop();
+  offerLocalBackup();
+  $("open-backup").addEventListener("click", openLocalBackup);
   $("file-input").addEventListener("change", (e) => {
     openFile(e.target.files[0]);
     e.target.value = "";

@@ -155,6 +155,19 @@ async function chromiumDriver(server, root) {
     status: async () => (await d.call("backupStatus")).value,
     schedule: async (every) => (await d.call("backupSchedule", every)).value,
     download: () => d.call("backupDownload"),
+    /** Opens the local backup on the export page; resolves with its list count. */
+    async openInExportPage() {
+      const id = new URL((await d.worker()).url()).host;
+      const p = await context.newPage();
+      try {
+        await p.goto(`chrome-extension://${id}/export.html`);
+        await p.click("#open-backup");
+        await p.waitForFunction(() => document.documentElement.dataset.openSeconds || !document.getElementById("open-error").hidden, null, { timeout: 120_000 });
+        return await p.evaluate(() => (document.getElementById("open-error").hidden ? document.getElementById("list-count").textContent : `error: ${document.getElementById("open-error").textContent}`));
+      } finally {
+        await p.close();
+      }
+    },
     async fireAlarm(name) {
       const sw = await d.worker();
       await sw.evaluate((name) => chrome.alarms.create(name, { when: Date.now() + 50 }), name);
@@ -220,14 +233,30 @@ async function firefoxDriver(server, root) {
       [chat] = await browser.pages();
       chat ??= await browser.newPage();
       ext = await browser.newPage();
-      const url = `moz-extension://${FIREFOX_UUID}/backup.html`;
-      await ext.mainFrame().browsingContext.navigate(url, "complete");
+      await d.openExtPage(ext, "backup.html");
+    },
+    /** Loads an extension page in `page` (see firefox.test.mjs for why not goto()). */
+    async openExtPage(page, file) {
+      const url = `moz-extension://${FIREFOX_UUID}/${file}`;
+      await page.mainFrame().browsingContext.navigate(url, "complete");
       for (let i = 0; i < 100; i++) {
-        const ok = await ext.evaluate((u) => location.href === u && typeof browser?.runtime?.sendMessage === "function", url).catch(() => false);
+        const ok = await page.evaluate((u) => location.href === u && document.readyState === "complete" && typeof browser?.runtime?.sendMessage === "function", url).catch(() => false);
         if (ok) return;
         await new Promise((r) => setTimeout(r, 100));
       }
       throw new Error(`the extension page ${url} did not load`);
+    },
+    async openInExportPage() {
+      const p = await browser.newPage();
+      try {
+        await d.openExtPage(p, "export.html");
+        await p.waitForFunction(() => !document.getElementById("open-backup-row").hidden, { timeout: 10_000 });
+        await p.click("#open-backup");
+        await p.waitForFunction(() => document.documentElement.dataset.openSeconds || !document.getElementById("open-error").hidden, { timeout: 120_000 });
+        return await p.evaluate(() => (document.getElementById("open-error").hidden ? document.getElementById("list-count").textContent : `error: ${document.getElementById("open-error").textContent}`));
+      } finally {
+        await p.close();
+      }
     },
     /** Messages from the extension page; `chatkeep.backup()` itself through the
      *  background page where Firefox gives it, else start-and-poll. */
@@ -371,6 +400,7 @@ for (const [browserName, makeDriver] of [["chromium", chromiumDriver], ["firefox
       assert.equal(manifest.conversations.archived, 100);
       assert.equal(manifest.conversations.project, 200);
       assert.equal(cliCount(zip), 999, "chatkeep list reads the same count");
+      assert.equal(await d.openInExportPage(), "999 conversations", "the export page opens the local backup, with the same count");
 
       // The incremental update: only what changed, the new ones, and the one that failed.
       const touched = [all[10], all[720], all[850]];
