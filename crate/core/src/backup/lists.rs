@@ -121,7 +121,7 @@ impl ListPage {
 }
 
 /// Percent-encodes a query or path value (everything but unreserved characters).
-fn encode(s: &str) -> String {
+pub(crate) fn encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {

@@ -590,7 +590,7 @@ impl Backup {
             let (url, auth, what, title) = match job {
                 Job::List { page, .. } => (page.url(), true, "list", None),
                 Job::Conversation { id } => (
-                    format!("/backend-api/conversation/{}", path_segment(id)),
+                    format!("/backend-api/conversation/{}", lists::encode(id)),
                     true,
                     "conversation",
                     Some(self.title_of(id)),
@@ -598,7 +598,7 @@ impl Backup {
                 Job::FileMeta { id, conversation } => (
                     format!(
                         "/backend-api/files/download/{}?inline=false",
-                        path_segment(id)
+                        lists::encode(id)
                     ),
                     true,
                     "file",
@@ -1372,19 +1372,6 @@ fn download_url(url: &str) -> Option<String> {
         }
         _ => Some(url.to_owned()),
     }
-}
-
-/// Percent-encodes an id for a URL path.
-fn path_segment(id: &str) -> String {
-    let mut out = String::with_capacity(id.len());
-    for b in id.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// Whether a request URL is on the ChatGPT origin (a path), where the token may go.
