@@ -9,6 +9,7 @@ import { api, isFirefox, loadSettings } from "./browser.js";
 import { Msg } from "./messages.js";
 import { createBackupRunner } from "./backup-runner.js";
 import { backupZip } from "./backup-zip.js";
+import { fromBase64, pageRequest, pageSession } from "./page-requests.js";
 
 // Service workers forbid top-level await: callers wait on this instead.
 const ready = init();
@@ -58,63 +59,6 @@ export function classify(url) {
 // Reading the conversation
 // ---------------------------------------------------------------------------------------
 
-/** Runs in the page (MAIN world), with the page's own session: one request for the token,
- *  one for the conversation. The token lives only in this function's scope. */
-function pageFetchConversation(id) {
-  return (async () => {
-    try {
-      const s = await fetch("/api/auth/session", { credentials: "include" });
-      if (!s.ok) return { error: "api_down", status: s.status };
-      const session = await s.json().catch(() => ({}));
-      if (!session || !session.accessToken) return { error: "logged_out" };
-      const headers = { Authorization: `Bearer ${session.accessToken}` };
-      const account = document.cookie.match(/(?:^|;\s*)_account=([^;]+)/);
-      if (account) headers["ChatGPT-Account-Id"] = decodeURIComponent(account[1]);
-      const r = await fetch(`/backend-api/conversation/${encodeURIComponent(id)}`, { headers, credentials: "include" });
-      if (r.status === 429) return { error: "rate_limited", retryAfter: Number(r.headers.get("Retry-After")) || null };
-      if (!r.ok) return { error: r.status === 404 ? "not_found" : "api_down", status: r.status };
-      return { json: await r.text() };
-    } catch (e) {
-      return { error: "api_down", detail: String(e) };
-    }
-  })();
-}
-
-/** Runs in the page (MAIN world): fetches files by id, as base64, within a size budget. */
-function pageFetchFiles(ids, budgetBytes) {
-  return (async () => {
-    const out = {};
-    try {
-      const s = await fetch("/api/auth/session", { credentials: "include" });
-      const session = await s.json().catch(() => ({}));
-      if (!session || !session.accessToken) return out;
-      const headers = { Authorization: `Bearer ${session.accessToken}` };
-      let left = budgetBytes;
-      for (const id of ids) {
-        try {
-          const meta = await fetch(`/backend-api/files/download/${encodeURIComponent(id)}?inline=false`, { headers, credentials: "include" });
-          if (!meta.ok) continue;
-          const info = await meta.json();
-          if (info.status !== "success" || !info.download_url) continue;
-          const r = await fetch(info.download_url, { credentials: "include" });
-          if (!r.ok) continue;
-          const buf = new Uint8Array(await r.arrayBuffer());
-          left -= buf.length;
-          if (left < 0) break;
-          let bin = "";
-          for (let i = 0; i < buf.length; i += 0x8000) bin += String.fromCharCode.apply(null, buf.subarray(i, i + 0x8000));
-          out[id] = { name: info.file_name || null, mime: info.mime_type || r.headers.get("Content-Type") || null, base64: btoa(bin) };
-        } catch {
-          // A file that can't be fetched becomes a placeholder; the save goes on.
-        }
-      }
-    } catch {
-      // Same: no files, still a complete transcript.
-    }
-    return out;
-  })();
-}
-
 async function inPage(tabId, func, args, world = "MAIN") {
   let results;
   try {
@@ -133,14 +77,24 @@ async function injectCapture(tabId) {
   }
 }
 
+/** The page's session token, or the reason there is none. */
+async function sessionToken(tabId) {
+  const s = await inPage(tabId, pageSession, []);
+  if (s?.token) return s.token;
+  if (s?.loggedOut) throw new SaveError("logged_out", MESSAGES.logged_out);
+  throw new SaveError("api_down", `ChatGPT's API did not answer${s?.status ? ` (HTTP ${s.status})` : ""}.`);
+}
+
 async function fetchConversation(tabId, id) {
+  const token = await sessionToken(tabId);
   for (let attempt = 0; ; attempt++) {
-    const r = await inPage(tabId, pageFetchConversation, [id]);
-    if (r?.json) return r.json;
-    const kind = r?.error ?? "api_down";
+    const r = await inPage(tabId, pageRequest, [`/backend-api/conversation/${encodeURIComponent(id)}`, token, 60_000]);
+    if (r?.status === 200) return new TextDecoder().decode(fromBase64(r.base64));
+    const kind = r?.status === 429 ? "rate_limited" : r?.status === 404 ? "not_found" : "api_down";
+    const retryAfter = Number(r?.retryAfter) || null;
     // A short Retry-After is worth one wait; a long one is not (the page is used instead).
-    if (kind === "rate_limited" && attempt === 0 && r.retryAfter && r.retryAfter <= 3) {
-      await new Promise((res) => setTimeout(res, r.retryAfter * 1000));
+    if (kind === "rate_limited" && attempt === 0 && retryAfter && retryAfter <= 3) {
+      await new Promise((res) => setTimeout(res, retryAfter * 1000));
       continue;
     }
     const detail = r?.status ? ` (HTTP ${r.status})` : "";
@@ -148,23 +102,38 @@ async function fetchConversation(tabId, id) {
   }
 }
 
-/** Base64 → bytes. */
-function bytes(b64) {
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-/** Images and files the output will show, fetched through the page's session. */
+/** Images and files the output will show, fetched through the page's session, within a
+ *  size budget; one that can't be fetched becomes a placeholder. */
 async function fetchAssets(tabId, json, options) {
   const wants = options.formats.includes("html") || (options.formats.includes("markdown") && options.images !== "omit");
   if (!wants) return undefined;
   const ids = core.conversationAssets(json);
   if (!ids.length) return undefined;
-  const got = await inPage(tabId, pageFetchFiles, [ids, 200 * 1024 * 1024]);
+  let token;
+  try {
+    token = await sessionToken(tabId);
+  } catch {
+    return undefined; // no files, still a complete transcript
+  }
   const assets = {};
-  for (const [id, f] of Object.entries(got ?? {})) assets[id] = { name: f.name, mime: f.mime, bytes: bytes(f.base64) };
+  let left = 200 * 1024 * 1024;
+  for (const id of ids) {
+    const meta = await inPage(tabId, pageRequest, [`/backend-api/files/download/${encodeURIComponent(id)}?inline=false`, token, 60_000]);
+    if (meta?.status !== 200) continue;
+    let info;
+    try {
+      info = JSON.parse(new TextDecoder().decode(fromBase64(meta.base64)));
+    } catch {
+      continue;
+    }
+    if (info?.status !== "success" || typeof info.download_url !== "string") continue;
+    const r = await inPage(tabId, pageRequest, [info.download_url, null, 60_000]);
+    if (r?.status !== 200) continue;
+    const bytes = fromBase64(r.base64);
+    left -= bytes.length;
+    if (left < 0) break;
+    assets[id] = { name: info.file_name || null, mime: info.mime_type || null, bytes };
+  }
   return assets;
 }
 

@@ -9,6 +9,7 @@
 import { Backup } from "./pkg/chatkeep_wasm.js";
 import { api } from "./browser.js";
 import { clearStore, commit, getMeta, putMeta } from "./backup-store.js";
+import { fromBase64, pageRequest, pageSession } from "./page-requests.js";
 
 const CHATGPT_TABS = ["https://chatgpt.com/*", "https://chat.openai.com/*"];
 const ALARM = "chatkeep-backup";
@@ -23,6 +24,7 @@ const KEEPALIVE_MS = 20_000;
 const BLOCKED = {
   no_tab: "Open chatgpt.com in a tab: the backup carries on as soon as one is open.",
   logged_out: "Log in to ChatGPT in this browser: the backup carries on once you are logged in.",
+  chatgpt_down: "ChatGPT is not answering right now: the backup tries again in a moment.",
 };
 
 /** An error with a stable kind and a sentence for the user. */
@@ -31,52 +33,6 @@ class BackupError extends Error {
     super(message);
     this.kind = kind;
   }
-}
-
-/** Runs in the page (MAIN world): the session's token and account, or why there is none. */
-function pageSession() {
-  return (async () => {
-    try {
-      const s = await fetch("/api/auth/session", { credentials: "include" });
-      const session = s.ok ? await s.json().catch(() => ({})) : {};
-      if (!session?.accessToken) return { loggedOut: true };
-      return { token: session.accessToken, account: session.user?.email ?? session.user?.name ?? null };
-    } catch (e) {
-      return { loggedOut: true, error: String(e?.message ?? e) };
-    }
-  })();
-}
-
-/** Runs in the page (MAIN world): one request, the body as base64. Never throws. */
-function pageRequest(url, token, timeoutMs) {
-  return (async () => {
-    const headers = {};
-    if (token) {
-      headers.Authorization = `Bearer ${token}`;
-      const account = document.cookie.match(/(?:^|;\s*)_account=([^;]+)/);
-      if (account) headers["ChatGPT-Account-Id"] = decodeURIComponent(account[1]);
-    }
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), timeoutMs);
-    try {
-      const r = await fetch(url, { headers, credentials: "include", signal: abort.signal });
-      const buf = new Uint8Array(await r.arrayBuffer());
-      let bin = "";
-      for (let i = 0; i < buf.length; i += 0x8000) bin += String.fromCharCode.apply(null, buf.subarray(i, i + 0x8000));
-      return { status: r.status, retryAfter: r.headers.get("Retry-After"), base64: btoa(bin) };
-    } catch (e) {
-      return { status: 0, error: abort.signal.aborted ? "timed out" : String(e?.message ?? e) };
-    } finally {
-      clearTimeout(timer);
-    }
-  })();
-}
-
-function fromBase64(b64) {
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
 }
 
 /**
@@ -150,11 +106,15 @@ export function createBackupRunner({ ready, zipUrl }) {
   }
 
   async function inPage(tabId, func, args) {
+    // A long request (a large file) must not let Chromium stop the worker under it.
+    const keepalive = setInterval(() => api.runtime.getPlatformInfo().catch(() => {}), KEEPALIVE_MS);
     try {
       const [r] = await api.scripting.executeScript({ target: { tabId }, world: "MAIN", func, args });
       return r?.result ?? null;
     } catch {
       return null; // the tab closed or navigated: ask again
+    } finally {
+      clearInterval(keepalive);
     }
   }
 
@@ -188,8 +148,15 @@ export function createBackupRunner({ ready, zipUrl }) {
     if (!session) {
       const s = await inPage(tabId, pageSession, []);
       if (!s?.token) {
-        setBlocked(s ? "logged_out" : "no_tab");
+        setBlocked(!s ? "no_tab" : s.loggedOut ? "logged_out" : "chatgpt_down");
         await sleep(s ? 5000 : 2000);
+        return true;
+      }
+      // One backup is one account: another one's chats are not mixed into it.
+      if (s.account && info.account && info.account !== s.account && (backup?.totals().conversations ?? 0) > 0) {
+        blocked = "other_account";
+        message = `This browser is logged in to ChatGPT as ${s.account}, but the backup is of ${info.account}. Log in as ${info.account} to carry on, or delete the local backup to back up ${s.account}.`;
+        await sleep(5000);
         return true;
       }
       session = s;
@@ -200,7 +167,12 @@ export function createBackupRunner({ ready, zipUrl }) {
     }
     setBlocked(null);
     const r = await inPage(tabId, pageRequest, [step.url, step.auth ? session.token : null, 120_000]);
-    if (!r) return true; // the tab went away mid-request: the same request goes again
+    if (!r) {
+      // The tab went away mid-request (or the page refused the script): the same request
+      // goes again, after a pause.
+      await sleep(1000);
+      return true;
+    }
     const bytes = r.base64 ? fromBase64(r.base64) : new Uint8Array(0);
     const out = backup.record(Date.now(), step.seq, r.status, r.retryAfter ?? null, bytes, r.error ?? null);
     if (out.keep === "signIn") {
@@ -226,6 +198,10 @@ export function createBackupRunner({ ready, zipUrl }) {
           // refusing a write): try again a few times before pausing with the reason. The
           // state on disk is the last one written, so nothing is lost either way.
           errors += 1;
+          // The state in memory may be ahead of what was written: go back to the one on
+          // disk, which always matches the bytes kept.
+          const saved = await getMeta("state").catch(() => undefined);
+          if (saved) backup = Backup.fromJson(saved);
           if (errors >= 5) throw e;
           message = `The backup met a problem and is trying again: ${e?.message ?? e}`;
           await sleep(2000 * errors);
@@ -329,7 +305,7 @@ export function createBackupRunner({ ready, zipUrl }) {
   /** When the next scheduled update is due (epoch ms), or null. */
   function nextScheduled() {
     const every = SCHEDULES[info.schedule] ?? 0;
-    if (!every) return null;
+    if (!every || !backup) return null;
     const last = backup?.totals().finished ?? null;
     return last === null ? Date.now() : last + every;
   }
@@ -354,6 +330,8 @@ export function createBackupRunner({ ready, zipUrl }) {
         throw new BackupError("options", "Invalid option: the backup options must be an object.");
       }
       if (seeding) throw new BackupError("busy", "An export file is being read into the backup. Wait until it is done, then start the backup.");
+      // The last run is still writing its ZIP: let it finish, then start the new one.
+      if (loop && backup && !backup.running) await loop.catch(() => {});
       const checked = Backup.checkOptions(options);
       if (!backup) backup = new Backup(checked);
       else backup.setOptions(checked);
@@ -382,7 +360,7 @@ export function createBackupRunner({ ready, zipUrl }) {
     },
     async resume() {
       await load();
-      if (info.status === "paused" && backup?.running) {
+      if (info.status === "paused" && backup?.running && !seeding) {
         info.status = "running";
         info.message = message = null;
         await saveInfo();
@@ -395,6 +373,7 @@ export function createBackupRunner({ ready, zipUrl }) {
       if (backup?.running) {
         backup.stop(Date.now());
         info.status = "done";
+        info.message = message = null;
         await putMeta({ state: backup.toJson(), info });
         wake();
       }
@@ -406,9 +385,12 @@ export function createBackupRunner({ ready, zipUrl }) {
     async delete() {
       await load();
       if (info.status === "running") throw new BackupError("busy", "The backup is running. Pause or cancel it first, then delete.");
+      if (seeding) throw new BackupError("busy", "An export file is being read into the backup. Wait until it is done, then delete.");
       await clearStore();
       backup = null;
-      info = { status: "idle", lastZip: null, account: null, schedule: info.schedule };
+      // Nothing left to keep up to date: the schedule goes too.
+      info = { status: "idle", lastZip: null, account: null, schedule: "off" };
+      await api.alarms?.clear(SCHEDULE_ALARM).catch(() => {});
       message = null;
       return status();
     },
@@ -417,7 +399,7 @@ export function createBackupRunner({ ready, zipUrl }) {
     async seed(phase) {
       await load();
       if (phase === "begin") {
-        if (info.status === "running") throw new BackupError("busy", "The backup is running. Pause or cancel it first, then start from an export.");
+        if (backup?.running || loop) throw new BackupError("busy", "A backup run is under way (or paused). Let it finish, or cancel it, then start from an export.");
         seeding = true;
       } else if (phase === "end") {
         seeding = false;
@@ -450,7 +432,7 @@ export function createBackupRunner({ ready, zipUrl }) {
       await load();
       // Browsers may drop alarms on restart: the schedule's is made again.
       if ((SCHEDULES[info.schedule] ?? 0) > 0) await api.alarms?.create(SCHEDULE_ALARM, { periodInMinutes: 60, delayInMinutes: 1 });
-      if (info.status === "running" && backup?.running) ensureLoop().catch(() => {});
+      if (info.status === "running" && backup?.running && !seeding) ensureLoop().catch(() => {});
       else if (info.status === "running" && !loop) {
         // Stopped while writing the ZIP at the end of a run: the run itself is done.
         info.status = "done";

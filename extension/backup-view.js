@@ -38,7 +38,7 @@
  * The background's answer to BACKUP_STATUS (and to every other backup message but download).
  * @typedef {object} BackupStatus
  * @property {"idle"|"running"|"paused"|"done"} state
- * @property {null|"no_tab"|"logged_out"} blocked  why a running backup is not moving
+ * @property {null|"no_tab"|"logged_out"|"chatgpt_down"|"other_account"} blocked  why a running backup is not moving
  * @property {string|null} message  one sentence for the user
  * @property {BackupProgress|null} progress
  * @property {BackupFailure[]} failures  of the last run

@@ -269,7 +269,9 @@ fn listed(item: &Value, place: &Place) -> Option<Listed> {
 pub(crate) fn time_value(v: Option<&Value>) -> Option<f64> {
     match v? {
         Value::Number(n) => n.as_f64().filter(|t| t.is_finite()),
-        Value::String(s) => parse_rfc3339(s).or_else(|| s.trim().parse::<f64>().ok()),
+        Value::String(s) => parse_rfc3339(s)
+            .or_else(|| s.trim().parse::<f64>().ok())
+            .filter(|t| t.is_finite()),
         _ => None,
     }
 }

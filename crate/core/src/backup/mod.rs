@@ -581,6 +581,13 @@ impl Backup {
                 self.advance_phase(now);
                 continue;
             };
+            // A file kept meanwhile (queued twice), or files switched off: nothing to ask.
+            if let Job::FileMeta { id, .. } | Job::FileContent { id, .. } = job {
+                if !self.s.options.files || self.s.files.contains_key(id) {
+                    self.pop();
+                    continue;
+                }
+            }
             if now < self.s.throttle.not_before {
                 return Step::Wait {
                     until: self.s.throttle.not_before,
@@ -669,7 +676,7 @@ impl Backup {
                 // refuses us without it has failed.
                 if !same_origin(url) {
                     let reason = format!("the download link refused access (HTTP {})", r.status);
-                    return Ok(self.fail(now, &job, reason));
+                    return Ok(self.fail(now, &job, reason, false));
                 }
                 if let Some(Job::FileContent { auth, .. }) = self.s.jobs.front_mut() {
                     *auth = true;
@@ -678,6 +685,8 @@ impl Backup {
                 return Ok(Outcome::Nothing);
             }
             self.s.auth_tries += 1;
+            // Not straight back: a token refused again and again must not hammer ChatGPT.
+            self.s.throttle.failed(now, self.s.auth_tries, &timing);
             if self.s.auth_tries < 3 {
                 return Ok(Outcome::SignIn);
             }
@@ -685,7 +694,7 @@ impl Backup {
                 "ChatGPT refused access (HTTP {}) even with a fresh sign-in",
                 r.status
             );
-            return Ok(self.fail(now, &job, reason));
+            return Ok(self.fail(now, &job, reason, false));
         }
         let outcome = match r.status {
             200..=299 => self.answered(now, &job, r.body),
@@ -711,14 +720,14 @@ impl Backup {
                 self.s.attempts += 1;
                 if self.s.attempts >= self.s.options.max_attempts {
                     let reason = format!("{reason}, {} times", self.s.attempts);
-                    return Ok(self.fail(now, &job, reason));
+                    return Ok(self.fail(now, &job, reason, false));
                 }
                 self.s.throttle.failed(now, self.s.attempts, &timing);
                 Ok(Outcome::Nothing)
             }
             Err(Permanent(reason)) => {
                 self.s.throttle.success(now, &timing);
-                Ok(self.fail(now, &job, reason))
+                Ok(self.fail(now, &job, reason, true))
             }
         }
     }
@@ -852,7 +861,11 @@ impl Backup {
                 });
             }
         }
+        let mut new = 0;
         for c in p.conversations {
+            if !self.s.listed.contains_key(&c.id) {
+                new += 1;
+            }
             let merged = match self.s.listed.get(&c.id) {
                 // Seen in two lists (moved during the run): the newest word wins.
                 Some(old) if old.update_time > c.update_time => Listed {
@@ -874,7 +887,19 @@ impl Backup {
             }
             self.s.listed.insert(merged.id.clone(), merged);
         }
-        if !check {
+        // A page that brings nothing new (a server that ignores the offset, or hands back
+        // the same cursor) ends its list, so paging always ends.
+        let same_cursor = match (page, &p.next) {
+            (
+                ListPage::Projects { cursor: a } | ListPage::Project { cursor: a, .. },
+                Some(ListPage::Projects { cursor: b } | ListPage::Project { cursor: b, .. }),
+            ) => a == b,
+            _ => false,
+        };
+        let first = page == &page.first();
+        let stalled =
+            same_cursor || (!first && new == 0 && !matches!(page, ListPage::Projects { .. }));
+        if !check && !stalled {
             if let Some(next) = p.next {
                 // Lists are read before anything is fetched: a list's next page goes
                 // before the first project's conversations, in list order.
@@ -887,7 +912,6 @@ impl Backup {
                 self.s.jobs.insert(at, Job::List { page: next, check });
             }
         }
-        let _ = page;
     }
 
     /// Whether a listed conversation is to be fetched: new, changed, or failed before.
@@ -947,9 +971,18 @@ impl Backup {
                     })
                     .collect();
                 s.jobs.extend(pending);
-                if !s.lists_incomplete {
-                    for (id, k) in s.kept.iter_mut() {
-                        k.listed = s.listed.contains_key(id);
+                for (id, k) in s.kept.iter_mut() {
+                    match s.listed.get(id) {
+                        // Moved or renamed without a newer update time: the list is right.
+                        Some(l) => {
+                            k.place = l.place.clone();
+                            if !l.title.is_empty() {
+                                k.title = l.title.clone();
+                            }
+                            k.listed = true;
+                        }
+                        None if !s.lists_incomplete => k.listed = false,
+                        None => {}
                     }
                 }
                 s.phase = Phase::Fetching;
@@ -988,8 +1021,9 @@ impl Backup {
         self.s.auth_tries = 0;
     }
 
-    /// Gives up on the head job: it is recorded with `reason`, and the run goes on.
-    fn fail(&mut self, now: f64, job: &Job, reason: String) -> Outcome {
+    /// Gives up on the head job: it is recorded with `reason`, and the run goes on. A file
+    /// is tried again in the next run unless `for_good` (ChatGPT has no copy of it).
+    fn fail(&mut self, now: f64, job: &Job, reason: String, for_good: bool) -> Outcome {
         self.pop();
         let (what, id, title) = match job {
             Job::List { page, .. } => {
@@ -1010,9 +1044,11 @@ impl Backup {
             } => {
                 self.s.run.files_failed += 1;
                 // Tried again in the next run, even if its conversation has not changed.
-                self.s
-                    .pending_files
-                    .insert(id.clone(), conversation.clone());
+                if !for_good {
+                    self.s
+                        .pending_files
+                        .insert(id.clone(), conversation.clone());
+                }
                 ("file", id.clone(), self.title_of(conversation))
             }
         };
@@ -1349,7 +1385,15 @@ fn conversation_files(body: &[u8]) -> Vec<String> {
 /// A file's download link, if it is one the backup may follow: `https:` only; a path on
 /// the ChatGPT origin stays a path.
 fn download_url(url: &str) -> Option<String> {
-    if url.starts_with('/') && !url.starts_with("//") {
+    // Backslashes, spaces and controls are where URL parsers disagree (`/\\evil.com` is
+    // another host to a browser): such a link is not followed at all.
+    if url
+        .chars()
+        .any(|c| c == '\\' || c.is_whitespace() || c.is_control())
+    {
+        return None;
+    }
+    if same_origin(url) {
         return Some(url.to_owned());
     }
     let rest = url.strip_prefix("https://")?;
@@ -1376,7 +1420,11 @@ fn download_url(url: &str) -> Option<String> {
 
 /// Whether a request URL is on the ChatGPT origin (a path), where the token may go.
 pub fn same_origin(url: &str) -> bool {
-    url.starts_with('/') && !url.starts_with("//")
+    url.starts_with('/')
+        && !url.starts_with("//")
+        && !url
+            .chars()
+            .any(|c| c == '\\' || c.is_whitespace() || c.is_control())
 }
 
 #[cfg(test)]
@@ -1397,6 +1445,86 @@ mod tests {
         assert_eq!(download_url("javascript:alert(1)"), None);
         assert_eq!(download_url("//evil.example/x"), None);
         assert_eq!(download_url("https://user@chatgpt.com/x"), None);
+        // Where URL parsers disagree, nothing is followed (a browser reads these as
+        // another host).
+        for bad in [
+            "/\\evil.com/x",
+            "/\t/evil.com",
+            "https://chatgpt.com/\\evil.com",
+            "/ /evil",
+        ] {
+            assert_eq!(download_url(bad), None, "{bad:?}");
+            assert!(!same_origin(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn odd_values_from_chatgpt_keep_the_state_readable() {
+        // A time ChatGPT might send as text that is not finite is no time at all.
+        assert_eq!(lists::time_value(Some(&serde_json::json!("inf"))), None);
+        assert_eq!(lists::time_value(Some(&serde_json::json!("1e999"))), None);
+        // A huge gap with a short Retry-After: no panic, the gap wins.
+        let mut b = Backup::new(BackupOptions {
+            gap_ms: 2_000_000.0,
+            ..BackupOptions::default()
+        });
+        b.start(0.0);
+        let Step::Request(r) = b.next(0.0) else {
+            panic!("a request")
+        };
+        let limited = Response {
+            status: 429,
+            retry_after: Some("1"),
+            body: b"",
+            error: None,
+        };
+        b.record(0.0, r.seq, limited).unwrap();
+        assert_eq!(
+            b.next(1.0),
+            Step::Wait {
+                until: 2_000_000.0,
+                reason: WaitReason::RateLimited
+            }
+        );
+        assert!(Backup::from_json(&b.to_json()).is_ok());
+    }
+
+    #[test]
+    fn a_list_that_ignores_its_offset_ends() {
+        let mut b = Backup::new(BackupOptions {
+            gap_ms: 0.0,
+            ..BackupOptions::default()
+        });
+        b.start(0.0);
+        let page: Vec<String> = (0..100)
+            .map(|i| format!(r#"{{"id":"c{i}","update_time":1.0}}"#))
+            .collect();
+        let full = format!(r#"{{"items":[{}]}}"#, page.join(","));
+        let mut lists = 0;
+        for _ in 0..1000 {
+            match b.next(0.0) {
+                Step::Request(r) if r.what == "list" => {
+                    lists += 1;
+                    let body = if r.url.contains("/conversations?") {
+                        full.as_bytes()
+                    } else {
+                        br#"{"items":[]}"#
+                    };
+                    b.record(0.0, r.seq, Response::ok(body)).unwrap();
+                }
+                Step::Request(r) => {
+                    let id = r.url.rsplit('/').next().unwrap().to_owned();
+                    let body = format!(r#"{{"id":"{id}","mapping":{{}}}}"#);
+                    b.record(0.0, r.seq, Response::ok(body.as_bytes())).unwrap();
+                }
+                Step::Wait { .. } => unreachable!("no gap"),
+                Step::Done => break,
+            }
+        }
+        assert_eq!(b.phase(), Phase::Done);
+        // Two pages of each offset list, the sidebar, then the check's first pages.
+        assert_eq!(lists, 2 + 2 + 1 + 2);
+        assert_eq!(b.kept().len(), 100);
     }
 
     #[test]

@@ -79,7 +79,7 @@ impl Throttle {
     /// go slower for a while.
     pub fn limited(&mut self, now: f64, retry_after: Option<f64>, t: &Timing) {
         let wait = match retry_after {
-            Some(ms) => ms.clamp(t.gap_ms, RETRY_AFTER_CAP_MS),
+            Some(ms) => ms.max(t.gap_ms).min(RETRY_AFTER_CAP_MS.max(t.gap_ms)),
             None => {
                 let b = self.backoff;
                 self.backoff = (self.backoff * 2.0).min(t.backoff_cap_ms);
