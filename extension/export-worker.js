@@ -15,7 +15,7 @@
 // query}. Messages out: {type: "progress", ...}, {type: "rows", rows}, {type: "opened", ...},
 // {type: "result", id, ...}, {type: "failed", id?, error: {kind, message}}.
 
-import init, { Backup, convertExportConversation, defaultOptions, exportConversationIndex, JsonStream, NameSet, Search, ZipStream } from "./pkg/chatkeep_wasm.js";
+import init, { Backup, convertExportConversation, defaultOptions, exportConversationIndex, indexFiles, JsonStream, NameSet, Search, ZipStream } from "./pkg/chatkeep_wasm.js";
 import { getMeta } from "./backup-store.js";
 import { backupZip } from "./backup-zip.js";
 import { ZipWriter } from "./zip-writer.js";
@@ -279,90 +279,6 @@ async function scan(file, query) {
   }
 }
 
-function escapeHtml(s) {
-  return String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-function day(seconds) {
-  if (seconds == null) return "";
-  return new Date(seconds * 1000).toISOString().slice(0, 10);
-}
-
-/** Markdown link target: in angle brackets, so spaces and non-ASCII stay readable. */
-function mdHref(name) {
-  return `<${name.replace(/[<>\n\r]/g, (c) => encodeURIComponent(c))}>`;
-}
-
-/** HTML link target: each path segment percent-encoded (file names may hold # or ?). */
-function htmlHref(name) {
-  return name.split("/").map(encodeURIComponent).join("/");
-}
-
-/** index.md and index.html: every saved conversation with its date and links. */
-function indexFiles(saved, errors, title) {
-  const md = [`# ${title}`, "", `${saved.length} conversation${saved.length === 1 ? "" : "s"}, saved by chatkeep.`, ""];
-  md.push("| Date | Conversation | Messages | Files |", "|---|---|---|---|");
-  const cell = (s) => String(s).replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ");
-  const mdText = (s) => cell(s).replace(/([[\]*_`<>#])/g, "\\$1");
-  for (const c of saved) {
-    const main = c.files[0];
-    const links = c.files.map((f) => `[${f.slice(f.lastIndexOf(".") + 1)}](${mdHref(f)})`).join(" · ");
-    md.push(`| ${day(c.create_time)} | [${mdText(c.title)}](${mdHref(main)}) | ${c.messages ?? ""} | ${links} |`);
-  }
-  if (errors.length) {
-    md.push("", "## Not saved", "");
-    for (const e of errors) md.push(`- ${mdText(e.title)}: ${cell(e.message)}`);
-  }
-  md.push("");
-  const rows = saved
-    .map((c) => {
-      const links = c.files
-        .map((f) => `<a href="${escapeHtml(htmlHref(f))}">${escapeHtml(f.slice(f.lastIndexOf(".") + 1))}</a>`)
-        .join(" · ");
-      return `<tr><td>${day(c.create_time)}</td><td><a href="${escapeHtml(htmlHref(c.files[0]))}">${escapeHtml(c.title)}</a></td><td class="n">${c.messages ?? ""}</td><td>${links}</td></tr>`;
-    })
-    .join("\n");
-  const failed = errors.length
-    ? `<h2>Not saved</h2>\n<ul>${errors.map((e) => `<li><strong>${escapeHtml(e.title)}</strong>: ${escapeHtml(e.message)}</li>`).join("\n")}</ul>`
-    : "";
-  const html = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>${escapeHtml(title)}</title>
-<style>
-:root { color-scheme: light dark; --muted: #555b6e; --border: #dde1ea; --accent: #4f46e5; }
-@media (prefers-color-scheme: dark) { :root { --muted: #a4a8b8; --border: #2d303d; --accent: #8f8ffb; } }
-body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; max-width: 70rem; margin: 2rem auto; padding: 0 1.25rem; }
-h1 { font-size: 1.5rem; margin-bottom: .25rem; }
-p { color: var(--muted); margin-top: 0; }
-table { border-collapse: collapse; width: 100%; }
-th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid var(--border); vertical-align: top; }
-th { font-size: .85rem; color: var(--muted); }
-td:first-child { white-space: nowrap; font-variant-numeric: tabular-nums; color: var(--muted); }
-td.n { text-align: right; font-variant-numeric: tabular-nums; }
-a { color: var(--accent); }
-</style>
-</head>
-<body>
-<h1>${escapeHtml(title)}</h1>
-<p>${saved.length} conversation${saved.length === 1 ? "" : "s"}, saved by chatkeep.</p>
-<table>
-<thead><tr><th>Date</th><th>Conversation</th><th>Messages</th><th>Files</th></tr></thead>
-<tbody>
-${rows}
-</tbody>
-</table>
-${failed}
-</body>
-</html>
-`;
-  return { md: md.join("\n"), html };
-}
-
 /**
  * Reads the file again and writes the chosen conversations (`indexes`, positions in the
  * file; null for all) into a ZIP: their files, the Markdown's images under assets/, and
@@ -402,7 +318,7 @@ async function save(file, indexes, options, title, summaries) {
     return !(wanted && done >= goal);
   });
   saved.sort((a, b) => (b.create_time ?? 0) - (a.create_time ?? 0));
-  const index = indexFiles(saved, errors, title);
+  const index = indexFiles(title, saved, errors, options.utc_offset_minutes ?? 0);
   // A conversation named "index" keeps its name; the index then starts with "_".
   const free = (n) => (zip.has(n) ? `_${n}` : n);
   zip.add(free("index.md"), index.md);

@@ -868,3 +868,33 @@ impl ZipStream {
         names.converted(&t, &opts, Body::Text)
     }
 }
+
+/// The index of a saved selection (`indexFiles(title, saved, failed, utcOffsetMinutes)` →
+/// `{md, html}`): `saved` is `[{title, files, create_time, messages}]` in the order to list
+/// them, `failed` `[{title, message}]`.
+///
+/// # Errors
+///
+/// Kind `options` when `saved` or `failed` is not such a list.
+#[wasm_bindgen(js_name = indexFiles)]
+pub fn index_files(
+    title: &str,
+    saved: JsValue,
+    failed: JsValue,
+    utc_offset_minutes: i32,
+) -> Result<JsValue, JsValue> {
+    fn list<T: serde::de::DeserializeOwned>(v: JsValue, what: &str) -> Result<Vec<T>, JsValue> {
+        serde_wasm_bindgen::from_value(v).map_err(|e| {
+            core_error(&Error::Options {
+                detail: format!("the index's {what}: {e}"),
+            })
+        })
+    }
+    let saved: Vec<render::index::IndexEntry> = list(saved, "conversations")?;
+    let failed: Vec<render::index::IndexFailure> = list(failed, "failures")?;
+    let index = render::index::index(title, &saved, &failed, utc_offset_minutes);
+    let out = js_sys::Object::new();
+    set(&out, "md", &JsValue::from_str(&index.markdown));
+    set(&out, "html", &JsValue::from_str(&index.html));
+    Ok(out.into())
+}

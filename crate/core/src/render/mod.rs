@@ -15,6 +15,7 @@ mod assets;
 pub(crate) mod escape;
 pub mod html;
 mod html_text;
+pub mod index;
 pub mod json;
 mod layout;
 pub mod markdown;
