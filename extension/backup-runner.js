@@ -8,7 +8,7 @@
 
 import { Backup } from "./pkg/chatkeep_wasm.js";
 import { api } from "./browser.js";
-import { clearStore, commit, getMeta, putMeta } from "./backup-store.js";
+import { clearStore, commit, getMeta, putMeta, unknownTo } from "./backup-store.js";
 import { fromBase64, pageRequest, pageSession } from "./page-requests.js";
 
 const CHATGPT_TABS = ["https://chatgpt.com/*", "https://chat.openai.com/*"];
@@ -20,6 +20,9 @@ const SCHEDULES = { off: 0, daily: 24 * 3600_000, weekly: 7 * 24 * 3600_000 };
 /** A wait is cut into slices this long, each ending with an extension API call: Chromium
  *  keeps a service worker alive while it makes them. */
 const KEEPALIVE_MS = 20_000;
+/** The core's state is written at most this often (and at every pause, cancel and end): it
+ *  grows with the account, and what is kept in between is handed back on resuming. */
+const STATE_EVERY_MS = 5_000;
 
 const BLOCKED = {
   no_tab: "Open chatgpt.com in a tab: the backup carries on as soon as one is open.",
@@ -52,8 +55,25 @@ export function createBackupRunner({ ready, zipUrl }) {
   /** The token and account for this run only: never stored. */
   let session = null;
   let wakeUp = () => {};
+  /** When the core's state was last written. */
+  let stateWritten = 0;
   /** While an extension page reads an export into the backup, no run starts. */
   let seeding = false;
+
+  /** The backup as last written, with what was kept after that handed back to it. */
+  async function restore(state) {
+    const b = Backup.fromJson(state);
+    const since = await unknownTo(b);
+    for (const bytes of since.conversations) {
+      try {
+        b.seed(bytes);
+      } catch {
+        // Not a conversation (cannot happen for what the core said to keep): fetched again.
+      }
+    }
+    for (const f of since.files) b.seedFile(f.id, f.entry ?? undefined);
+    return b;
+  }
 
   function load() {
     loaded ??= (async () => {
@@ -63,7 +83,7 @@ export function createBackupRunner({ ready, zipUrl }) {
       message = info.message ?? null;
       if (state) {
         try {
-          backup = Backup.fromJson(state);
+          backup = await restore(state);
         } catch (e) {
           message = `The saved backup state could not be read (${e.message}); the next run starts afresh.`;
         }
@@ -179,7 +199,12 @@ export function createBackupRunner({ ready, zipUrl }) {
       session = null;
       return true;
     }
-    await commit(backup.toJson(), out, bytes);
+    const now2 = Date.now();
+    const writeState = now2 - stateWritten >= STATE_EVERY_MS;
+    if (out.keep !== "nothing" || writeState) {
+      await commit(writeState ? backup.toJson() : null, out, bytes);
+      if (writeState) stateWritten = now2;
+    }
     await badge();
     return true;
   }
@@ -201,7 +226,7 @@ export function createBackupRunner({ ready, zipUrl }) {
           // The state in memory may be ahead of what was written: go back to the one on
           // disk, which always matches the bytes kept.
           const saved = await getMeta("state").catch(() => undefined);
-          if (saved) backup = Backup.fromJson(saved);
+          if (saved) backup = await restore(saved).catch(() => backup);
           if (errors >= 5) throw e;
           message = `The backup met a problem and is trying again: ${e?.message ?? e}`;
           await sleep(2000 * errors);
@@ -353,7 +378,7 @@ export function createBackupRunner({ ready, zipUrl }) {
       await load();
       if (info.status === "running") {
         info.status = "paused";
-        await saveInfo();
+        await putMeta(backup ? { state: backup.toJson(), info } : { info });
         wake();
       }
       return status();
@@ -400,6 +425,8 @@ export function createBackupRunner({ ready, zipUrl }) {
       await load();
       if (phase === "begin") {
         if (backup?.running || loop) throw new BackupError("busy", "A backup run is under way (or paused). Let it finish, or cancel it, then start from an export.");
+        // The page reads the state from the database: it must be the latest.
+        if (backup) await putMeta({ state: backup.toJson() });
         seeding = true;
       } else if (phase === "end") {
         seeding = false;

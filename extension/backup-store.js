@@ -71,15 +71,41 @@ export async function putMeta(values) {
 
 /**
  * Keeps what the core said to keep (`outcome`: {keep: "conversation", id} or {keep: "file",
- * id, mime}) with `bytes`, and the core's new `state`, in one transaction.
+ * id, entry, mime}) with `bytes`, and the core's `state` when given, in one transaction.
+ * (The state need not be written every time: see `unknownTo`.)
  */
 export async function commit(state, outcome, bytes) {
   const db = await openStore();
   const tx = db.transaction(STORES, "readwrite");
-  tx.objectStore("meta").put(state, "state");
+  if (state !== null) tx.objectStore("meta").put(state, "state");
   if (outcome?.keep === "conversation") tx.objectStore("conversations").put({ id: outcome.id, bytes });
-  if (outcome?.keep === "file") tx.objectStore("files").put({ id: outcome.id, bytes, mime: outcome.mime ?? null });
+  if (outcome?.keep === "file") tx.objectStore("files").put({ id: outcome.id, bytes, entry: outcome.entry ?? null, mime: outcome.mime ?? null });
   return committed(tx);
+}
+
+/**
+ * What the database keeps that a state read back from it does not know (kept after that
+ * state was last written): `{conversations: [bytes], files: [{id, entry}]}`, to hand back to
+ * the core (`seed`, `seedFile`). `known` is the core's Backup.
+ */
+export async function unknownTo(known) {
+  const db = await openStore();
+  const tx = db.transaction(["conversations", "files"]);
+  const [conversationIds, fileIds] = await Promise.all([
+    done(tx.objectStore("conversations").getAllKeys()),
+    done(tx.objectStore("files").getAllKeys()),
+  ]);
+  const newConversations = conversationIds.filter((id) => !known.hasConversation(id));
+  const newFiles = fileIds.filter((id) => !known.hasFile(id));
+  const read = db.transaction(["conversations", "files"]);
+  const [conversations, files] = await Promise.all([
+    Promise.all(newConversations.map((id) => done(read.objectStore("conversations").get(id)))),
+    Promise.all(newFiles.map((id) => done(read.objectStore("files").get(id)))),
+  ]);
+  return {
+    conversations: conversations.filter(Boolean).map((r) => r.bytes),
+    files: files.filter(Boolean).map((r) => ({ id: r.id, entry: r.entry ?? null })),
+  };
 }
 
 /** Keeps items handed over by seeding (`{keep: "conversation"|"file", id, bytes}`), in one
@@ -89,7 +115,7 @@ export async function keepMany(items) {
   const tx = db.transaction(["conversations", "files"], "readwrite");
   for (const item of items) {
     if (item.keep === "conversation") tx.objectStore("conversations").put({ id: item.id, bytes: item.bytes });
-    if (item.keep === "file") tx.objectStore("files").put({ id: item.id, bytes: item.bytes, mime: null });
+    if (item.keep === "file") tx.objectStore("files").put({ id: item.id, bytes: item.bytes, entry: item.entry ?? null, mime: null });
   }
   return committed(tx);
 }

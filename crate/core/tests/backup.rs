@@ -53,6 +53,8 @@ struct Sim {
     file_requests: u64,
     /// Estuary answers 403 without the bearer.
     estuary_needs_auth: bool,
+    /// File bytes served, by file id.
+    file_bytes_served: HashMap<String, u32>,
 }
 
 fn uuid(i: usize) -> String {
@@ -76,6 +78,7 @@ impl Sim {
             list_requests: 0,
             file_requests: 0,
             estuary_needs_auth: false,
+            file_bytes_served: HashMap::new(),
         };
         let mut places = vec![Place::Ordinary; ordinary];
         places.extend(vec![Place::Archived; archived]);
@@ -300,6 +303,7 @@ impl Sim {
                 return Sim::answer(403, "{}".into());
             }
             let id = rest.split('&').next().unwrap();
+            *self.file_bytes_served.entry(id.to_owned()).or_default() += 1;
             return Answer {
                 status: 200,
                 retry_after: None,
@@ -326,6 +330,9 @@ struct Caller {
     saved_state: String,
     /// Restart (serialise, drop, restore) every this many steps (0: never).
     restart_every: u64,
+    /// Save the state only every this many steps (1: every step); a restart goes back to
+    /// the last saved state and hands back what was kept since with `seed`.
+    save_every: u64,
     steps: u64,
     sign_ins: u32,
 }
@@ -338,6 +345,7 @@ impl Caller {
             files: BTreeMap::new(),
             saved_state: String::new(),
             restart_every: 0,
+            save_every: 1,
             steps: 0,
             sign_ins: 0,
         }
@@ -353,9 +361,25 @@ impl Caller {
         b.start(self.now);
         for _ in 0..1_000_000 {
             self.steps += 1;
-            if self.restart_every > 0 && self.steps % self.restart_every == 0 {
+            if self.save_every <= 1
+                || self.steps % self.save_every == 0
+                || self.saved_state.is_empty()
+            {
                 self.saved_state = b.to_json();
+            }
+            if self.restart_every > 0 && self.steps % self.restart_every == 0 {
                 *b = Backup::from_json(&self.saved_state).expect("the state reads back");
+                // What was kept after the state was saved is handed back.
+                for (id, bytes) in &self.store {
+                    if !b.has_conversation(id) {
+                        b.seed(bytes).expect("a kept conversation");
+                    }
+                }
+                for (id, (entry, _)) in &self.files {
+                    if !b.has_file(id) {
+                        b.seed_file(id, Some(entry));
+                    }
+                }
             }
             match b.next(self.now) {
                 Step::Done => return,
@@ -728,6 +752,34 @@ fn a_caller_stopped_between_any_two_steps_carries_on() {
         assert!(
             twice.is_empty(),
             "restarting every {every} steps fetched {twice:?} twice"
+        );
+    }
+}
+
+#[test]
+fn a_caller_that_saves_the_state_now_and_then_loses_nothing_and_fetches_nothing_twice() {
+    for (save, restart) in [(7, 5), (13, 4), (50, 9)] {
+        let mut sim = Sim::new(120, 10, &[12]);
+        let mut b = Backup::new(opts(200.0));
+        let mut c = Caller::new();
+        c.save_every = save;
+        c.restart_every = restart;
+        c.run(&mut b, &mut sim, |_, _, _| {});
+        assert_complete(&sim, &c, &b);
+        let twice: Vec<_> = sim.fetches.iter().filter(|(_, &k)| k > 1).collect();
+        assert!(
+            twice.is_empty(),
+            "saving every {save} and restarting every {restart}: {twice:?} fetched twice"
+        );
+        let p = b.progress(c.now);
+        assert_eq!(p.done, p.total, "progress reaches its end");
+        // A file's link may be asked for again (its answer was in the state not saved),
+        // never its bytes once kept.
+        let files: usize = sim.convs.values().map(|c| c.files.len()).sum();
+        assert_eq!(sim.file_bytes_served.len(), files);
+        assert!(
+            sim.file_bytes_served.values().all(|&n| n == 1),
+            "no file's bytes fetched twice"
         );
     }
 }

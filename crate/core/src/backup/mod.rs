@@ -19,9 +19,10 @@
 //! merged by id), **fetching** (each conversation that is new, changed since the last run,
 //! or failed before, newest first, each followed by its files), and **checking** (the first
 //! page of every list once more, for chats that changed during the run). The state
-//! serialises to JSON ([`Backup::to_json`]) after every step, so a run survives the
-//! caller being stopped and carries on where it was: no request is repeated except the
-//! one in flight when it stopped.
+//! serialises to JSON ([`Backup::to_json`]), so a run survives the caller being stopped and
+//! carries on where it was. The caller need not save it after every step: on resuming, it
+//! hands back with [`Backup::seed`] and [`Backup::seed_file`] what it kept since the state
+//! it saved, and those are not fetched again.
 
 mod layout;
 pub mod lists;
@@ -588,6 +589,30 @@ impl Backup {
                     continue;
                 }
             }
+            // A conversation already kept as the list shows it was fetched in this run
+            // after the state was last saved, and handed back with `seed` on resuming:
+            // done, and its files follow.
+            if let Job::Conversation { id } = job {
+                let id = id.clone();
+                if self.up_to_date(&id) {
+                    self.pop();
+                    self.done_one(now);
+                    let files: Vec<Job> = self
+                        .s
+                        .pending_files
+                        .iter()
+                        .filter(|(_, c)| **c == id)
+                        .map(|(f, c)| Job::FileMeta {
+                            id: f.clone(),
+                            conversation: c.clone(),
+                        })
+                        .collect();
+                    for j in files.into_iter().rev() {
+                        self.s.jobs.push_front(j);
+                    }
+                    continue;
+                }
+            }
             if now < self.s.throttle.not_before {
                 return Step::Wait {
                     until: self.s.throttle.not_before,
@@ -773,13 +798,8 @@ impl Backup {
                     },
                 );
                 self.s.failures.remove(id);
-                let run = &mut self.s.run;
-                run.fetched += 1;
-                run.bytes += body.len() as u64;
-                run.recent.push_back(now);
-                if run.recent.len() > RECENT {
-                    run.recent.pop_front();
-                }
+                self.s.run.bytes += body.len() as u64;
+                self.done_one(now);
                 // Its files next, before the next conversation, skipping those kept.
                 for f in files.into_iter().rev() {
                     if !self.s.files.contains_key(&f) {
@@ -917,6 +937,32 @@ impl Backup {
     /// Whether a listed conversation is to be fetched: new, changed, or failed before.
     fn needs_fetch(&self, l: &Listed) -> bool {
         self.s.failures.contains_key(&l.id) || self.changed(l)
+    }
+
+    /// Whether the copy kept of a conversation is as new as its listing says (false when
+    /// none is kept, or it was not listed in this run).
+    fn up_to_date(&self, id: &str) -> bool {
+        self.s.kept.contains_key(id) && self.s.listed.get(id).is_some_and(|l| !self.changed(l))
+    }
+
+    /// Counts one conversation fetched in this run (for progress and the estimate).
+    fn done_one(&mut self, now: f64) {
+        let run = &mut self.s.run;
+        run.fetched += 1;
+        run.recent.push_back(now);
+        if run.recent.len() > RECENT {
+            run.recent.pop_front();
+        }
+    }
+
+    /// Whether the backup holds conversation `id`.
+    pub fn has_conversation(&self, id: &str) -> bool {
+        self.s.kept.contains_key(id)
+    }
+
+    /// Whether the backup holds file `id`.
+    pub fn has_file(&self, id: &str) -> bool {
+        self.s.files.contains_key(id)
     }
 
     /// Whether a listed conversation is newer than the copy kept (or has none).
