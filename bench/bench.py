@@ -227,7 +227,7 @@ def backup_rows(conversations=10000):
         f"{x['conversationsPerSecond']:.0f} conversations/s (the page round trip per request; ChatGPT's quota allows ~1/minute after a burst); "
         f"{q['perConversation']:.3f} requests per conversation (goal {q['goalPerConversation']:.3f}): lists {q['lists'] / n:.3f}, "
         f"conversations {q['conversations'] / n:.3f}, files {(q['fileLinks'] + q['fileBytes']) / n:.3f} (link + bytes, two per file); "
-        f"input MB: bytes fetched; state JSON {st['finalBytes'] / 2**20:.1f} MB, rewritten after each request (~{st['writtenBytesEstimate'] / 2**30:.1f} GB written); "
+        f"input MB: bytes fetched; state JSON {st['finalBytes'] / 2**20:.1f} MB, written at most every 5 s (~{st['writtenBytesEstimate'] / 2**20:.0f} MB written); "
         "peak memory: growth of the browser's processes over idle"
     )
     rows = [(label, "chatkeep whole-account backup (extension, Chromium, stand-in, no quota, gap 0): list and fetch every conversation and image", size, x["fetchMs"] / 1000, m["fetchPeakBytes"] - m["baselineBytes"], fetch_note)]
