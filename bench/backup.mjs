@@ -15,12 +15,12 @@
 //
 // Prints a markdown table, then one line `BACKUP_BENCH {json}` (bench/bench.py reads it).
 
-import { chromium } from "playwright-core";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { makeAccount } from "../tests/e2e/account.mjs";
+import { chromiumDriver } from "../tests/e2e/backup-drivers.mjs";
 import { requireDist } from "../tests/e2e/harness.mjs";
 import { startServer } from "../tests/e2e/server.mjs";
 import { browserPid, treeRss } from "./rss.mjs";
@@ -112,42 +112,16 @@ async function main() {
   const files = account.files.size;
   const server = await startServer({ account });
   const root = mkdtempSync(path.join(os.tmpdir(), "chatkeep-bench-backup-"));
-  const profile = path.join(root, "profile");
-  const downloads = path.join(root, "downloads");
-  // Downloads go to `downloads` without questions, as in tests/e2e/backup.test.mjs.
-  mkdirSync(path.join(profile, "Default"), { recursive: true });
-  mkdirSync(downloads, { recursive: true });
-  writeFileSync(path.join(profile, "Default", "Preferences"), JSON.stringify({
-    download: { default_directory: downloads, prompt_for_download: false, directory_upgrade: true },
-  }));
-
-  let context;
+  const driver = await chromiumDriver(server, root);
+  const { profile, downloads } = driver;
   let timer;
   try {
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      env: { ...process.env, TZ: "UTC" },
-      args: ["--headless=new", "--no-sandbox", `--load-extension=${dist}`, `--disable-extensions-except=${dist}`,
-        "--disable-background-networking", "--disable-component-update", "--no-first-run", ...server.chromiumArgs()],
-      ignoreHTTPSErrors: true,
-    });
-    const cdp = await context.browser().newBrowserCDPSession();
-    await cdp.send("Browser.setDownloadBehavior", { behavior: "default" });
-    const worker = async () => context.serviceWorkers().find((w) => w.url().startsWith("chrome-extension://"))
-      ?? context.waitForEvent("serviceworker", { timeout: 15000 });
-    const call = async (name, arg) => (await worker()).evaluate(async ({ name, arg }) => {
-      try {
-        return { ok: true, value: JSON.parse(JSON.stringify((await globalThis.chatkeep[name](arg)) ?? null)) };
-      } catch (e) {
-        return { ok: false, error: { kind: e?.kind ?? null, message: String(e?.message ?? e) } };
-      }
-    }, { name, arg });
+    await driver.launch();
+    const worker = () => driver.worker();
+    const call = (name, arg) => driver.call(name, arg);
 
     // A logged-in ChatGPT tab: the backup makes its requests there.
-    const page = context.pages()[0] ?? (await context.newPage());
-    await page.goto(server.url("/"), { waitUntil: "load" });
-    await page.evaluate((u) => fetch(u), "/__login");
+    await driver.openChat();
     await worker();
 
     const pid = browserPid(profile);
@@ -293,7 +267,7 @@ async function main() {
     console.log(`BACKUP_BENCH ${JSON.stringify(out)}`);
   } finally {
     if (timer) clearInterval(timer);
-    await context?.close().catch(() => {});
+    await driver.close().catch(() => {});
     await server.close();
     rmSync(root, { recursive: true, force: true });
   }

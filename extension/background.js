@@ -449,7 +449,7 @@ api.runtime.onMessage.addListener((message, sender, sendResponse) => {
     case Msg.BACKUP_SEED:
       return reply(backups.seed(message.phase));
     case Msg.BACKUP_SCHEDULE:
-      return reply(backups.schedule(message.schedule));
+      return reply(backups.schedule(message.schedule, message.options));
     case Msg.COPY_MARKDOWN:
       return reply(copyMarkdown(message.tabId, message.options ?? {}));
     case Msg.TAB_STATUS:
@@ -478,7 +478,7 @@ globalThis.chatkeep = {
   backupCancel: () => backups.cancel(),
   backupDownload: () => backups.download(),
   backupDelete: () => backups.delete(),
-  backupSchedule: (every) => backups.schedule(every),
+  backupSchedule: (every, options) => backups.schedule(every, options),
   backupOnAlarm: (name) => backups.onAlarm(name),
   onMenu,
   onCommand,

@@ -342,7 +342,7 @@ export function createBackupRunner({ ready, zipUrl }) {
     if (due === null || Date.now() < due || info.status === "running" || info.status === "paused" || seeding) return;
     if ((await chatgptTab()) === null) return;
     // Scheduled runs keep the local backup current; the ZIP is downloaded when asked.
-    const options = { ...(backup?.options ?? {}), download: false };
+    const options = { ...(info.scheduleOptions ?? backup?.options ?? {}), download: false };
     controls.backup(options).catch(() => {});
   }
 
@@ -439,10 +439,12 @@ export function createBackupRunner({ ready, zipUrl }) {
       }
       return status();
     },
-    /** Sets how often the backup updates itself: "off", "daily" or "weekly". */
-    async schedule(every) {
+    /** Sets how often the backup updates itself: "off", "daily" or "weekly"; `options`
+     *  (optional, checked by the core) are those of the scheduled runs, else the backup's. */
+    async schedule(every, options) {
       await load();
       if (!(every in SCHEDULES)) throw new BackupError("options", `Invalid option: schedule must be "off", "daily" or "weekly", not ${JSON.stringify(every)}.`);
+      info.scheduleOptions = options === undefined || options === null ? null : Backup.checkOptions(options);
       info.schedule = every;
       await saveInfo();
       if (every === "off") await api.alarms?.clear(SCHEDULE_ALARM).catch(() => {});

@@ -34,8 +34,9 @@ export const Msg = Object.freeze({
    *  refused with kind "busy" while a run is under way; "end" makes the background read the
    *  backup's state again. */
   BACKUP_SEED: "chatkeep/backup-seed",
-  /** backup page → background: `{type, schedule: "off" | "daily" | "weekly"}` → backup
-   *  status. A scheduled update runs when it is due and a ChatGPT tab is open. */
+  /** backup page → background: `{type, schedule: "off" | "daily" | "weekly", options?}` →
+   *  backup status. A scheduled update runs when it is due and a ChatGPT tab is open, with
+   *  `options` (backup options, checked by the core) or else the backup's own. */
   BACKUP_SCHEDULE: "chatkeep/backup-schedule",
 });
 

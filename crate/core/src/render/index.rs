@@ -86,25 +86,63 @@ pub fn index(
         if saved.len() == 1 { "" } else { "s" }
     );
 
+    // What both files show of each conversation: date, link target, count, files.
+    struct Row<'a> {
+        date: String,
+        main: String,
+        messages: String,
+        files: Vec<(String, &'a str)>,
+        title: &'a str,
+    }
+    let table: Vec<Row<'_>> = saved
+        .iter()
+        .map(|c| Row {
+            date: day(c.create_time),
+            main: c
+                .files
+                .first()
+                .map_or(String::new(), |f| percent_encode_path(f)),
+            messages: c.messages.map_or(String::new(), |n| n.to_string()),
+            files: c
+                .files
+                .iter()
+                .map(|f| (percent_encode_path(f), label(f)))
+                .collect(),
+            title: &c.title,
+        })
+        .collect();
+
     let mut md = format!("# {}\n\n{count}\n\n", md_inline(title));
     md.push_str("| Date | Conversation | Messages | Files |\n|---|---|---|---|\n");
-    for c in saved {
-        let links: Vec<String> = c
+    let mut rows = String::new();
+    for r in &table {
+        let md_links: Vec<String> = r
             .files
             .iter()
-            .map(|f| format!("[{}]({})", md_inline(label(f)), percent_encode_path(f)))
+            .map(|(href, label)| format!("[{}]({href})", md_inline(label)))
             .collect();
-        let main = c
-            .files
-            .first()
-            .map_or(String::new(), |f| percent_encode_path(f));
-        let messages = c.messages.map_or(String::new(), |n| n.to_string());
         let _ = writeln!(
             md,
-            "| {} | [{}]({main}) | {messages} | {} |",
-            day(c.create_time),
-            md_inline(&c.title),
-            links.join(" · ")
+            "| {} | [{}]({}) | {} | {} |",
+            r.date,
+            md_inline(r.title),
+            r.main,
+            r.messages,
+            md_links.join(" · ")
+        );
+        let html_links: Vec<String> = r
+            .files
+            .iter()
+            .map(|(href, label)| format!("<a href=\"{}\">{}</a>", html(href), html(label)))
+            .collect();
+        let _ = writeln!(
+            rows,
+            "<tr><td>{}</td><td><a href=\"{}\">{}</a></td><td class=\"n\">{}</td><td>{}</td></tr>",
+            r.date,
+            html(&r.main),
+            html(r.title),
+            r.messages,
+            html_links.join(" · ")
         );
     }
     if !failed.is_empty() {
@@ -114,33 +152,6 @@ pub fn index(
         }
     }
 
-    let mut rows = String::new();
-    for c in saved {
-        let links: Vec<String> = c
-            .files
-            .iter()
-            .map(|f| {
-                format!(
-                    "<a href=\"{}\">{}</a>",
-                    html(&percent_encode_path(f)),
-                    html(label(f))
-                )
-            })
-            .collect();
-        let main = c
-            .files
-            .first()
-            .map_or(String::new(), |f| percent_encode_path(f));
-        let messages = c.messages.map_or(String::new(), |n| n.to_string());
-        let _ = writeln!(
-            rows,
-            "<tr><td>{}</td><td><a href=\"{}\">{}</a></td><td class=\"n\">{messages}</td><td>{}</td></tr>",
-            day(c.create_time),
-            html(&main),
-            html(&c.title),
-            links.join(" · ")
-        );
-    }
     let mut not_saved = String::new();
     if !failed.is_empty() {
         not_saved.push_str("<h2>Not saved</h2>\n<ul>");
