@@ -8,7 +8,7 @@
 
 import { Backup } from "./pkg/chatkeep_wasm.js";
 import { api } from "./browser.js";
-import { clearStore, commit, getMeta, putMeta, unknownTo } from "./backup-store.js";
+import { clearStore, commit, getMeta, keptSinceState, putMeta, putState } from "./backup-store.js";
 import { fromBase64, pageRequest, pageSession } from "./page-requests.js";
 
 const CHATGPT_TABS = ["https://chatgpt.com/*", "https://chat.openai.com/*"];
@@ -63,7 +63,7 @@ export function createBackupRunner({ ready, zipUrl }) {
   /** The backup as last written, with what was kept after that handed back to it. */
   async function restore(state) {
     const b = Backup.fromJson(state);
-    const since = await unknownTo(b);
+    const since = await keptSinceState();
     for (const bytes of since.conversations) {
       try {
         b.seed(bytes);
@@ -233,7 +233,7 @@ export function createBackupRunner({ ready, zipUrl }) {
         }
       }
       session = null;
-      await putMeta({ state: backup.toJson(), info });
+      await putState(backup.toJson(), info);
       message = null;
       if (backup.options.download) {
         message = "Writing the backup ZIP…";
@@ -363,7 +363,7 @@ export function createBackupRunner({ ready, zipUrl }) {
       if (!backup.running) backup.start(Date.now());
       info.status = "running";
       info.message = message = null;
-      await putMeta({ state: backup.toJson(), info });
+      await putState(backup.toJson(), info);
       return ensureLoop();
     },
     /** Starts a run without waiting for its end (for the page). */
@@ -378,7 +378,7 @@ export function createBackupRunner({ ready, zipUrl }) {
       await load();
       if (info.status === "running") {
         info.status = "paused";
-        await putMeta(backup ? { state: backup.toJson(), info } : { info });
+        await (backup ? putState(backup.toJson(), info) : saveInfo());
         wake();
       }
       return status();
@@ -399,7 +399,7 @@ export function createBackupRunner({ ready, zipUrl }) {
         backup.stop(Date.now());
         info.status = "done";
         info.message = message = null;
-        await putMeta({ state: backup.toJson(), info });
+        await putState(backup.toJson(), info);
         wake();
       }
       return status();
@@ -426,7 +426,7 @@ export function createBackupRunner({ ready, zipUrl }) {
       if (phase === "begin") {
         if (backup?.running || loop) throw new BackupError("busy", "A backup run is under way (or paused). Let it finish, or cancel it, then start from an export.");
         // The page reads the state from the database: it must be the latest.
-        if (backup) await putMeta({ state: backup.toJson() });
+        if (backup) await putState(backup.toJson());
         seeding = true;
       } else if (phase === "end") {
         seeding = false;

@@ -6,7 +6,7 @@
 
 import { api } from "./browser.js";
 import { Msg, request } from "./messages.js";
-import { getMeta, keepMany, putMeta } from "./backup-store.js";
+import { getMeta, keepMany, putState } from "./backup-store.js";
 
 const input = /** @type {HTMLInputElement} */ (document.getElementById("seed-file"));
 const line = document.getElementById("seed-status");
@@ -64,7 +64,7 @@ function readInto(file) {
           } else if (data.type === "done") {
             worker.terminate();
             flush()
-              .then(() => putMeta({ state: data.state }))
+              .then(() => putState(data.state))
               .then(() => {
                 const s = data.stats;
                 say(

@@ -5,9 +5,11 @@
 // and any extension page that reads the backup.
 
 const DB_NAME = "chatkeep-backup";
-const DB_VERSION = 1;
-/** Stores: `meta` (key → value: "state" is the core's state JSON, "info" the shell's),
- *  `conversations` ({id, bytes}), `files` ({id, bytes, mime}). */
+const DB_VERSION = 2;
+/** Stores: `meta` (key → value: "state" is the core's state JSON, "stateAt" when it was
+ *  written, "info" the shell's), `conversations` ({id, bytes, at}), `files` ({id, bytes,
+ *  entry, mime, at}); `at` (indexed) orders every write, so what was kept after the state
+ *  was last written can be found without reading the rest. */
 const STORES = ["meta", "conversations", "files"];
 
 /** Resolves an IDBRequest. */
@@ -34,8 +36,10 @@ export function openStore() {
     req.onupgradeneeded = () => {
       const db = req.result;
       if (!db.objectStoreNames.contains("meta")) db.createObjectStore("meta");
-      if (!db.objectStoreNames.contains("conversations")) db.createObjectStore("conversations", { keyPath: "id" });
-      if (!db.objectStoreNames.contains("files")) db.createObjectStore("files", { keyPath: "id" });
+      for (const name of ["conversations", "files"]) {
+        const store = db.objectStoreNames.contains(name) ? req.transaction.objectStore(name) : db.createObjectStore(name, { keyPath: "id" });
+        if (!store.indexNames.contains("at")) store.createIndex("at", "at");
+      }
     };
     req.onsuccess = () => {
       const db = req.result;
@@ -53,6 +57,14 @@ export function openStore() {
     req.onblocked = () => reject(new Error("the backup database is busy in another chatkeep page: close it and try again"));
   });
   return opening;
+}
+
+let lastStamp = 0;
+/** A number larger than every one handed out before (in this context, and across restarts
+ *  as it follows the clock). */
+function stamp() {
+  lastStamp = Math.max(Date.now(), lastStamp + 0.001);
+  return lastStamp;
 }
 
 /** Reads a `meta` value (undefined when absent). */
@@ -77,34 +89,40 @@ export async function putMeta(values) {
 export async function commit(state, outcome, bytes) {
   const db = await openStore();
   const tx = db.transaction(STORES, "readwrite");
-  if (state !== null) tx.objectStore("meta").put(state, "state");
-  if (outcome?.keep === "conversation") tx.objectStore("conversations").put({ id: outcome.id, bytes });
-  if (outcome?.keep === "file") tx.objectStore("files").put({ id: outcome.id, bytes, entry: outcome.entry ?? null, mime: outcome.mime ?? null });
+  const at = stamp();
+  if (state !== null) {
+    tx.objectStore("meta").put(state, "state");
+    tx.objectStore("meta").put(at, "stateAt");
+  }
+  if (outcome?.keep === "conversation") tx.objectStore("conversations").put({ id: outcome.id, bytes, at });
+  if (outcome?.keep === "file") tx.objectStore("files").put({ id: outcome.id, bytes, entry: outcome.entry ?? null, mime: outcome.mime ?? null, at });
   return committed(tx);
 }
 
+/** Writes the core's state (with its time, see `unknownTo`) and, optionally, `info`. */
+export async function putState(state, info) {
+  const values = { state, stateAt: stamp() };
+  if (info !== undefined) values.info = info;
+  return putMeta(values);
+}
+
 /**
- * What the database keeps that a state read back from it does not know (kept after that
- * state was last written): `{conversations: [bytes], files: [{id, entry}]}`, to hand back to
- * the core (`seed`, `seedFile`). `known` is the core's Backup.
+ * What was kept after the state was last written (new conversations and files, and newer
+ * copies of kept ones): `{conversations: [bytes], files: [{id, entry}]}`, to hand back to the
+ * core (`seed`, `seedFile`) when the state is read again.
  */
-export async function unknownTo(known) {
+export async function keptSinceState() {
   const db = await openStore();
+  const stateAt = (await done(db.transaction("meta").objectStore("meta").get("stateAt"))) ?? 0;
   const tx = db.transaction(["conversations", "files"]);
-  const [conversationIds, fileIds] = await Promise.all([
-    done(tx.objectStore("conversations").getAllKeys()),
-    done(tx.objectStore("files").getAllKeys()),
-  ]);
-  const newConversations = conversationIds.filter((id) => !known.hasConversation(id));
-  const newFiles = fileIds.filter((id) => !known.hasFile(id));
-  const read = db.transaction(["conversations", "files"]);
+  const after = IDBKeyRange.lowerBound(stateAt, true);
   const [conversations, files] = await Promise.all([
-    Promise.all(newConversations.map((id) => done(read.objectStore("conversations").get(id)))),
-    Promise.all(newFiles.map((id) => done(read.objectStore("files").get(id)))),
+    done(tx.objectStore("conversations").index("at").getAll(after)),
+    done(tx.objectStore("files").index("at").getAll(after)),
   ]);
   return {
-    conversations: conversations.filter(Boolean).map((r) => r.bytes),
-    files: files.filter(Boolean).map((r) => ({ id: r.id, entry: r.entry ?? null })),
+    conversations: conversations.map((r) => r.bytes),
+    files: files.map((r) => ({ id: r.id, entry: r.entry ?? null })),
   };
 }
 
@@ -114,8 +132,9 @@ export async function keepMany(items) {
   const db = await openStore();
   const tx = db.transaction(["conversations", "files"], "readwrite");
   for (const item of items) {
-    if (item.keep === "conversation") tx.objectStore("conversations").put({ id: item.id, bytes: item.bytes });
-    if (item.keep === "file") tx.objectStore("files").put({ id: item.id, bytes: item.bytes, entry: item.entry ?? null, mime: null });
+    const at = stamp();
+    if (item.keep === "conversation") tx.objectStore("conversations").put({ id: item.id, bytes: item.bytes, at });
+    if (item.keep === "file") tx.objectStore("files").put({ id: item.id, bytes: item.bytes, entry: item.entry ?? null, mime: null, at });
   }
   return committed(tx);
 }

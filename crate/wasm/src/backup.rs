@@ -218,18 +218,6 @@ impl Backup {
         to_js(&self.inner.seed(json).map_err(|e| core_error(&e))?)
     }
 
-    /// Whether the backup holds conversation `id`.
-    #[wasm_bindgen(js_name = hasConversation)]
-    pub fn has_conversation(&self, id: &str) -> bool {
-        self.inner.has_conversation(id)
-    }
-
-    /// Whether the backup holds file `id`.
-    #[wasm_bindgen(js_name = hasFile)]
-    pub fn has_file(&self, id: &str) -> bool {
-        self.inner.has_file(id)
-    }
-
     /// Records a file taken from a seed; returns its entry name in the ZIP.
     #[wasm_bindgen(js_name = seedFile)]
     pub fn seed_file(&mut self, id: &str, name: Option<String>) -> String {
