@@ -55,14 +55,19 @@ export function createBackupRunner({ ready, zipUrl }) {
   /** The token and account for this run only: never stored. */
   let session = null;
   let wakeUp = () => {};
-  /** When the core's state was last written. */
+  /** When the core's state was last written, and in which phase. */
   let stateWritten = 0;
+  let phaseWritten = null;
   /** While an extension page reads an export into the backup, no run starts. */
   let seeding = false;
 
   /** The backup as last written, with what was kept after that handed back to it. */
   async function restore(state) {
-    const b = Backup.fromJson(state);
+    return handBack(Backup.fromJson(state));
+  }
+
+  /** Hands back to `b` what was kept after its state was written. */
+  async function handBack(b) {
     const since = await keptSinceState();
     for (const bytes of since.conversations) {
       try {
@@ -82,11 +87,15 @@ export function createBackupRunner({ ready, zipUrl }) {
       if (saved) info = { ...info, ...saved };
       message = info.message ?? null;
       if (state) {
+        let b = null;
         try {
-          backup = await restore(state);
+          b = Backup.fromJson(state);
         } catch (e) {
           message = `The saved backup state could not be read (${e.message}); the next run starts afresh.`;
         }
+        // A storage error here rejects load() (tried again on the next call): it must not
+        // pass for a missing backup, which a new run would overwrite.
+        if (b) backup = await handBack(b);
       }
     })().catch((e) => {
       loaded = null;
@@ -200,10 +209,16 @@ export function createBackupRunner({ ready, zipUrl }) {
       return true;
     }
     const now2 = Date.now();
-    const writeState = now2 - stateWritten >= STATE_EVERY_MS;
+    // Also at each new phase: what is kept afterwards is handed back against a state that
+    // holds the whole listing.
+    const phase = backup.phase;
+    const writeState = now2 - stateWritten >= STATE_EVERY_MS || phase !== phaseWritten;
     if (out.keep !== "nothing" || writeState) {
       await commit(writeState ? backup.toJson() : null, out, bytes);
-      if (writeState) stateWritten = now2;
+      if (writeState) {
+        stateWritten = now2;
+        phaseWritten = phase;
+      }
     }
     await badge();
     return true;
@@ -214,7 +229,12 @@ export function createBackupRunner({ ready, zipUrl }) {
     try {
       await api.alarms?.create(ALARM, { periodInMinutes: 0.5 });
       for (;;) {
-        if (info.status !== "running" || !backup) return status();
+        if (info.status !== "running" || !backup) {
+          // Paused or cancelled: the state is written here, after the step in flight, never
+          // beside it (a write that failed must not be followed by a state claiming it).
+          if (backup) await putState(backup.toJson(), info);
+          return status();
+        }
         try {
           if (!(await advance())) break;
           errors = 0;
@@ -225,8 +245,17 @@ export function createBackupRunner({ ready, zipUrl }) {
           errors += 1;
           // The state in memory may be ahead of what was written: go back to the one on
           // disk, which always matches the bytes kept.
-          const saved = await getMeta("state").catch(() => undefined);
-          if (saved) backup = await restore(saved).catch(() => backup);
+          // If even that cannot be read, pause: carrying on with the state in memory could
+          // write a state that claims bytes that were never kept.
+          const saved = await getMeta("state");
+          const cancelled = info.status === "done";
+          if (saved) backup = await restore(saved);
+          else {
+            const fresh = new Backup(backup.options);
+            fresh.start(Date.now());
+            backup = await handBack(fresh);
+          }
+          if (cancelled) backup.stop(Date.now());
           if (errors >= 5) throw e;
           message = `The backup met a problem and is trying again: ${e?.message ?? e}`;
           await sleep(2000 * errors);
@@ -363,7 +392,8 @@ export function createBackupRunner({ ready, zipUrl }) {
       if (!backup.running) backup.start(Date.now());
       info.status = "running";
       info.message = message = null;
-      await putState(backup.toJson(), info);
+      // A loop under way writes the state itself, after its step in flight.
+      await (loop ? saveInfo() : putState(backup.toJson(), info));
       return ensureLoop();
     },
     /** Starts a run without waiting for its end (for the page). */
@@ -378,7 +408,8 @@ export function createBackupRunner({ ready, zipUrl }) {
       await load();
       if (info.status === "running") {
         info.status = "paused";
-        await (backup ? putState(backup.toJson(), info) : saveInfo());
+        // The loop writes the state when it stops, after its step in flight.
+        await (loop || !backup ? saveInfo() : putState(backup.toJson(), info));
         wake();
       }
       return status();
@@ -399,7 +430,7 @@ export function createBackupRunner({ ready, zipUrl }) {
         backup.stop(Date.now());
         info.status = "done";
         info.message = message = null;
-        await putState(backup.toJson(), info);
+        await (loop ? saveInfo() : putState(backup.toJson(), info));
         wake();
       }
       return status();

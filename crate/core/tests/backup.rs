@@ -55,6 +55,8 @@ struct Sim {
     estuary_needs_auth: bool,
     /// File bytes served, by file id.
     file_bytes_served: HashMap<String, u32>,
+    /// How much later than the conversation the lists say it changed (seconds).
+    list_lead: f64,
 }
 
 fn uuid(i: usize) -> String {
@@ -79,6 +81,7 @@ impl Sim {
             file_requests: 0,
             estuary_needs_auth: false,
             file_bytes_served: HashMap::new(),
+            list_lead: 0.0,
         };
         let mut places = vec![Place::Ordinary; ordinary];
         places.extend(vec![Place::Archived; archived]);
@@ -149,7 +152,9 @@ impl Sim {
 
     fn item(&self, id: &str) -> Value {
         let c = &self.convs[id];
-        json!({"id": id, "title": c.title, "create_time": Sim::iso(c.create), "update_time": Sim::iso(c.update), "mapping": null})
+        // Lists may say a little later than the conversation itself does.
+        let listed = c.update + self.list_lead;
+        json!({"id": id, "title": c.title, "create_time": Sim::iso(c.create), "update_time": Sim::iso(listed), "mapping": null})
     }
 
     fn newest_first(&self, place: &Place) -> Vec<String> {
@@ -333,6 +338,7 @@ struct Caller {
     /// Save the state only every this many steps (1: every step); a restart goes back to
     /// the last saved state and hands back what was kept since with `seed`.
     save_every: u64,
+    saved_phase: Phase,
     steps: u64,
     sign_ins: u32,
 }
@@ -346,6 +352,7 @@ impl Caller {
             saved_state: String::new(),
             restart_every: 0,
             save_every: 1,
+            saved_phase: Phase::Idle,
             steps: 0,
             sign_ins: 0,
         }
@@ -361,11 +368,14 @@ impl Caller {
         b.start(self.now);
         for _ in 0..1_000_000 {
             self.steps += 1;
+            // As the extension does: now and then, and at every new phase.
             if self.save_every <= 1
                 || self.steps % self.save_every == 0
                 || self.saved_state.is_empty()
+                || b.phase() != self.saved_phase
             {
                 self.saved_state = b.to_json();
+                self.saved_phase = b.phase();
             }
             if self.restart_every > 0 && self.steps % self.restart_every == 0 {
                 *b = Backup::from_json(&self.saved_state).expect("the state reads back");
@@ -758,8 +768,9 @@ fn a_caller_stopped_between_any_two_steps_carries_on() {
 
 #[test]
 fn a_caller_that_saves_the_state_now_and_then_loses_nothing_and_fetches_nothing_twice() {
-    for (save, restart) in [(7, 5), (13, 4), (50, 9)] {
+    for (save, restart, lead) in [(7, 5, 0.0), (13, 4, 0.5), (50, 9, 2.0)] {
         let mut sim = Sim::new(120, 10, &[12]);
+        sim.list_lead = lead;
         let mut b = Backup::new(opts(200.0));
         let mut c = Caller::new();
         c.save_every = save;

@@ -104,6 +104,20 @@ impl Backup {
         Ok(())
     }
 
+    /// The phase: `idle`, `listing`, `fetching`, `checking` or `done`.
+    #[wasm_bindgen(getter)]
+    pub fn phase(&self) -> String {
+        use chatkeep_core::backup::Phase;
+        match self.inner.phase() {
+            Phase::Idle => "idle",
+            Phase::Listing => "listing",
+            Phase::Fetching => "fetching",
+            Phase::Checking => "checking",
+            Phase::Done => "done",
+        }
+        .to_owned()
+    }
+
     /// Whether a run is under way.
     #[wasm_bindgen(getter)]
     pub fn running(&self) -> bool {

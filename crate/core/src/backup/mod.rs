@@ -1204,13 +1204,21 @@ impl Backup {
             title: head.title.clone(),
             detail: "it has no id".into(),
         })?;
-        let update_time = head.update_time.unwrap_or(0.0);
+        let own_time = head.update_time.unwrap_or(0.0);
         let keep = self
             .s
             .kept
             .get(&id)
-            .is_none_or(|k| update_time > k.update_time + SAME_TIME);
+            .is_none_or(|k| own_time > k.update_time + SAME_TIME);
         let title = head.title.clone().unwrap_or_default();
+        // During a run, a conversation handed back after a restart was fetched in this run:
+        // it takes its listing's time and place, as when its answer was recorded. (Between
+        // runs the listing is the last run's, and an export's copy keeps its own.)
+        let listed = self.running().then(|| self.s.listed.get(&id)).flatten();
+        let update_time = listed
+            .and_then(|l| l.update_time)
+            .map_or(own_time, |t| t.max(own_time));
+        let place = listed.map_or_else(|| head.place(), |l| l.place.clone());
         if keep {
             self.s.kept.insert(
                 id.clone(),
@@ -1218,7 +1226,7 @@ impl Backup {
                     title: title.clone(),
                     create_time: head.create_time,
                     update_time,
-                    place: head.place(),
+                    place,
                     bytes: json.len() as u64,
                     listed: true,
                 },
