@@ -76,7 +76,8 @@ function readInto(file) {
               }, reject);
           } else if (data.type === "failed") {
             worker.terminate();
-            // What was kept stays; the state is not updated, so the next run fetches it again.
+            // What was kept stays, and is handed back to the core the next time the
+            // background reads the state (it was stamped after the state).
             flush().finally(() => reject(Object.assign(new Error(data.error.message), { kind: data.error.kind })));
           }
         };

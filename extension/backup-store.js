@@ -84,7 +84,7 @@ export async function putMeta(values) {
 /**
  * Keeps what the core said to keep (`outcome`: {keep: "conversation", id} or {keep: "file",
  * id, entry, mime}) with `bytes`, and the core's `state` when given, in one transaction.
- * (The state need not be written every time: see `unknownTo`.)
+ * (The state need not be written every time: see `keptSinceState`.)
  */
 export async function commit(state, outcome, bytes) {
   const db = await openStore();
@@ -99,7 +99,7 @@ export async function commit(state, outcome, bytes) {
   return committed(tx);
 }
 
-/** Writes the core's state (with its time, see `unknownTo`) and, optionally, `info`. */
+/** Writes the core's state (with its time, see `keptSinceState`) and, optionally, `info`. */
 export async function putState(state, info) {
   const values = { state, stateAt: stamp() };
   if (info !== undefined) values.info = info;
