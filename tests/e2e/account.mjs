@@ -11,6 +11,7 @@
 // Mutations change the same objects the server reads, so the next request sees them.
 
 import { deflateSync } from "node:zlib";
+import { systemNode } from "./conversations.mjs";
 
 /** 2024-01-01T00:00:00Z and 2026-11-01T00:00:00Z in microseconds: the generated update
  *  times lie between them. */
@@ -238,24 +239,7 @@ export function makeAccount({
       `- a point about *${title}*\n- another point\n\n\`\`\`\nid = "${id}"\n\`\`\``;
     const mapping = {
       [rootId]: { id: rootId, message: null, parent: null, children: [systemId] },
-      [systemId]: {
-        id: systemId,
-        message: {
-          id: systemId,
-          author: { role: "system", name: null, metadata: {} },
-          create_time: null,
-          update_time: null,
-          content: { content_type: "text", parts: [""] },
-          status: "finished_successfully",
-          end_turn: true,
-          weight: 0.0,
-          metadata: { is_visually_hidden_from_conversation: true },
-          recipient: "all",
-          channel: null,
-        },
-        parent: rootId,
-        children: [userId],
-      },
+      [systemId]: systemNode(systemId, rootId, [userId]),
       [userId]: {
         id: userId,
         message: {

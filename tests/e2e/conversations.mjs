@@ -49,6 +49,28 @@ function scriptFromJson(json) {
   return script;
 }
 
+/** The hidden system message every conversation opens with, as a mapping node. */
+export function systemNode(id, parent, children) {
+  return {
+    id,
+    message: {
+      id,
+      author: { role: "system", name: null, metadata: {} },
+      create_time: null,
+      update_time: null,
+      content: { content_type: "text", parts: [""] },
+      status: "finished_successfully",
+      end_turn: true,
+      weight: 0.0,
+      metadata: { is_visually_hidden_from_conversation: true },
+      recipient: "all",
+      channel: null,
+    },
+    parent,
+    children,
+  };
+}
+
 /**
  * An API conversation object from a script: one linear chain under a hidden system message,
  * messages one minute apart from `start` (epoch seconds).
@@ -58,24 +80,7 @@ export function buildConversation({ id, title, start, model = "gpt-4o", script }
   const systemId = `${id.slice(0, 8)}-system`;
   const mapping = {
     [rootId]: { id: rootId, message: null, parent: null, children: [systemId] },
-    [systemId]: {
-      id: systemId,
-      message: {
-        id: systemId,
-        author: { role: "system", name: null, metadata: {} },
-        create_time: null,
-        update_time: null,
-        content: { content_type: "text", parts: [""] },
-        status: "finished_successfully",
-        end_turn: true,
-        weight: 0.0,
-        metadata: { is_visually_hidden_from_conversation: true },
-        recipient: "all",
-        channel: null,
-      },
-      parent: rootId,
-      children: [],
-    },
+    [systemId]: systemNode(systemId, rootId, []),
   };
   let parent = systemId;
   script.forEach((s, i) => {
