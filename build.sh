@@ -122,6 +122,8 @@ ensure_tools() {
         command -v firefox-esr >/dev/null || packages+=(firefox-esr)
         # libFuzzer (built by libfuzzer-sys for the fuzz step) is C++.
         command -v c++ >/dev/null || packages+=(g++)
+        # 7z checks the ZIPs the extension writes (ZIP64, and AES-encrypted ones).
+        command -v 7z >/dev/null || packages+=(p7zip-full)
     fi
     if (( ${#packages[@]} )); then
         section "Installing Debian packages: ${packages[*]}"

@@ -162,7 +162,7 @@ async function main() {
           const p = s.progress ?? {};
           console.error(`backup: ${((Date.now() - started) / 1000).toFixed(0)} s, ${p.phase ?? "?"}, ${p.done ?? 0}/${p.total ?? "?"} conversations, ${p.requests ?? 0} requests, RSS ${mib(treeRss(pid)).toFixed(0)} MB`);
         }
-        const writing = s.message === WRITING_ZIP || (s.progress?.phase === "done" && !s.lastZip);
+        const writing = s.message?.startsWith(WRITING_ZIP.slice(0, -1)) || (s.progress?.phase === "done" && !s.lastZip);
         if (writing && phase === "fetch") {
           phase = "zip";
           peak.zip = treeRss(pid);

@@ -8,7 +8,7 @@ import init, * as core from "./pkg/chatkeep_wasm.js";
 import { api, isFirefox, loadSettings } from "./browser.js";
 import { Msg } from "./messages.js";
 import { createBackupRunner } from "./backup-runner.js";
-import { backupZip } from "./backup-zip.js";
+import { backupZipInWorker, clearScratch } from "./backup-zip.js";
 import { fromBase64, pageRequest, pageSession } from "./page-requests.js";
 
 // Service workers forbid top-level await: callers wait on this instead.
@@ -187,21 +187,32 @@ async function download(fileName, blob, saveAs) {
   }
 }
 
-/** A URL for the backup ZIP of `layout`: made here where the background has a DOM
- *  (Firefox), else by the offscreen document, which reads the backup's database itself. */
-async function backupZipUrl(layout) {
+/** Told how far the offscreen document's backup ZIP is (Chromium). */
+let zipProgress = null;
+
+/** A URL for the backup ZIP of `layout`, written by a worker (backup-zip-worker.js) started
+ *  here where the background has a DOM (Firefox), else by the offscreen document, which
+ *  reports its progress with OFFSCREEN_PROGRESS. The readable copies, when the backup asks
+ *  for them, follow the user's settings. */
+async function backupZipUrl(layout, progress) {
+  const options = layout.readable ? await settingsOptions() : undefined;
   if (typeof URL.createObjectURL === "function") {
-    const url = URL.createObjectURL(await backupZip(layout));
+    const url = URL.createObjectURL(await backupZipInWorker(layout, { options, progress }));
     setTimeout(() => URL.revokeObjectURL(url), 10 * 60_000);
     return url;
   }
   await ensureOffscreen();
-  const reply = await api.runtime.sendMessage({ type: "chatkeep/offscreen-backup-zip", target: "offscreen", layout });
-  if (!reply?.url) throw new SaveError("internal", `chatkeep could not write the backup ZIP: ${reply?.error ?? "no answer"}. Reload the extension and try again.`);
-  return reply.url;
+  zipProgress = progress;
+  try {
+    const reply = await api.runtime.sendMessage({ type: "chatkeep/offscreen-backup-zip", target: "offscreen", layout, options });
+    if (!reply?.url) throw new SaveError("internal", `chatkeep could not write the backup ZIP: ${reply?.error ?? "no answer"}. Reload the extension and try again.`);
+    return reply.url;
+  } finally {
+    zipProgress = null;
+  }
 }
 
-const backups = createBackupRunner({ ready, zipUrl: backupZipUrl });
+const backups = createBackupRunner({ ready, zipUrl: backupZipUrl, clearZips: clearScratch });
 
 // ---------------------------------------------------------------------------------------
 // Feedback
@@ -250,15 +261,22 @@ async function activeTabId() {
   return tab.id;
 }
 
+/** The core's options from the user's settings. */
+async function settingsOptions() {
+  await ready;
+  const settings = await loadSettings();
+  const options = { ...core.defaultOptions(), ...settings.options };
+  // Times in the browser's current zone (it changes with daylight saving), unless UTC was chosen.
+  if (settings.extension.time_zone !== "utc") options.utc_offset_minutes = -new Date().getTimezoneOffset();
+  return options;
+}
+
 /** Converts the conversation in `tabId` (or the one named by `options.conversation_id`)
  *  without downloading: `{converted, reader, warnings}`. */
 async function read(tabId, options) {
   await ready;
   const tab = await api.tabs.get(tabId);
-  const settings = await loadSettings();
-  const coreOptions = { ...core.defaultOptions(), ...settings.options };
-  // Times in the browser's current zone (it changes with daylight saving), unless UTC was chosen.
-  if (settings.extension.time_zone !== "utc") coreOptions.utc_offset_minutes = -new Date().getTimezoneOffset();
+  const coreOptions = await settingsOptions();
   for (const [k, v] of Object.entries(options)) if (!EXTENSION_KEYS.has(k) && v !== undefined) coreOptions[k] = v;
   const where = options.conversation_id ? { kind: "conversation", id: options.conversation_id, viaLink: true } : classify(tab.url);
   const readerPref = options.reader ?? "auto";
@@ -430,6 +448,11 @@ api.runtime.onMessage.addListener((message, sender, sendResponse) => {
     return true;
   };
   switch (message?.type) {
+    case Msg.OFFSCREEN_PROGRESS:
+      if (sender.id === api.runtime.id && typeof message.done === "number" && typeof message.total === "number") {
+        zipProgress?.({ done: message.done, total: message.total });
+      }
+      return false;
     case Msg.SAVE:
       return reply(save(message.tabId, message.options ?? {}));
     case Msg.BACKUP_START:
@@ -443,7 +466,7 @@ api.runtime.onMessage.addListener((message, sender, sendResponse) => {
     case Msg.BACKUP_CANCEL:
       return reply(backups.cancel());
     case Msg.BACKUP_DOWNLOAD:
-      return reply(backups.download());
+      return reply(backups.download({ readable: message.readable }));
     case Msg.BACKUP_DELETE:
       return reply(backups.delete());
     case Msg.BACKUP_SEED:
@@ -476,7 +499,7 @@ globalThis.chatkeep = {
   backupPause: () => backups.pause(),
   backupResume: () => backups.resume(),
   backupCancel: () => backups.cancel(),
-  backupDownload: () => backups.download(),
+  backupDownload: (options) => backups.download(options),
   backupDelete: () => backups.delete(),
   backupSchedule: (every, options) => backups.schedule(every, options),
   backupOnAlarm: (name) => backups.onAlarm(name),

@@ -39,10 +39,11 @@ class BackupError extends Error {
 }
 
 /**
- * The backup's controls. `ready` resolves once the wasm core is initialised; `zipUrl(layout)`
- * makes the backup ZIP and returns a URL the downloads API can fetch.
+ * The backup's controls. `ready` resolves once the wasm core is initialised;
+ * `zipUrl(layout, progress)` makes the backup ZIP and returns a URL the downloads API can
+ * fetch, telling `progress({done, total})` as it goes; `clearZips()` deletes the ZIPs made.
  */
-export function createBackupRunner({ ready, zipUrl }) {
+export function createBackupRunner({ ready, zipUrl, clearZips }) {
   /** @type {Backup|null} */
   let backup = null;
   /** The shell's own record: {status: "idle"|"running"|"paused"|"done", lastZip, account,
@@ -305,7 +306,15 @@ export function createBackupRunner({ ready, zipUrl }) {
     if (!backup) throw new BackupError("empty", "There is no backup yet. Back up your account first.");
     const now = Date.now();
     const layout = backup.layout(now, info.account ?? undefined, undefined);
-    const url = await zipUrl(layout);
+    const before = message;
+    let url;
+    try {
+      url = await zipUrl(layout, ({ done, total }) => {
+        message = `Writing the backup ZIP… ${Math.floor((100 * done) / Math.max(total, 1))} %`;
+      });
+    } finally {
+      message = before;
+    }
     let id;
     try {
       id = await api.downloads.download({ url, filename: layout.zipName, conflictAction: "uniquify", saveAs: false });
@@ -353,6 +362,7 @@ export function createBackupRunner({ ready, zipUrl }) {
       account: info.account ?? null,
       schedule: info.schedule ?? "off",
       nextScheduled: nextScheduled(),
+      readable: backup?.options.readable ?? false,
     };
   }
 
@@ -435,7 +445,15 @@ export function createBackupRunner({ ready, zipUrl }) {
       }
       return status();
     },
-    async download() {
+    /** Downloads the ZIP of what is kept; `readable` (optional) sets whether it gets the
+     *  readable copies (kept as the backup's option). */
+    async download({ readable } = {}) {
+      if (readable !== undefined && typeof readable !== "boolean") throw new BackupError("options", "Invalid option: readable must be true or false.");
+      await load();
+      if (backup && readable !== undefined && backup.options.readable !== readable) {
+        backup.setOptions({ ...backup.options, readable });
+        if (!loop) await putState(backup.toJson(), info);
+      }
       return { fileName: await downloadZip() };
     },
     async delete() {
@@ -443,6 +461,7 @@ export function createBackupRunner({ ready, zipUrl }) {
       if (info.status === "running") throw new BackupError("busy", "The backup is running. Pause or cancel it first, then delete.");
       if (seeding) throw new BackupError("busy", "An export file is being read into the backup. Wait until it is done, then delete.");
       await clearStore();
+      await clearZips?.();
       backup = null;
       // Nothing left to keep up to date: the schedule goes too.
       info = { status: "idle", lastZip: null, account: null, schedule: "off" };

@@ -139,14 +139,17 @@ export async function keepMany(items) {
   return committed(tx);
 }
 
-/** The kept bytes of these conversations (or files), in the order asked; a missing one is
- *  `undefined`. One transaction for the lot. */
-export async function getMany(store, ids) {
+/** The kept records of these conversations (or files: `{id, bytes, entry, mime, at}`), in
+ *  the order asked; a missing one is `undefined`. One transaction for the lot. */
+export async function getRows(store, ids) {
   const db = await openStore();
-  const tx = db.transaction(store);
-  const s = tx.objectStore(store);
-  const rows = await Promise.all(ids.map((id) => done(s.get(id))));
-  return rows.map((r) => r?.bytes);
+  const s = db.transaction(store).objectStore(store);
+  return Promise.all(ids.map((id) => done(s.get(id))));
+}
+
+/** The kept bytes of these conversations (or files), as `getRows`. */
+export async function getMany(store, ids) {
+  return (await getRows(store, ids)).map((r) => r?.bytes);
 }
 
 /** Deletes everything the backup keeps. */

@@ -45,6 +45,7 @@
  * @property {null|{started: number, finished: number|null}} lastRun  epoch ms
  * @property {string|null} lastZip  file name of the last downloaded ZIP
  * @property {number} storedBytes  bytes kept locally
+ * @property {boolean} [readable]  whether the ZIP gets readable copies (the backup's option)
  */
 
 /**
@@ -55,6 +56,8 @@
  * @property {boolean} [confirmDelete]  the delete button asks "Really delete?"
  * @property {string|null} [error]  shown in the alert at the top
  * @property {string} [idPrefix]  prefixes the ids, for several views on one page
+ * @property {boolean|null} [readable]  the "readable copies" box as the user left it (null:
+ *   as the backup's option says)
  */
 
 const numberFormat = new Intl.NumberFormat();
@@ -253,7 +256,24 @@ function startCard(status, view, id) {
       h("li", {}, "When it is done, download it as one ZIP file, laid out like ChatGPT's own export."),
     ),
     status.message && h("p", { class: "note" }, status.message),
+    readableChoice(status, view, id),
     h("div", { class: "actions" }, button(view, "start", "Back up everything", { kind: "primary large" })),
+  );
+}
+
+/** The box that adds readable copies to the ZIP. */
+function readableChoice(status, view, id) {
+  const checked = view.readable ?? status.readable ?? false;
+  return h(
+    "div",
+    { class: "choice", "data-key": "readable" },
+    h("input", { type: "checkbox", id: id("readable"), "data-option": "readable", checked, "aria-describedby": id("readable-hint") }),
+    h("label", { for: id("readable") }, "Add readable copies to the ZIP"),
+    h(
+      "p",
+      { class: "hint", id: id("readable-hint") },
+      "Every conversation also as a file you can open (Markdown, HTML or JSON, as in chatkeep's settings), with an index, in a folder named “readable”.",
+    ),
   );
 }
 
@@ -383,6 +403,7 @@ function summaryCard(status, view, id) {
     status.message && h("p", { class: "note" }, status.message),
     stats.length > 0 && h("dl", { class: "stats" }, stats),
     failuresList(status.failures ?? [], id),
+    readableChoice(status, view, id),
     h(
       "div",
       { class: "actions", "data-key": "actions" },
@@ -513,6 +534,9 @@ function patchNode(shown, fresh) {
   for (const { name, value } of fresh.attributes) {
     if (shown.getAttribute(name) !== value) shown.setAttribute(name, value);
   }
+  // A box shows what the view says, even after the user ticked it (the attribute alone would
+  // not change what is shown then).
+  if (shown.localName === "input" && shown.type === "checkbox") shown.checked = fresh.hasAttribute("checked");
   patchChildren(shown, fresh);
 }
 

@@ -1,44 +1,60 @@
 // Writes the kept backup as one ZIP laid out like ChatGPT's official export, following the
 // core's layout (Backup.layout): each conversations part is a JSON array of the kept
-// conversations joined byte for byte, each file under its entry name, then the manifest.
-// Runs where Blobs can be made into URLs: Firefox's background page, Chromium's offscreen
-// document, extension pages.
+// conversations joined byte for byte (written piece by piece, never whole in memory), each
+// file under its entry name, the readable copies with their index when the layout names a
+// folder for them, then the manifest.
+//
+// The ZIP is written by a dedicated worker (backup-zip-worker.js) into a file of the
+// origin private file system, so memory stays flat whatever the backup's size; the File it
+// hands back is read from disk by the download. `backupZipInWorker` starts that worker
+// from a page (Chromium's offscreen document, Firefox's background page); the export
+// page's worker calls `backupZip` itself.
 
-import { getMany } from "./backup-store.js";
-import { ZipWriter } from "./zip-writer.js";
+import { getMany, getRows } from "./backup-store.js";
+import { FileSink, ZipWriter } from "./zip-writer.js";
 
 /** Conversations read from the database at a time. */
 const BATCH = 200;
 const OPEN = new Uint8Array([0x5b]); // [
 const COMMA = new Uint8Array([0x2c]);
 const CLOSE = new Uint8Array([0x5d, 0x0a]); // ]\n
+/** The folder of the origin private file system that holds the ZIPs written. */
+const SCRATCH = "chatkeep-zips";
+/** A ZIP older than this is deleted when the next one is written (its download is over). */
+const SCRATCH_MAX_AGE_MS = 60 * 60_000;
+const decoder = new TextDecoder();
 
 /**
- * The backup ZIP as a Blob. `layout` is the core's `{parts, files, manifestName, manifest}`;
- * `level` the deflate level (0 stores: for opening the backup in the export page at once).
- * Fails if a conversation or file the layout names is not in the database.
+ * Writes the backup ZIP of `layout` (the core's `{parts, files, manifestName, manifest,
+ * readable}`) into `zip` (a ZipWriter). `readable`, needed when the layout names a folder
+ * for readable copies, converts: `{convert(json, assets) → converted, index(saved, failed)
+ * → {md, html}}` (the wasm core's NameSet.convertConversation and indexFiles).
+ * `progress({done, total})` is told after every batch of conversations. Fails if a
+ * conversation the layout names is not in the database (a missing file is left out: the
+ * manifest lists what failed).
  */
-export async function backupZip(layout, { level = 6 } = {}) {
-  const zip = new ZipWriter({ level });
+export async function writeBackupZip(zip, layout, { readable, progress } = {}) {
+  const total = layout.parts.reduce((n, p) => n + p.ids.length, 0) * (layout.readable ? 2 : 1);
+  let done = 0;
+  const missing = (id) => new Error(`The backup's conversation ${id} is missing from the browser's storage. Run the backup again to fetch it.`);
   for (const part of layout.parts) {
-    const pieces = [OPEN];
+    const entry = zip.open(part.name);
+    entry.write(OPEN);
+    let first = true;
     for (let i = 0; i < part.ids.length; i += BATCH) {
       const ids = part.ids.slice(i, i + BATCH);
       const rows = await getMany("conversations", ids);
       rows.forEach((bytes, j) => {
-        if (!bytes) throw new Error(`The backup's conversation ${ids[j]} is missing from the browser's storage. Run the backup again to fetch it.`);
-        if (pieces.length > 1) pieces.push(COMMA);
-        pieces.push(bytes);
+        if (!bytes) throw missing(ids[j]);
+        if (!first) entry.write(COMMA);
+        entry.write(bytes);
+        first = false;
       });
+      done += ids.length;
+      progress?.({ done, total });
     }
-    pieces.push(CLOSE);
-    const joined = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of pieces) {
-      joined.set(p, at);
-      at += p.length;
-    }
-    zip.add(part.name, joined);
+    entry.write(CLOSE);
+    entry.close();
   }
   for (let i = 0; i < layout.files.length; i += BATCH) {
     const batch = layout.files.slice(i, i + BATCH);
@@ -47,6 +63,122 @@ export async function backupZip(layout, { level = 6 } = {}) {
       if (bytes) zip.add(batch[j].name, bytes);
     });
   }
+  if (layout.readable) {
+    if (!readable) throw new Error("The backup asks for readable copies, but nothing was given to write them.");
+    const saved = [];
+    const failed = [];
+    const folder = layout.readable;
+    const entries = new Map(layout.files.map((f) => [f.id, f.name]));
+    // Newest first in the index, as the export page's saves list them.
+    for (const part of layout.parts) {
+      for (let i = 0; i < part.ids.length; i += BATCH) {
+        const ids = part.ids.slice(i, i + BATCH);
+        const rows = await getMany("conversations", ids);
+        for (let j = 0; j < rows.length; j++) {
+          if (!rows[j]) throw missing(ids[j]);
+          const json = decoder.decode(rows[j]);
+          let c;
+          try {
+            c = readable.convert(json, await assetsOf(readable.assetIds(json), entries));
+          } catch (e) {
+            failed.push({ title: titleOf(json) ?? ids[j], message: e?.message ?? String(e) });
+            continue;
+          }
+          for (const f of c.files) zip.add(`${folder}/${f.fileName}`, f.bytes);
+          for (const a of c.assets) if (!zip.has(`${folder}/${a.path}`)) zip.add(`${folder}/${a.path}`, a.bytes);
+          saved.push({ title: c.title, files: c.files.map((f) => f.fileName), create_time: c.create_time ?? undefined, messages: c.messages });
+        }
+        done += ids.length;
+        progress?.({ done, total });
+      }
+    }
+    saved.sort((a, b) => (b.create_time ?? 0) - (a.create_time ?? 0));
+    const index = readable.index(saved, failed);
+    zip.addFree(`${folder}/index.md`, index.md);
+    zip.addFree(`${folder}/index.html`, index.html);
+  }
   zip.add(layout.manifestName, layout.manifest);
-  return zip.finish();
+}
+
+/** The kept files of these ids, as the core's convertConversation takes them: `{id:
+ *  {name, mime, bytes}}` (the name without the `<id>-` the ZIP's entry adds). */
+async function assetsOf(ids, entries) {
+  if (!ids?.length) return {};
+  const rows = await getRows("files", ids);
+  const assets = {};
+  rows.forEach((row, i) => {
+    if (!row?.bytes) return;
+    const id = ids[i];
+    const entry = row.entry ?? entries.get(id) ?? null;
+    const name = entry?.startsWith(`${id}-`) ? entry.slice(id.length + 1) : entry;
+    assets[id] = { name, mime: row.mime ?? null, bytes: row.bytes };
+  });
+  return assets;
+}
+
+/** The title of a conversation's JSON, for naming one that could not be converted. */
+function titleOf(json) {
+  try {
+    const t = JSON.parse(json)?.title;
+    return typeof t === "string" && t ? t : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A ZipWriter over a new file of the origin private file system (dedicated workers only),
+ * and `file()`, the File once finished; older files are deleted first. Null when the
+ * browser offers no such file system (the caller then writes a Blob).
+ */
+export async function scratchZip(prefix, level) {
+  let dir;
+  try {
+    dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(SCRATCH, { create: true });
+  } catch {
+    return null;
+  }
+  const now = Date.now();
+  for await (const [name] of dir.entries()) {
+    const at = Number(/-(\d+)\.zip$/.exec(name)?.[1]);
+    if (!(now - at < SCRATCH_MAX_AGE_MS)) await dir.removeEntry(name).catch(() => {});
+  }
+  const handle = await dir.getFileHandle(`${prefix}-${now}.zip`, { create: true });
+  const access = await handle.createSyncAccessHandle();
+  return { zip: new ZipWriter({ level, sink: new FileSink(access) }), file: () => handle.getFile() };
+}
+
+/** Deletes the ZIPs written (with the backup's data). */
+export async function clearScratch() {
+  try {
+    await (await navigator.storage.getDirectory()).removeEntry(SCRATCH, { recursive: true });
+  } catch {
+    // None written, or no such file system.
+  }
+}
+
+/**
+ * The backup ZIP of `layout` as a File (or a Blob where the browser offers no private file
+ * system), written by backup-zip-worker.js. `options` are the core's options for the
+ * readable copies (when the layout asks for them); `progress({done, total})` is told as it
+ * goes. For pages (the worker is a dedicated one).
+ */
+export function backupZipInWorker(layout, { options, progress, level = 6 } = {}) {
+  const worker = new Worker(new URL("./backup-zip-worker.js", import.meta.url), { type: "module" });
+  return new Promise((resolve, reject) => {
+    worker.onmessage = ({ data }) => {
+      if (data.type === "progress") {
+        progress?.(data);
+        return;
+      }
+      worker.terminate();
+      if (data.type === "done") resolve(data.file);
+      else reject(new Error(data.message ?? "the ZIP could not be written"));
+    };
+    worker.onerror = (event) => {
+      worker.terminate();
+      reject(new Error(event.message || "the ZIP writer stopped"));
+    };
+    worker.postMessage({ layout, options, level });
+  });
 }

@@ -28,7 +28,7 @@ const page = {
   /** @type {import("./backup-view.js").BackupStatus|null} the last status received */
   status: null,
   /** What the page adds to the status (see ViewState in backup-view.js). */
-  ui: { pending: null, confirmDelete: false, error: null },
+  ui: { pending: null, confirmDelete: false, error: null, readable: null },
   /** The error of the last poll (the background not answering), shown until one succeeds. */
   pollError: null,
   /** Requests are numbered so that a slow poll never overwrites a newer answer. */
@@ -43,6 +43,12 @@ start();
 function start() {
   document.getElementById("version").textContent = `chatkeep ${api.runtime.getManifest().version}`;
   main.addEventListener("click", onClick);
+  main.addEventListener("change", (event) => {
+    if (event.target.matches?.('input[data-option="readable"]')) {
+      page.ui.readable = event.target.checked;
+      show();
+    }
+  });
   main.addEventListener("keydown", (event) => {
     if (event.key === "Escape" && page.ui.confirmDelete) keepData();
   });
@@ -117,7 +123,10 @@ async function act(action) {
   show();
   const n = ++page.asked;
   try {
-    const result = await request(api, { type: ACTIONS[action] });
+    // The "readable copies" box goes with the run (its ZIP at the end) and the download.
+    const readable = page.ui.readable ?? page.status?.readable ?? false;
+    const extra = action === "start" ? { options: { readable } } : action === "download" ? { readable } : {};
+    const result = await request(api, { type: ACTIONS[action], ...extra });
     page.ui.pending = null;
     if (action === "delete-confirm") page.ui.confirmDelete = false;
     if (action === "download") await refresh();

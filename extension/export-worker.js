@@ -17,7 +17,7 @@
 
 import init, { Backup, convertExportConversation, defaultOptions, exportConversationIndex, indexFiles, JsonStream, NameSet, Search, ZipStream } from "./pkg/chatkeep_wasm.js";
 import { getMeta } from "./backup-store.js";
-import { backupZip } from "./backup-zip.js";
+import { scratchZip, writeBackupZip } from "./backup-zip.js";
 import { ZipWriter } from "./zip-writer.js";
 import { isZip, readBytes, zipReader } from "./file-read.js";
 
@@ -319,10 +319,8 @@ async function save(file, indexes, options, title, summaries) {
   });
   saved.sort((a, b) => (b.create_time ?? 0) - (a.create_time ?? 0));
   const index = indexFiles(title, saved, errors, options.utc_offset_minutes ?? 0);
-  // A conversation named "index" keeps its name; the index then starts with "_".
-  const free = (n) => (zip.has(n) ? `_${n}` : n);
-  zip.add(free("index.md"), index.md);
-  zip.add(free("index.html"), index.html);
+  zip.addFree("index.md", index.md);
+  zip.addFree("index.html", index.html);
   names.free();
   const blob = zip.finish();
   return { blob, saved: saved.length, errors, entries: zip.count };
@@ -342,8 +340,13 @@ self.onmessage = async ({ data: msg }) => {
         // not deflated: it is only read), so it opens like any export.
         const state = await getMeta("state");
         if (!state) throw Object.assign(new Error("There is no backup in this browser yet. Back up your account first (chatkeep's menu → Back up everything…)."), { kind: "empty" });
-        const layout = Backup.fromJson(state).layout(Date.now(), undefined, undefined);
-        const blob = await backupZip(layout, { level: 0 });
+        // Written to disk (the private file system) where the browser allows, so a big
+        // backup does not sit in memory; without the readable copies, which the page makes.
+        const layout = { ...Backup.fromJson(state).layout(Date.now(), undefined, undefined), readable: null };
+        const scratch = await scratchZip("open", 0);
+        const zip = scratch?.zip ?? new ZipWriter({ level: 0 });
+        await writeBackupZip(zip, layout);
+        const blob = zip.finish() ?? (await scratch.file());
         postMessage({ type: "result", id: msg.id, file: new File([blob], "Your chatkeep backup.zip", { type: "application/zip" }) });
         break;
       }

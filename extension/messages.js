@@ -23,8 +23,9 @@ export const Msg = Object.freeze({
   BACKUP_RESUME: "chatkeep/backup-resume",
   /** backup page → background: `{type}` → backup status. Stops the run; what is kept stays. */
   BACKUP_CANCEL: "chatkeep/backup-cancel",
-  /** backup page → background: `{type}` → `{fileName}`: downloads the ZIP of what is kept
-   *  (laid out like ChatGPT's export), even mid-run. */
+  /** backup page → background: `{type, readable?}` → `{fileName}`: downloads the ZIP of what
+   *  is kept (laid out like ChatGPT's export), even mid-run; `readable` (boolean) sets
+   *  whether it gets readable copies with an index (kept as the backup's option). */
   BACKUP_DOWNLOAD: "chatkeep/backup-download",
   /** backup page → background: `{type}` → backup status. Deletes every kept conversation
    *  and file and the backup's state; refused with kind "busy" while a run is under way. */
@@ -38,6 +39,9 @@ export const Msg = Object.freeze({
    *  backup status. A scheduled update runs when it is due and a ChatGPT tab is open, with
    *  `options` (backup options, checked by the core) or else the backup's own. */
   BACKUP_SCHEDULE: "chatkeep/backup-schedule",
+  /** offscreen document → background (Chromium): `{type, done, total}`, no reply: how far
+   *  the backup ZIP it writes is. */
+  OFFSCREEN_PROGRESS: "chatkeep/offscreen-progress",
 });
 
 /** Sends a message and unwraps the reply: resolves with `result`, rejects with an Error

@@ -2,12 +2,17 @@
 // for downloads (reason "BLOBS"), and writes the backup ZIP. Each URL is revoked after a
 // minute (a backup ZIP's after ten).
 import { api } from "./browser.js";
-import { backupZip } from "./backup-zip.js";
+import { backupZipInWorker } from "./backup-zip.js";
+import { Msg } from "./messages.js";
 
 api.runtime.onMessage.addListener((message, _sender, sendResponse) => {
   if (message?.target === "offscreen" && message.type === "chatkeep/offscreen-backup-zip") {
-    // The whole-account backup's ZIP, read from the backup's database (same origin).
-    backupZip(message.layout).then(
+    // The whole-account backup's ZIP, written by a worker from the backup's database (same
+    // origin) into a file on disk.
+    const progress = ({ done, total }) => {
+      api.runtime.sendMessage({ type: Msg.OFFSCREEN_PROGRESS, done, total }).catch(() => {});
+    };
+    backupZipInWorker(message.layout, { options: message.options, progress }).then(
       (blob) => {
         const url = URL.createObjectURL(blob);
         setTimeout(() => URL.revokeObjectURL(url), 10 * 60_000);

@@ -1,18 +1,25 @@
-// A small streaming ZIP writer: text entries are DEFLATEd (fflate's deflateSync, so it works
-// inside a synchronous loop), files that are compressed already (images, archives, media)
-// are STORED; ZIP64 records are written when an offset, a size or the number of entries
-// needs them.
-// The archive is built as a list of Blobs (flushed every few megabytes, so the browser can
-// keep them out of the JavaScript heap, on disk if it likes), never as one giant buffer.
+// A small streaming ZIP writer: text entries are DEFLATEd (fflate, synchronously, so it
+// works inside a synchronous loop), files that are compressed already (images, archives,
+// media) are STORED; ZIP64 records are written when an offset, a size or the number of
+// entries needs them.
+// Where the bytes go is the sink's business:
+//   - BlobSink (the default) builds the archive as a list of Blobs (flushed every few
+//     megabytes, so the browser can keep them out of the JavaScript heap), never as one
+//     giant buffer; finish() returns the Blob;
+//   - FileSink writes to a file of the origin private file system through a synchronous
+//     access handle (dedicated workers only), so memory stays flat whatever the size;
+//     finish() returns nothing and the file is read back with getFile().
 //
 //   const zip = new ZipWriter();
 //   zip.add("notes/a.md", "# Hello");          // a string is written as UTF-8
 //   zip.add("assets/x.png", uint8Array);
+//   const entry = zip.open("big.json");        // an entry written piece by piece
+//   entry.write(piece); entry.write(piece2); entry.close();
 //   const blob = zip.finish();                  // application/zip
 //
 // Names are stored as UTF-8 (general purpose flag bit 11). Works in pages and workers.
 
-import { deflateSync } from "./vendor/fflate.js";
+import { Deflate, deflateSync } from "./vendor/fflate.js";
 
 const encoder = new TextEncoder();
 
@@ -67,21 +74,123 @@ class Bytes {
   bytes(b) { this.buf.set(b, this.at); this.at += b.length; return this; }
 }
 
-export class ZipWriter {
-  /**
-   * @param {{flushBytes?: number, level?: number}} [opts] how many bytes to gather before
-   *   making a Blob; the deflate level (0 stores everything, 1 fastest … 9 smallest).
-   */
-  constructor({ flushBytes = 8 * 1024 * 1024, level = 6 } = {}) {
+/** The archive as Blobs, in memory (or wherever the browser keeps Blobs). */
+export class BlobSink {
+  constructor(flushBytes = 8 * 1024 * 1024) {
     this.flushBytes = flushBytes;
-    this.level = level;
     this.blobs = [];
     this.pending = [];
     this.pendingBytes = 0;
+  }
+
+  write(bytes) {
+    this.pending.push(bytes);
+    this.pendingBytes += bytes.length;
+    if (this.pendingBytes >= this.flushBytes) this.flush();
+  }
+
+  /** Keeps `length` bytes for later (`fill`): an entry's header, known after its data. */
+  reserve(length) {
+    this.flush();
+    this.blobs.push(null);
+    return { slot: this.blobs.length - 1, length };
+  }
+
+  fill(mark, bytes) {
+    if (bytes.length !== mark.length) throw new Error("ZipWriter: a header changed size");
+    this.blobs[mark.slot] = new Blob([bytes]);
+  }
+
+  finish(type) {
+    this.flush();
+    const blob = new Blob(this.blobs, { type });
+    this.blobs = [];
+    return blob;
+  }
+
+  flush() {
+    if (this.pending.length) this.blobs.push(new Blob(this.pending));
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+}
+
+/** The archive written into a file through a FileSystemSyncAccessHandle (from
+ *  `fileHandle.createSyncAccessHandle()`, in a dedicated worker), from its start; the
+ *  handle is flushed and closed by finish(). */
+export class FileSink {
+  constructor(handle) {
+    this.handle = handle;
+    this.at = 0;
+    handle.truncate(0);
+  }
+
+  write(bytes) {
+    this.put(bytes, this.at);
+    this.at += bytes.length;
+  }
+
+  reserve(length) {
+    const mark = { at: this.at, length };
+    this.at += length;
+    return mark;
+  }
+
+  fill(mark, bytes) {
+    if (bytes.length !== mark.length) throw new Error("ZipWriter: a header changed size");
+    this.put(bytes, mark.at);
+  }
+
+  put(bytes, at) {
+    let done = 0;
+    while (done < bytes.length) {
+      const n = this.handle.write(done ? bytes.subarray(done) : bytes, { at: at + done });
+      if (!(n > 0)) throw new Error("The browser's storage is full: the ZIP could not be written. Free some disk space, then try again.");
+      done += n;
+    }
+  }
+
+  finish() {
+    this.handle.truncate(this.at);
+    this.handle.flush();
+    this.handle.close();
+    return null;
+  }
+}
+
+/** The local header of an entry (ZIP64 sizes when `zip64`). */
+function localHeader(nameBytes, { crc, size, csize, method, time, day }, zip64) {
+  const header = new Bytes(30 + nameBytes.length + (zip64 ? 20 : 0))
+    .u32(0x04034b50)
+    .u16(zip64 ? 45 : 20) // version needed
+    .u16(0x0800) // UTF-8 names
+    .u16(method)
+    .u16(time)
+    .u16(day)
+    .u32(crc)
+    .u32(zip64 ? U32_MAX : csize)
+    .u32(zip64 ? U32_MAX : size)
+    .u16(nameBytes.length)
+    .u16(zip64 ? 20 : 0)
+    .bytes(nameBytes);
+  if (zip64) header.u16(0x0001).u16(16).u64(size).u64(csize);
+  return header.buf;
+}
+
+export class ZipWriter {
+  /**
+   * @param {{flushBytes?: number, level?: number, sink?: BlobSink|FileSink}} [opts] how
+   *   many bytes a BlobSink gathers before making a Blob; the deflate level (0 stores
+   *   everything, 1 fastest … 9 smallest); where the bytes go (a BlobSink by default).
+   */
+  constructor({ flushBytes = 8 * 1024 * 1024, level = 6, sink } = {}) {
+    this.sink = sink ?? new BlobSink(flushBytes);
+    this.level = level;
     this.offset = 0;
     this.entries = [];
     this.names = new Set();
     this.finished = false;
+    this.opened = null;
   }
 
   /** Bytes written so far (the archive's size if it were finished now, minus the directory). */
@@ -99,13 +208,19 @@ export class ZipWriter {
     return this.names.has(name);
   }
 
+  /** Refuses to add `name` when it cannot be added now. */
+  check(name) {
+    if (this.finished) throw new Error("ZipWriter: add() after finish()");
+    if (this.opened) throw new Error(`ZipWriter: ${name} added while ${this.opened} is open`);
+    if (this.names.has(name)) throw new Error(`ZipWriter: duplicate entry ${name}`);
+  }
+
   /**
    * Adds a file. `data` is a string (written as UTF-8) or bytes (Uint8Array or ArrayBuffer).
    * Names use "/" between folders; a name already added is refused.
    */
   add(name, data, date = new Date()) {
-    if (this.finished) throw new Error("ZipWriter: add() after finish()");
-    if (this.names.has(name)) throw new Error(`ZipWriter: duplicate entry ${name}`);
+    this.check(name);
     const bytes = typeof data === "string" ? encoder.encode(data) : data instanceof Uint8Array ? data : new Uint8Array(data);
     const nameBytes = encoder.encode(name);
     const crc = crc32(bytes);
@@ -122,31 +237,73 @@ export class ZipWriter {
     const csize = stored.length;
     const offset = this.offset;
     const { time, date: day } = dosDateTime(date);
-    const zip64 = size >= U32_MAX || csize >= U32_MAX || offset >= U32_MAX;
-    const extraLen = zip64 ? 20 : 0;
-    const header = new Bytes(30 + nameBytes.length + extraLen)
-      .u32(0x04034b50)
-      .u16(zip64 ? 45 : 20) // version needed
-      .u16(0x0800) // UTF-8 names
-      .u16(method)
-      .u16(time)
-      .u16(day)
-      .u32(crc)
-      .u32(zip64 ? U32_MAX : csize)
-      .u32(zip64 ? U32_MAX : size)
-      .u16(nameBytes.length)
-      .u16(extraLen)
-      .bytes(nameBytes);
-    if (zip64) header.u16(0x0001).u16(16).u64(size).u64(csize);
-    this.push(header.buf);
+    const entry = { nameBytes, crc, size, csize, method, offset, time, day };
+    this.push(localHeader(nameBytes, entry, size >= U32_MAX || csize >= U32_MAX || offset >= U32_MAX));
     this.push(stored);
-    this.entries.push({ nameBytes, crc, size, csize, method, offset, time, day });
+    this.entries.push(entry);
     this.names.add(name);
   }
 
-  /** Writes the central directory and returns the archive. The writer is then spent. */
+  /** Adds `name`, or `_name` (in the same folder) when a file of that name was added
+   *  already (a conversation called "index" keeps its name; the index gives way). */
+  addFree(name, data) {
+    const slash = name.lastIndexOf("/") + 1;
+    let free = name;
+    while (this.names.has(free)) free = `${free.slice(0, slash)}_${free.slice(slash)}`;
+    this.add(free, data);
+    return free;
+  }
+
+  /**
+   * Opens an entry whose bytes are given piece by piece (`write(bytes)`, then `close()`),
+   * so that it is never whole in memory; nothing else can be added until it is closed.
+   * Deflated unless the level is 0 or the name is of a compressed format. Its header is
+   * written when it closes (an entry of 4 GiB or more is refused: split it).
+   */
+  open(name, date = new Date()) {
+    this.check(name);
+    const nameBytes = encoder.encode(name);
+    const { time, date: day } = dosDateTime(date);
+    const method = this.level > 0 && !PACKED.test(name) ? 8 : 0;
+    const entry = { nameBytes, crc: 0, size: 0, csize: 0, method, offset: this.offset, time, day };
+    const mark = this.sink.reserve(30 + nameBytes.length);
+    this.offset += 30 + nameBytes.length;
+    this.opened = name;
+    const out = (bytes) => {
+      if (bytes.length) {
+        entry.csize += bytes.length;
+        this.push(bytes);
+      }
+    };
+    const deflate = method === 8 ? new Deflate({ level: this.level }, (chunk) => out(chunk)) : null;
+    return {
+      write: (data) => {
+        if (this.opened !== name) throw new Error(`ZipWriter: ${name} is closed`);
+        const bytes = typeof data === "string" ? encoder.encode(data) : data;
+        entry.crc = crc32(bytes, entry.crc);
+        entry.size += bytes.length;
+        if (deflate) deflate.push(bytes);
+        else out(bytes);
+      },
+      close: () => {
+        if (this.opened !== name) throw new Error(`ZipWriter: ${name} is closed`);
+        if (deflate) deflate.push(new Uint8Array(0), true);
+        if (entry.size >= U32_MAX || entry.csize >= U32_MAX) {
+          throw new Error(`ZipWriter: ${name} is 4 GiB or more; write it in parts`);
+        }
+        this.sink.fill(mark, localHeader(nameBytes, entry, false));
+        this.opened = null;
+        this.entries.push(entry);
+        this.names.add(name);
+      },
+    };
+  }
+
+  /** Writes the central directory and returns the archive (a Blob with the default sink;
+   *  nothing with a FileSink). The writer is then spent. */
   finish(type = "application/zip") {
     if (this.finished) throw new Error("ZipWriter: finish() twice");
+    if (this.opened) throw new Error(`ZipWriter: finish() while ${this.opened} is open`);
     this.finished = true;
     const cdStart = this.offset;
     for (const e of this.entries) {
@@ -211,23 +368,12 @@ export class ZipWriter {
         .u32(Math.min(cdStart, U32_MAX))
         .u16(0).buf,
     );
-    this.flush();
-    const blob = new Blob(this.blobs, { type });
-    this.blobs = [];
     this.entries = [];
-    return blob;
+    return this.sink.finish(type);
   }
 
   push(bytes) {
-    this.pending.push(bytes);
-    this.pendingBytes += bytes.length;
+    this.sink.write(bytes);
     this.offset += bytes.length;
-    if (this.pendingBytes >= this.flushBytes) this.flush();
-  }
-
-  flush() {
-    if (this.pending.length) this.blobs.push(new Blob(this.pending));
-    this.pending = [];
-    this.pendingBytes = 0;
   }
 }

@@ -10,6 +10,19 @@ import { chromium } from "playwright-core";
 import puppeteer from "puppeteer-core";
 import { FIREFOX_UUID, firefoxExtensionPrefs, GECKO_ID, requireDist } from "./harness.mjs";
 
+/** The names of the ZIPs the extension wrote into its private file system (run in an
+ *  extension context). */
+const SCRATCH_ZIPS = async () => {
+  const names = [];
+  try {
+    const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle("chatkeep-zips");
+    for await (const [name] of dir.entries()) names.push(name);
+  } catch {
+    // None written.
+  }
+  return names.sort();
+};
+
 export async function chromiumDriver(server, root) {
   const dist = requireDist("chromium");
   const profile = path.join(root, "profile");
@@ -60,7 +73,9 @@ export async function chromiumDriver(server, root) {
       const sw = await d.worker();
       return sw.evaluate(async ({ every, options }) => JSON.parse(JSON.stringify(await globalThis.chatkeep.backupSchedule(every, options))), { every, options });
     },
-    download: () => d.call("backupDownload"),
+    download: (options) => d.call("backupDownload", options),
+    /** The ZIPs written into the extension's private file system. */
+    scratchZips: async () => (await d.worker()).evaluate(SCRATCH_ZIPS),
     /** Stops the extension's service worker, as Chromium does to an idle one. */
     async killWorker() {
       const cdp = await context.browser().newBrowserCDPSession();
@@ -195,7 +210,8 @@ export async function firefoxDriver(server, root) {
     },
     status: async () => (await d.message("chatkeep/backup-status")).result,
     schedule: async (every, options) => (await d.message("chatkeep/backup-schedule", { schedule: every, options })).result,
-    download: () => d.message("chatkeep/backup-download"),
+    download: (options) => d.message("chatkeep/backup-download", options),
+    scratchZips: () => ext.evaluate(SCRATCH_ZIPS),
     async fireAlarm(name) {
       await ext.evaluate((name) => browser.alarms.create(name, { when: Date.now() + 50 }), name);
     },

@@ -257,18 +257,37 @@ with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
       await d.schedule("off");
       const fetched = [...fetchCounts(server).keys()].sort();
       assert.deepEqual(fetched, [...all.slice(350), inExport[7]].sort(), "only what the export lacked, and what changed since");
-      const got = await d.download();
+      // Downloaded with readable copies: every conversation also as Markdown (the default
+      // format), its images beside it, and an index.
+      const got = await d.download({ readable: true });
       assert.ok(got.ok, JSON.stringify(got.error));
       const imageRequests = server.fileRequests().filter((r) => r.path.startsWith("/backend-api/files/download/")).length;
       assert.equal(imageRequests, all.slice(350).reduce((n, id) => n + account.fileIds(id).length, 0), "no image the export held is fetched");
       const zip = await newestZip(d.downloads, testStart);
-      checkBackupZip(zip, account);
+      const manifest = checkBackupZip(zip, account);
+      assert.equal(manifest.readable, "readable/index.html");
+      // Written to disk (the private file system), not built in memory.
+      assert.ok((await d.scratchZips()).some((n) => /^backup-\d+\.zip$/.test(n)), "the ZIP was written into the private file system");
+      const entries = readZip(zip);
+      const md = [...entries.keys()].filter((n) => /^readable\/[^/]+\.md$/.test(n) && n !== "readable/index.md");
+      assert.equal(md.length, all.length, "one readable Markdown file per conversation");
+      const index = entries.get("readable/index.md")?.toString("utf8") ?? "";
+      for (const id of [all[0], all[399]]) assert.ok(index.includes(account.conversations.get(id).json.title), `the index lists ${id}`);
+      assert.ok(entries.has("readable/index.html"));
+      // An image a conversation shows is linked, and the link resolves inside the ZIP.
+      const withImage = all.find((id) => account.fileIds(id).length > 0);
+      const page = md.map((n) => [n, entries.get(n).toString("utf8")]).find(([, text]) => text.includes(`conversation_id: "${withImage}"`));
+      assert.ok(page, `the readable copy of ${withImage}`);
+      const links = [...page[1].matchAll(/!\[[^\]]*\]\(<?([^)>]+)>?\)/g)].map((m) => decodeURIComponent(m[1]));
+      assert.ok(links.length > 0, "the readable copy shows its image");
+      for (const link of links) assert.ok(entries.has(`readable/${link}`), `the image ${link} is in the ZIP`);
     });
 
     it("carries on after the worker is stopped and the browser closed mid-run, and waits for a tab and a login", { timeout: 300_000 }, async (t) => {
       const testStart = Date.now();
       await d.call?.("backupDelete");
       if (!d.call) await d.message("chatkeep/backup-delete");
+      assert.deepEqual(await d.scratchZips(), [], "deleting the backup deletes the ZIPs written");
       const account = makeAccount({ ordinary: 250, archived: 20, projects: [{ name: "P", count: 30 }], seed: 7 });
       server.setAccount(account);
       server.reset();

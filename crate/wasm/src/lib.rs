@@ -45,6 +45,10 @@ pub const KIND_INTERNAL: &str = "internal";
 struct Converted {
     id: String,
     title: String,
+    /// Epoch seconds, when known.
+    create_time: Option<f64>,
+    /// Visible messages on the main line (as the index counts them).
+    messages: usize,
     warnings: Vec<String>,
 }
 
@@ -186,6 +190,8 @@ fn converted_as(
     let value = to_js(&Converted {
         id: t.id.clone(),
         title: t.title.clone(),
+        create_time: t.create_time,
+        messages: t.visible_messages().count(),
         warnings: t.warnings.clone(),
     })?
     .unchecked_into::<js_sys::Object>();
@@ -749,6 +755,26 @@ impl NameSet {
     #[wasm_bindgen(constructor)]
     pub fn new() -> NameSet {
         NameSet::default()
+    }
+
+    /// As [`convert_conversation`] (`names.convertConversation(json, options, assets)`),
+    /// with the files named uniquely in this set and their contents as bytes, for writing
+    /// many conversations into one folder (the backup's readable copies).
+    ///
+    /// # Errors
+    ///
+    /// As [`convert_conversation`].
+    #[wasm_bindgen(js_name = convertConversation)]
+    pub fn convert_conversation(
+        &mut self,
+        json: &str,
+        options: JsValue,
+        assets: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let opts = options_from_js(options)?;
+        let mut t = source::api::read_conversation(json).map_err(|e| core_error(&e))?;
+        attach_assets(&mut t, &assets);
+        self.converted(&t, &opts, Body::Bytes)
     }
 }
 

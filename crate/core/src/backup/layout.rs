@@ -17,6 +17,10 @@ pub const PART_BYTES: u64 = 64 * 1024 * 1024;
 /// The name of the manifest inside the ZIP.
 pub const MANIFEST: &str = "chatkeep-backup.json";
 
+/// The folder of the readable copies (Markdown, HTML or JSON per conversation, and an
+/// index), when the options ask for them.
+pub const READABLE: &str = "readable";
+
 /// What the backup ZIP holds, in the order to write it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -31,6 +35,9 @@ pub struct Layout {
     pub manifest_name: &'static str,
     /// The manifest's text.
     pub manifest: String,
+    /// The folder the caller writes the readable copies into (after the files, before the
+    /// manifest), absent when the options do not ask for them.
+    pub readable: Option<&'static str>,
 }
 
 /// One conversations file.
@@ -131,6 +138,7 @@ impl Backup {
             zip_name: format!("chatkeep-backup-{date}.zip"),
             manifest_name: MANIFEST,
             manifest: self.manifest(now_ms, account),
+            readable: self.s.options.readable.then_some(READABLE),
         }
     }
 
@@ -168,6 +176,7 @@ impl Backup {
             },
             "projects": projects,
             "files": s.files.len(),
+            "readable": self.s.options.readable.then(|| format!("{READABLE}/index.html")),
             "last_run": {
                 "started": time(s.run.started),
                 "finished": s.run.finished.and_then(time),
@@ -204,5 +213,22 @@ mod tests {
             file_entry("file-X", Some("a/../b?.png"), None),
             "file-X-a_.._b_.png"
         );
+    }
+
+    #[test]
+    fn readable_copies_are_named_in_the_layout_and_the_manifest_when_asked() {
+        let manifest = |b: &Backup| -> serde_json::Value {
+            serde_json::from_str(&b.layout(0.0, None, None).manifest).unwrap_or_default()
+        };
+        let plain = Backup::new(super::super::BackupOptions::default());
+        assert_eq!(plain.layout(0.0, None, None).readable, None);
+        assert!(manifest(&plain)["readable"].is_null());
+        let options = super::super::BackupOptions {
+            readable: true,
+            ..Default::default()
+        };
+        let readable = Backup::new(options);
+        assert_eq!(readable.layout(0.0, None, None).readable, Some("readable"));
+        assert_eq!(manifest(&readable)["readable"], "readable/index.html");
     }
 }

@@ -60,6 +60,10 @@ pub struct BackupOptions {
     /// Whether the caller downloads the backup ZIP when the run ends (default true). The
     /// state machine does not use it; it is here so every option is checked in one place.
     pub download: bool,
+    /// Add a readable copy of every conversation to the ZIP, in the formats of the user's
+    /// settings, with an index, under [`layout::READABLE`] (default false). Written by the
+    /// caller, named in the layout and the manifest.
+    pub readable: bool,
 }
 
 impl Default for BackupOptions {
@@ -71,6 +75,7 @@ impl Default for BackupOptions {
             max_attempts: 4,
             files: true,
             download: true,
+            readable: false,
         }
     }
 }

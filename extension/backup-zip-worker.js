@@ -1,0 +1,47 @@
+// Writes the whole-account backup's ZIP (see backup-zip.js), started by backupZipInWorker.
+// A dedicated worker, because only dedicated workers may write a file of the origin private
+// file system synchronously, which keeps memory flat however big the backup is; it also
+// loads the wasm core when the backup asks for readable copies.
+//
+// Message in: {layout, options, level} (the core's layout; the core's options for the
+// readable copies). Messages out: {type: "progress", done, total}, then {type: "done",
+// file} (a File on disk, or a Blob where there is no such file system) or {type: "failed",
+// message}.
+
+import init, { conversationAssets, indexFiles, NameSet } from "./pkg/chatkeep_wasm.js";
+import { scratchZip, writeBackupZip } from "./backup-zip.js";
+import { ZipWriter } from "./zip-writer.js";
+
+self.onmessage = async ({ data: { layout, options, level } }) => {
+  let names = null;
+  try {
+    let readable;
+    if (layout.readable) {
+      await init();
+      names = new NameSet();
+      const title = `chatkeep backup, ${layout.zipName.replace(/^chatkeep-backup-|\.zip$/g, "")}`;
+      readable = {
+        assetIds: (json) => conversationAssets(json),
+        convert: (json, assets) => names.convertConversation(json, options, assets),
+        index: (saved, failed) => indexFiles(title, saved, failed, options?.utc_offset_minutes ?? 0),
+      };
+    }
+    const scratch = await scratchZip("backup", level);
+    const zip = scratch?.zip ?? new ZipWriter({ level });
+    let last = 0;
+    await writeBackupZip(zip, layout, {
+      readable,
+      progress: (p) => {
+        if (Date.now() - last < 250 && p.done < p.total) return;
+        last = Date.now();
+        postMessage({ type: "progress", ...p });
+      },
+    });
+    const blob = zip.finish();
+    postMessage({ type: "done", file: scratch ? await scratch.file() : blob });
+  } catch (e) {
+    postMessage({ type: "failed", message: e?.message ?? String(e) });
+  } finally {
+    names?.free();
+  }
+};
