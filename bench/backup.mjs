@@ -11,7 +11,8 @@
 // core's state JSON, which the background writes to IndexedDB at most every 5 s (and at the
 // end of a run).
 //
-//   node bench/backup.mjs [--conversations N]   (default 10000)
+//   node bench/backup.mjs [--conversations N] [--answer-kb K]   (defaults 10000, 30: each
+//   answer padded with about K KB of prose, so the conversations weigh what real ones do)
 //
 // Prints a markdown table, then one line `BACKUP_BENCH {json}` (bench/bench.py reads it).
 
@@ -35,11 +36,14 @@ const WRITING_ZIP = "Writing the backup ZIP…";
 function args() {
   const a = process.argv.slice(2);
   let n = 10000;
+  let answerKb = 30;
   for (let i = 0; i < a.length; i++) {
     if (a[i] === "--conversations") n = Number(a[++i]);
     else if (a[i].startsWith("--conversations=")) n = Number(a[i].split("=")[1]);
+    else if (a[i] === "--answer-kb") answerKb = Number(a[++i]);
+    else if (a[i].startsWith("--answer-kb=")) answerKb = Number(a[i].split("=")[1]);
     else if (a[i] === "--help" || a[i] === "-h") {
-      console.log("usage: node bench/backup.mjs [--conversations N]   (default 10000)");
+      console.log("usage: node bench/backup.mjs [--conversations N] [--answer-kb K]   (defaults 10000, 30)");
       process.exit(0);
     } else {
       console.error(`bench/backup.mjs: unknown argument ${a[i]} (usage: node bench/backup.mjs [--conversations N])`);
@@ -50,7 +54,11 @@ function args() {
     console.error("bench/backup.mjs: --conversations takes a whole number of at least 10");
     process.exit(2);
   }
-  return { conversations: n };
+  if (!Number.isFinite(answerKb) || answerKb < 0) {
+    console.error("bench/backup.mjs: --answer-kb takes a number of kilobytes, 0 or more");
+    process.exit(2);
+  }
+  return { conversations: n, answerKb };
 }
 
 /** The account's mix: 80 % ordinary, 10 % archived, 10 % in two projects (6 + 4), every
@@ -93,7 +101,7 @@ function stateBytes(sw) {
 }
 
 async function main() {
-  const { conversations: n } = args();
+  const { conversations: n, answerKb } = args();
   let dist;
   try {
     dist = requireDist("chromium");
@@ -106,7 +114,7 @@ async function main() {
     process.exit(1);
   }
 
-  const spec = accountOf(n);
+  const spec = { ...accountOf(n), answerBytes: Math.round(answerKb * 1024) };
   const account = makeAccount(spec);
   const total = account.conversations.size;
   const files = account.files.size;
@@ -247,7 +255,7 @@ async function main() {
     const r = out.requests;
     const per = (x) => (x / total).toFixed(3);
     const rows = [
-      ["account", `${total} conversations (${spec.ordinary} ordinary, ${spec.archived} archived, ${spec.projects.map((p) => `${p.count} in project ${p.name}`).join(", ")}), ${files} images; no quota, gapMs 0`],
+      ["account", `${total} conversations (${spec.ordinary} ordinary, ${spec.archived} archived, ${spec.projects.map((p) => `${p.count} in project ${p.name}`).join(", ")}), ${files} images, answers of about ${Math.round(spec.answerBytes / 1024)} KB; no quota, gapMs 0`],
       ["requests answered", `${r.total} = ${r.perConversation.toFixed(3)} per conversation (goal ${r.goalPerConversation.toFixed(3)}: one per conversation + one per file)`],
       ["  lists", `${r.lists} (${per(r.lists)} per conversation)`],
       ["  conversations", `${r.conversations} (${per(r.conversations)} per conversation)`],

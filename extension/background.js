@@ -502,6 +502,7 @@ globalThis.chatkeep = {
   backupDownload: (options) => backups.download(options),
   backupDelete: () => backups.delete(),
   backupSchedule: (every, options) => backups.schedule(every, options),
+  backupSeed: (phase) => backups.seed(phase),
   backupOnAlarm: (name) => backups.onAlarm(name),
   onMenu,
   onCommand,

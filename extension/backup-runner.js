@@ -17,6 +17,8 @@ const ALARM = "chatkeep-backup";
 const SCHEDULE_ALARM = "chatkeep-backup-schedule";
 /** How often a scheduled update runs. */
 const SCHEDULES = { off: 0, daily: 24 * 3600_000, weekly: 7 * 24 * 3600_000 };
+/** How long an export being read into the backup holds runs back, at most. */
+const SEED_MAX_MS = 30 * 60_000;
 /** A wait is cut into slices this long, each ending with an extension API call: Chromium
  *  keeps a service worker alive while it makes them. */
 const KEEPALIVE_MS = 20_000;
@@ -59,8 +61,10 @@ export function createBackupRunner({ ready, zipUrl, clearZips }) {
   /** When the core's state was last written, and in which phase. */
   let stateWritten = 0;
   let phaseWritten = null;
-  /** While an extension page reads an export into the backup, no run starts. */
-  let seeding = false;
+  /** While an extension page reads an export into the backup, no run starts. Kept in
+   *  `info` (the background may be stopped meanwhile), for SEED_MAX_MS at most (a page
+   *  closed mid-read never says it ended). */
+  const seeding = () => typeof info.seedingSince === "number" && Date.now() - info.seedingSince < SEED_MAX_MS;
 
   /** The backup as last written, with what was kept after that handed back to it. */
   async function restore(state) {
@@ -69,15 +73,16 @@ export function createBackupRunner({ ready, zipUrl, clearZips }) {
 
   /** Hands back to `b` what was kept after its state was written. */
   async function handBack(b) {
-    const since = await keptSinceState();
-    for (const bytes of since.conversations) {
-      try {
-        b.seed(bytes);
-      } catch {
-        // Not a conversation (cannot happen for what the core said to keep): fetched again.
-      }
-    }
-    for (const f of since.files) b.seedFile(f.id, f.entry ?? undefined);
+    await keptSinceState(
+      (bytes) => {
+        try {
+          b.seed(bytes);
+        } catch {
+          // Not a conversation (cannot happen for what the core said to keep): fetched again.
+        }
+      },
+      (f) => b.seedFile(f.id, f.entry ?? undefined),
+    );
     return b;
   }
 
@@ -378,7 +383,7 @@ export function createBackupRunner({ ready, zipUrl, clearZips }) {
   async function runIfDue() {
     await load();
     const due = nextScheduled();
-    if (due === null || Date.now() < due || info.status === "running" || info.status === "paused" || seeding) return;
+    if (due === null || Date.now() < due || info.status === "running" || info.status === "paused" || seeding()) return;
     if ((await chatgptTab()) === null) return;
     // Scheduled runs keep the local backup current; the ZIP is downloaded when asked.
     const options = { ...(info.scheduleOptions ?? backup?.options ?? {}), download: false };
@@ -393,7 +398,7 @@ export function createBackupRunner({ ready, zipUrl, clearZips }) {
       if (options === null || typeof options !== "object" || Array.isArray(options)) {
         throw new BackupError("options", "Invalid option: the backup options must be an object.");
       }
-      if (seeding) throw new BackupError("busy", "An export file is being read into the backup. Wait until it is done, then start the backup.");
+      if (seeding()) throw new BackupError("busy", "An export file is being read into the backup. Wait until it is done, then start the backup.");
       // The last run is still writing its ZIP: let it finish, then start the new one.
       if (loop && backup && !backup.running) await loop.catch(() => {});
       const checked = Backup.checkOptions(options);
@@ -426,7 +431,7 @@ export function createBackupRunner({ ready, zipUrl, clearZips }) {
     },
     async resume() {
       await load();
-      if (info.status === "paused" && backup?.running && !seeding) {
+      if (info.status === "paused" && backup?.running && !seeding()) {
         info.status = "running";
         info.message = message = null;
         await saveInfo();
@@ -459,7 +464,7 @@ export function createBackupRunner({ ready, zipUrl, clearZips }) {
     async delete() {
       await load();
       if (info.status === "running") throw new BackupError("busy", "The backup is running. Pause or cancel it first, then delete.");
-      if (seeding) throw new BackupError("busy", "An export file is being read into the backup. Wait until it is done, then delete.");
+      if (seeding()) throw new BackupError("busy", "An export file is being read into the backup. Wait until it is done, then delete.");
       await clearStore();
       await clearZips?.();
       backup = null;
@@ -477,9 +482,11 @@ export function createBackupRunner({ ready, zipUrl, clearZips }) {
         if (backup?.running || loop) throw new BackupError("busy", "A backup run is under way (or paused). Let it finish, or cancel it, then start from an export.");
         // The page reads the state from the database: it must be the latest.
         if (backup) await putState(backup.toJson());
-        seeding = true;
+        info.seedingSince = Date.now();
+        await saveInfo();
       } else if (phase === "end") {
-        seeding = false;
+        delete info.seedingSince;
+        await saveInfo();
         loaded = null;
         backup = null;
         message = null;
@@ -511,7 +518,7 @@ export function createBackupRunner({ ready, zipUrl, clearZips }) {
       await load();
       // Browsers may drop alarms on restart: the schedule's is made again.
       if ((SCHEDULES[info.schedule] ?? 0) > 0) await api.alarms?.create(SCHEDULE_ALARM, { periodInMinutes: 60, delayInMinutes: 1 });
-      if (info.status === "running" && backup?.running && !seeding) ensureLoop().catch(() => {});
+      if (info.status === "running" && backup?.running && !seeding()) ensureLoop().catch(() => {});
       else if (info.status === "running" && !loop) {
         // Stopped while writing the ZIP at the end of a run: the run itself is done.
         info.status = "done";

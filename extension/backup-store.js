@@ -48,7 +48,13 @@ export function openStore() {
         db.close();
         opening = undefined;
       };
-      resolve(db);
+      largestStamp(db).then(
+        (at) => {
+          lastStamp = Math.max(lastStamp, at);
+          resolve(db);
+        },
+        reject,
+      );
     };
     req.onerror = () => {
       opening = undefined;
@@ -60,11 +66,25 @@ export function openStore() {
 }
 
 let lastStamp = 0;
-/** A number larger than every one handed out before (in this context, and across restarts
- *  as it follows the clock). */
+/** A number larger than every one handed out before, in this context and in any other
+ *  (it starts from the largest in the database when the database is opened, so a clock set
+ *  back cannot make a later write look older than the state). */
 function stamp() {
   lastStamp = Math.max(Date.now(), lastStamp + 0.001);
   return lastStamp;
+}
+
+/** The largest stamp in the database (the state's, or a kept item's). */
+async function largestStamp(db) {
+  const tx = db.transaction(STORES);
+  const last = (name) =>
+    new Promise((resolve, reject) => {
+      const req = tx.objectStore(name).index("at").openKeyCursor(null, "prev");
+      req.onsuccess = () => resolve(req.result?.key ?? 0);
+      req.onerror = () => reject(req.error);
+    });
+  const [stateAt, c, f] = await Promise.all([done(tx.objectStore("meta").get("stateAt")), last("conversations"), last("files")]);
+  return Math.max(Number(stateAt) || 0, c, f);
 }
 
 /** Reads a `meta` value (undefined when absent). */
@@ -108,22 +128,32 @@ export async function putState(state, info) {
 
 /**
  * What was kept after the state was last written (new conversations and files, and newer
- * copies of kept ones): `{conversations: [bytes], files: [{id, entry}]}`, to hand back to the
- * core (`seed`, `seedFile`) when the state is read again.
+ * copies of kept ones), to hand back to the core when the state is read again: calls
+ * `conversation(bytes)` for each such conversation, one at a time (there may be thousands
+ * after an interrupted seed: they are never all in memory), then `file({id, entry})` for
+ * each file. The callbacks must be synchronous (the read is one transaction).
  */
-export async function keptSinceState() {
+export async function keptSinceState(conversation, file) {
   const db = await openStore();
   const stateAt = (await done(db.transaction("meta").objectStore("meta").get("stateAt"))) ?? 0;
   const tx = db.transaction(["conversations", "files"]);
   const after = IDBKeyRange.lowerBound(stateAt, true);
-  const [conversations, files] = await Promise.all([
-    done(tx.objectStore("conversations").index("at").getAll(after)),
-    done(tx.objectStore("files").index("at").getAll(after)),
-  ]);
-  return {
-    conversations: conversations.map((r) => r.bytes),
-    files: files.map((r) => ({ id: r.id, entry: r.entry ?? null })),
-  };
+  const each = (name, fn) =>
+    new Promise((resolve, reject) => {
+      const req = tx.objectStore(name).index("at").openCursor(after);
+      req.onsuccess = () => {
+        const cursor = req.result;
+        if (!cursor) return resolve();
+        fn(cursor.value);
+        cursor.continue();
+      };
+      req.onerror = () => reject(req.error);
+    });
+  // Both read at once (the transaction must not wait on the first); the files, small
+  // records once their bytes are dropped, are handed back after the conversations.
+  const files = [];
+  await Promise.all([each("conversations", (r) => conversation(r.bytes)), each("files", (r) => files.push({ id: r.id, entry: r.entry ?? null }))]);
+  for (const f of files) file(f);
 }
 
 /** Keeps items handed over by seeding (`{keep: "conversation"|"file", id, bytes}`), in one

@@ -151,12 +151,15 @@ export function pngFor(fileId) {
  *   `imageEvery`-th chat (in creation order) has a user message with an uploaded image
  *   (0: none).
  */
+const WORDS = "the a of to and in is it that for on with as this you be are can by or an from your at which more when use not but if one each will how time data file page so new than".split(" ");
+
 export function makeAccount({
   ordinary = 700,
   archived = 100,
   projects = [{ name: "Research", count: 120 }, { name: "Garden", count: 80 }],
   imageEvery = 10,
   seed = 1,
+  answerBytes = 0,
 } = {}) {
   const rand = prng(seed);
   const hex = (n) => {
@@ -182,6 +185,16 @@ export function makeAccount({
   let images = 0;
   let latestUs = 0;
   let version = 0;
+
+  /** About `n` bytes of paragraphs of words (none when 0): answers of a realistic size. */
+  function prose(n) {
+    let out = "";
+    while (out.length < n) {
+      const words = Array.from({ length: 60 }, () => WORDS[Math.floor(rand() * WORDS.length)]);
+      out += `\n\n${words.join(" ")}.`;
+    }
+    return out;
+  }
 
   /** A hidden system message, a user message (with an image part when asked) and an
    *  assistant answer, under the root. */
@@ -236,7 +249,8 @@ export function makeAccount({
     }
     const answer =
       `Answer to conversation ${index + 1} (${id.slice(0, 8)}).\n\n` +
-      `- a point about *${title}*\n- another point\n\n\`\`\`\nid = "${id}"\n\`\`\``;
+      `- a point about *${title}*\n- another point\n\n\`\`\`\nid = "${id}"\n\`\`\`` +
+      prose(answerBytes);
     const mapping = {
       [rootId]: { id: rootId, message: null, parent: null, children: [systemId] },
       [systemId]: systemNode(systemId, rootId, [userId]),

@@ -293,6 +293,15 @@ with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
       server.reset();
       server.set({ quota: { burst: 60, perMs: 40, retryAfter: "0.2" } });
       await d.openChat();
+      if (d.killWorker) {
+        // An export being read into the backup holds runs back, even after the worker was
+        // stopped meanwhile.
+        assert.ok((await d.call("backupSeed", "begin")).ok);
+        await d.killWorker();
+        const refused = await d.call("backup", { gapMs: GAP_MS });
+        assert.equal(refused.error?.kind, "busy", JSON.stringify(refused));
+        assert.ok((await d.call("backupSeed", "end")).ok);
+      }
       const run = d.backup({ gapMs: GAP_MS }).catch((e) => ({ ok: false, error: String(e) }));
       let interruptions = 1;
       if (d.killWorker) {
