@@ -82,8 +82,26 @@ export async function chromiumDriver(server, root) {
       const { targetInfos } = await cdp.send("Target.getTargets");
       const sw = targetInfos.find((t) => t.type === "service_worker" && t.url.startsWith("chrome-extension://"));
       assert.ok(sw, "the extension's service worker is running");
+      d.extensionId = new URL(sw.url).host;
       await cdp.send("Target.closeTarget", { targetId: sw.targetId });
       await cdp.detach();
+    },
+    /** Wakes a stopped service worker as a user would: by opening the backup page (which
+     *  asks the background for the status), then waits until it answers. */
+    async wake() {
+      const p = await context.newPage();
+      try {
+        await p.goto(`chrome-extension://${d.extensionId}/backup.html`);
+        for (let i = 0; i < 100; i++) {
+          const live = context.serviceWorkers().find((w) => w.url().startsWith("chrome-extension://"));
+          const answer = live && (await Promise.race([live.evaluate(() => typeof globalThis.chatkeep?.backupStatus).catch(() => null), new Promise((r) => setTimeout(() => r(null), 1000))]));
+          if (answer === "function") return;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        throw new Error("the service worker did not start again");
+      } finally {
+        await p.close();
+      }
     },
     /** Opens the local backup on the export page; resolves with its list count. */
     async openInExportPage() {

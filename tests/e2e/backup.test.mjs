@@ -298,6 +298,7 @@ with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
         // stopped meanwhile.
         assert.ok((await d.call("backupSeed", "begin")).ok);
         await d.killWorker();
+        await d.wake();
         const refused = await d.call("backup", { gapMs: GAP_MS });
         assert.equal(refused.error?.kind, "busy", JSON.stringify(refused));
         assert.ok((await d.call("backupSeed", "end")).ok);
