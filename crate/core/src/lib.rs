@@ -20,6 +20,7 @@
 
 pub mod backup;
 pub mod error;
+pub mod mime;
 pub mod model;
 pub mod naming;
 pub mod options;

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use base64::Engine as _;
 
-use crate::{Asset, Block, Message, Transcript};
+use crate::{mime, Asset, Block, Message, Transcript};
 
 /// Unique, safe file names for the assets of one transcript.
 ///
@@ -115,7 +115,7 @@ fn base_name(asset: &Asset, data: &[u8]) -> String {
     let mut ext: String = ext.chars().take(10).collect();
     if ext.is_empty() {
         ext = mime_of(asset, data)
-            .and_then(extension_for_mime)
+            .and_then(mime::extension_for)
             .unwrap_or("")
             .to_owned();
     }
@@ -202,103 +202,13 @@ pub(crate) fn mime_of(asset: &Asset, data: &[u8]) -> Option<&'static str> {
         .as_deref()
         .map(|m| m.split(';').next().unwrap_or(m).trim().to_ascii_lowercase())
         .filter(|m| valid_mime(m))
-        .and_then(|m| known_mime(&m))
-        .or_else(|| sniff(data))
+        .and_then(|m| mime::known(&m))
+        .or_else(|| mime::sniff(data))
         .or_else(|| {
             let name = asset.name.as_deref()?;
             let (_, ext) = split_ext(name);
-            mime_for_extension(&ext.to_ascii_lowercase())
+            mime::for_extension(&ext)
         })
-}
-
-/// MIME types chatkeep knows, with their usual extension.
-const MIMES: &[(&str, &str)] = &[
-    ("image/png", "png"),
-    ("image/jpeg", "jpg"),
-    ("image/gif", "gif"),
-    ("image/webp", "webp"),
-    ("image/svg+xml", "svg"),
-    ("image/bmp", "bmp"),
-    ("image/avif", "avif"),
-    ("image/heic", "heic"),
-    ("image/tiff", "tiff"),
-    ("audio/wav", "wav"),
-    ("audio/x-wav", "wav"),
-    ("audio/mpeg", "mp3"),
-    ("audio/ogg", "ogg"),
-    ("audio/webm", "weba"),
-    ("audio/mp4", "m4a"),
-    ("video/mp4", "mp4"),
-    ("video/webm", "webm"),
-    ("application/pdf", "pdf"),
-    ("application/json", "json"),
-    ("application/zip", "zip"),
-    ("application/octet-stream", "bin"),
-    ("text/plain", "txt"),
-    ("text/markdown", "md"),
-    ("text/csv", "csv"),
-    ("text/html", "html"),
-    (
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "docx",
-    ),
-    (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "xlsx",
-    ),
-    (
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        "pptx",
-    ),
-];
-
-fn known_mime(m: &str) -> Option<&'static str> {
-    MIMES
-        .iter()
-        .find(|(k, _)| *k == m)
-        .map(|(k, _)| *k)
-        .or(match m {
-            "image/jpg" | "image/pjpeg" => Some("image/jpeg"),
-            "audio/wave" | "audio/vnd.wave" => Some("audio/wav"),
-            "audio/mp3" => Some("audio/mpeg"),
-            _ => None,
-        })
-}
-
-fn extension_for_mime(m: &str) -> Option<&'static str> {
-    MIMES.iter().find(|(k, _)| *k == m).map(|(_, e)| *e)
-}
-
-fn mime_for_extension(ext: &str) -> Option<&'static str> {
-    match ext {
-        "jpeg" | "jpe" => Some("image/jpeg"),
-        "tif" => Some("image/tiff"),
-        "markdown" => Some("text/markdown"),
-        "htm" => Some("text/html"),
-        _ => MIMES.iter().find(|(_, e)| *e == ext).map(|(k, _)| *k),
-    }
-}
-
-/// The type of well-known file formats from their first bytes.
-fn sniff(data: &[u8]) -> Option<&'static str> {
-    let starts = |p: &[u8]| data.starts_with(p);
-    if starts(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if starts(b"\xff\xd8\xff") {
-        Some("image/jpeg")
-    } else if starts(b"GIF87a") || starts(b"GIF89a") {
-        Some("image/gif")
-    } else if data.len() >= 12 && starts(b"RIFF") && &data[8..12] == b"WEBP" {
-        Some("image/webp")
-    } else if data.len() >= 12 && starts(b"RIFF") && &data[8..12] == b"WAVE" {
-        Some("audio/wav")
-    } else if starts(b"%PDF-") {
-        Some("application/pdf")
-    } else if starts(b"OggS") {
-        Some("audio/ogg")
-    } else {
-        None
-    }
 }
 
 /// Whether a MIME type is an image a browser shows in `<img>`.

@@ -675,7 +675,8 @@ pub fn fill_asset(asset: &mut Asset, entry_name: &str, file_id: &str, data: Vec<
         asset.name = Some(name.to_owned());
     }
     let ext = base.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
-    let sniffed = sniff_mime(&data).or_else(|| ext.as_deref().and_then(mime_for_ext));
+    let sniffed =
+        crate::mime::sniff(&data).or_else(|| ext.as_deref().and_then(crate::mime::for_extension));
     if asset.mime.is_none()
         || asset
             .mime
@@ -688,45 +689,6 @@ pub fn fill_asset(asset: &mut Asset, entry_name: &str, file_id: &str, data: Vec<
         asset.size = Some(data.len() as u64);
     }
     asset.data = Some(data);
-}
-
-/// The MIME type from a file's first bytes, for the formats chats carry.
-pub fn sniff_mime(b: &[u8]) -> Option<&'static str> {
-    Some(if b.starts_with(b"\x89PNG") {
-        "image/png"
-    } else if b.starts_with(b"\xFF\xD8\xFF") {
-        "image/jpeg"
-    } else if b.starts_with(b"GIF8") {
-        "image/gif"
-    } else if b.len() > 12 && &b[..4] == b"RIFF" && &b[8..12] == b"WEBP" {
-        "image/webp"
-    } else if b.len() > 12 && &b[..4] == b"RIFF" && &b[8..12] == b"WAVE" {
-        "audio/wav"
-    } else if b.starts_with(b"%PDF") {
-        "application/pdf"
-    } else {
-        return None;
-    })
-}
-
-/// The MIME type for a file extension.
-pub fn mime_for_ext(ext: &str) -> Option<&'static str> {
-    Some(match ext {
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "gif" => "image/gif",
-        "webp" => "image/webp",
-        "pdf" => "application/pdf",
-        "wav" => "audio/wav",
-        "mp3" => "audio/mpeg",
-        "m4a" => "audio/mp4",
-        "webm" => "audio/webm",
-        "txt" => "text/plain",
-        "md" => "text/markdown",
-        "csv" => "text/csv",
-        "json" => "application/json",
-        _ => return None,
-    })
 }
 
 impl Transcript {

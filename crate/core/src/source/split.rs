@@ -242,20 +242,11 @@ pub fn describe_start(b: &[u8]) -> String {
     if trimmed.is_empty() {
         return "an empty file".to_owned();
     }
-    let known: [(&[u8], &str); 8] = [
-        (b"PK\x03\x04", "a ZIP archive"),
-        (b"\x89PNG", "a PNG image"),
-        (b"\xFF\xD8\xFF", "a JPEG image"),
-        (b"GIF8", "a GIF image"),
-        (b"%PDF", "a PDF document"),
-        (b"RIFF", "a RIFF media file"),
-        (b"\x1F\x8B", "a gzip-compressed file"),
-        (b"7z\xBC\xAF", "a 7-Zip archive"),
-    ];
-    for (magic, what) in known {
-        if b.starts_with(magic) {
-            return what.to_owned();
-        }
+    if let Some(what) = crate::mime::sniff(b).and_then(crate::mime::describe) {
+        return what.to_owned();
+    }
+    if b.starts_with(b"RIFF") {
+        return "a RIFF media file".to_owned();
     }
     match trimmed[0] {
         b'{' => "a single JSON object".to_owned(),
