@@ -207,7 +207,7 @@ pub(crate) fn mime_of(asset: &Asset, data: &[u8]) -> Option<&'static str> {
         .or_else(|| {
             let name = asset.name.as_deref()?;
             let (_, ext) = split_ext(name);
-            mime::for_extension(&ext)
+            mime::for_extension(ext)
         })
 }
 
