@@ -432,52 +432,6 @@ impl ZipStream {
     pub fn json_bytes(&self) -> f64 {
         self.export.json_bytes() as f64
     }
-
-    /// Calls `callback(item, progress)` for every conversation, where `item` is
-    /// `{summary, converted}` (`converted` as from `convertConversation`, only when
-    /// `options.formats` is not empty, with the export's images) or `{error: {kind,
-    /// message}}`, and `progress` is `{bytesRead, bytesTotal, conversations}`. Returning
-    /// `false` from the callback stops the read.
-    ///
-    /// # Errors
-    ///
-    /// What stops the read (a damaged ZIP, a cut-off file), after every conversation before
-    /// it was delivered.
-    #[wasm_bindgen(js_name = forEach)]
-    pub fn for_each(
-        &mut self,
-        options: JsValue,
-        callback: js_sys::Function,
-    ) -> Result<(), JsValue> {
-        let opts = options_from_js(options)?;
-        self.export.load_assets(!opts.formats.is_empty());
-        let mut failure: Option<JsValue> = None;
-        self.export
-            .for_each(&mut |r, p| {
-                let item = js_sys::Object::new();
-                let filled = match r {
-                    Ok(t) => to_js(&Summary::from(&t)).and_then(|summary| {
-                        set(&item, "summary", &summary);
-                        if !opts.formats.is_empty() {
-                            set(&item, "converted", &converted(&t, &opts)?);
-                        }
-                        Ok(())
-                    }),
-                    Err(e) => to_js(&ErrorInfo {
-                        kind: e.kind(),
-                        message: e.to_string(),
-                    })
-                    .map(|err| set(&item, "error", &err)),
-                };
-                if let Err(e) = filled {
-                    failure = Some(e);
-                    return ControlFlow::Break(());
-                }
-                report(&callback, &item, p, &mut failure)
-            })
-            .map_err(|e| core_error(&e))?;
-        failure.map_or(Ok(()), Err)
-    }
 }
 
 /// Calls `callback(value, {bytesRead, bytesTotal, conversations})`: `false` back stops the
@@ -513,13 +467,6 @@ fn report(
             ControlFlow::Break(())
         }
     }
-}
-
-/// An error as data (inside a result object rather than thrown).
-#[derive(Serialize)]
-struct ErrorInfo {
-    kind: &'static str,
-    message: String,
 }
 
 fn set(target: &js_sys::Object, key: &str, value: &JsValue) {
@@ -819,7 +766,8 @@ fn save_item(
 #[wasm_bindgen]
 impl ZipStream {
     /// Calls `callback(json, progress)` with the JSON text of every conversation, unparsed,
-    /// in order (`forEachJson(callback)`); `progress` as in `forEach`. Returning `false`
+    /// in order (`forEachJson(callback)`); `progress` is `{bytesRead, bytesTotal,
+    /// conversations}`. Returning `false`
     /// stops the read.
     ///
     /// # Errors
@@ -841,7 +789,7 @@ impl ZipStream {
     /// files, named uniquely in `names`, and calls `callback(item, progress)` for every
     /// conversation, where `item` is as from [`JsonStream::push_convert`] (`{index,
     /// converted}`, `{index, error}`, or `{index}` for one that `wanted`, the sorted
-    /// positions to convert, leaves out; all when omitted) and `progress` as in `forEach`.
+    /// positions to convert, leaves out; all when omitted) and `progress` as in `forEachJson`.
     /// Returning `false` stops the read (`forEachConverted(options, names, wanted,
     /// callback)`).
     ///
