@@ -212,8 +212,7 @@ fn write_transcript(
     out: &Path,
     names: &mut naming::UniqueNames,
 ) -> Result<Written> {
-    let exts: Vec<&str> = opts.formats.iter().map(|f| f.extension()).collect();
-    let stem = names.claim_stem(&naming::stem(t, opts), &exts);
+    let stem = names.claim_for(t, opts);
     let (files, assets) = render::outputs(t, opts, &stem);
     let written = files.len() + assets.len();
     let write = |rel: &str, data: &[u8]| -> Result<()> {

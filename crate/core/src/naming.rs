@@ -143,6 +143,14 @@ impl UniqueNames {
         }
     }
 
+    /// Reserves the stem of a conversation's files in every format `opts` asks for: its
+    /// templated name ([`stem`]), or that name with ` (2)`, … when one of its files is
+    /// taken. The one rule the CLI, the extension and the golden tests name files by.
+    pub fn claim_for(&mut self, t: &Transcript, opts: &Options) -> String {
+        let exts: Vec<&str> = opts.formats.iter().map(|f| f.extension()).collect();
+        self.claim_stem(&stem(t, opts), &exts)
+    }
+
     /// Reserves a stem for every format at once, so `a.md`, `a.html` and `a.json` (and the
     /// `a_files` folder) share one stem.
     pub fn claim_stem(&mut self, stem: &str, exts: &[&str]) -> String {

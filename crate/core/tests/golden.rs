@@ -83,8 +83,7 @@ fn convert_case(dir: &Path) -> Files {
     let mut names = naming::UniqueNames::new();
     let mut write = |r: Result<Transcript>, out: &mut Files, errors: &mut String| match r {
         Ok(t) => {
-            let exts: Vec<&str> = opts.formats.iter().map(|f| f.extension()).collect();
-            let stem = names.claim_stem(&naming::stem(&t, &opts), &exts);
+            let stem = names.claim_for(&t, &opts);
             let (files, assets) = render::outputs(&t, &opts, &stem);
             for f in files {
                 out.insert(f.file_name, f.text.into_bytes());

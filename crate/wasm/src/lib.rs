@@ -733,8 +733,7 @@ impl NameSet {
         opts: &Options,
         body: Body,
     ) -> Result<JsValue, JsValue> {
-        let exts: Vec<&str> = opts.formats.iter().map(|f| f.extension()).collect();
-        let stem = self.names.claim_stem(&naming::stem(t, opts), &exts);
+        let stem = self.names.claim_for(t, opts);
         converted_as(t, opts, &stem, body)
     }
 }
