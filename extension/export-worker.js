@@ -26,11 +26,11 @@ const ready = init();
 /** Search text is kept in the core while its total stays under this many bytes; past it,
  *  searches re-read the file (slower, but memory stays bounded). */
 const TEXT_BUDGET = 128 * 1024 * 1024;
-/** Conversations of a ZIP are kept as JSON (for instant preview) under this budget. */
+/** Conversations of a ZIP are kept as their JSON's bytes (for instant preview) under this
+ *  budget. JSON crosses the wasm boundary as bytes, never decoded in JavaScript. */
 const JSON_BUDGET = 128 * 1024 * 1024;
 /** How much of a bare conversations.json is read at a time. */
 const JSON_CHUNK = 4 * 1024 * 1024;
-const decoder = new TextDecoder();
 
 /**
  * Reads a bare conversations.json in chunks and calls `each(item, progress)` for every
@@ -169,7 +169,7 @@ function progressPoster(phase) {
 let source = null;
 /** The search texts (in the core), while they fit TEXT_BUDGET. */
 let search = null;
-/** Per conversation (by position in the file): JSON (ZIP) or place (JSON). */
+/** Per conversation (by position in the file): its JSON's bytes (ZIP) or place (JSON). */
 let jsons = [];
 let places = [];
 
@@ -185,16 +185,16 @@ async function open(file) {
   const errors = [];
   search?.free();
   search = new Search(TEXT_BUDGET);
-  let jsonChars = 0;
+  let jsonBytes = 0;
   let jsonComplete = true;
   let index = 0;
   source.forEachIndexed(search, (entry, json, progress) => {
     const i = index++;
     if (entry.length !== undefined) places[i] = { offset: entry.offset, length: entry.length };
     if (json !== null && jsonComplete) {
-      if (jsonChars + json.length <= JSON_BUDGET) {
+      if (jsonBytes + json.length <= JSON_BUDGET) {
         jsons[i] = json;
-        jsonChars += json.length;
+        jsonBytes += json.length;
       } else {
         jsonComplete = false;
       }
@@ -220,7 +220,7 @@ async function open(file) {
     errors,
     searchInMemory: search.complete,
     textBytes: search.bytes,
-    jsonChars,
+    jsonBytes,
     seconds: (performance.now() - started) / 1000,
   });
 }
@@ -231,8 +231,8 @@ function jsonAt(index) {
   if (jsons[index] !== undefined) return jsons[index];
   const place = places[index];
   if (place) {
-    const text = decoder.decode(readBytes(source.file, place.offset, place.length));
-    if (text.startsWith("{") && text.endsWith("}")) return text;
+    const bytes = readBytes(source.file, place.offset, place.length);
+    if (bytes[0] === 0x7b && bytes[bytes.length - 1] === 0x7d) return bytes; // { … }
   }
   let found = null;
   let i = 0;

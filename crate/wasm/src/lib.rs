@@ -239,7 +239,9 @@ impl JsonStream {
         }
     }
 
-    /// Feeds a chunk; returns the conversations it completed, as JSON strings.
+    /// Feeds a chunk; returns the conversations it completed, each its JSON's bytes as the
+    /// file holds them (a `Uint8Array`: not decoded here, so a conversation that is not
+    /// UTF-8 still gets its warning when it is read).
     ///
     /// # Errors
     ///
@@ -248,7 +250,7 @@ impl JsonStream {
         let out = js_sys::Array::new();
         self.splitter
             .push(chunk, |el| {
-                out.push(&JsValue::from_str(&String::from_utf8_lossy(&el)));
+                out.push(&js_sys::Uint8Array::from(&el[..]));
             })
             .map_err(|e| core_error(&e))?;
         Ok(out)
@@ -545,11 +547,11 @@ fn js_error(message: &str, kind: &str) -> JsValue {
 /// The reader's error when `json` is not a conversation.
 #[wasm_bindgen(js_name = exportConversationIndex)]
 pub fn export_conversation_index(
-    json: String,
+    json: Vec<u8>,
     index: usize,
     search: &mut Search,
 ) -> Result<JsValue, JsValue> {
-    let t = source::export::parse_element(json.into_bytes()).map_err(|e| core_error(&e))?;
+    let t = source::export::parse_element(json).map_err(|e| core_error(&e))?;
     let out = js_sys::Object::new();
     set_index(&out, index, &t, search)?;
     Ok(out.into())
@@ -679,12 +681,12 @@ fn hits_to_js(hits: &[search::Hit]) -> JsValue {
 /// As [`convert_conversation`].
 #[wasm_bindgen(js_name = convertExportConversation)]
 pub fn convert_export_conversation(
-    json: String,
+    json: Vec<u8>,
     options: JsValue,
     names: &mut NameSet,
 ) -> Result<JsValue, JsValue> {
     let opts = options_from_js(options)?;
-    let t = source::export::parse_element(json.into_bytes()).map_err(|e| core_error(&e))?;
+    let t = source::export::parse_element(json).map_err(|e| core_error(&e))?;
     names.converted(&t, &opts, Body::Text)
 }
 
@@ -764,7 +766,7 @@ fn save_item(
 
 #[wasm_bindgen]
 impl ZipStream {
-    /// Calls `callback(json, progress)` with the JSON text of every conversation, unparsed,
+    /// Calls `callback(json, progress)` with the JSON of every conversation (its bytes, a `Uint8Array`, undecoded),
     /// in order (`forEachJson(callback)`); `progress` is `{bytesRead, bytesTotal,
     /// conversations}`. Returning `false`
     /// stops the read.
@@ -777,7 +779,7 @@ impl ZipStream {
         let mut failure: Option<JsValue> = None;
         self.export
             .for_each_json(&mut |el, p| {
-                let json = JsValue::from_str(&String::from_utf8_lossy(&el));
+                let json = js_sys::Uint8Array::from(&el[..]);
                 report(&callback, &json, p, &mut failure)
             })
             .map_err(|e| core_error(&e))?;
@@ -831,12 +833,12 @@ impl ZipStream {
     /// As [`convert_conversation`].
     pub fn convert(
         &mut self,
-        json: String,
+        json: Vec<u8>,
         options: JsValue,
         names: &mut NameSet,
     ) -> Result<JsValue, JsValue> {
         let opts = options_from_js(options)?;
-        let mut t = source::export::parse_element(json.into_bytes()).map_err(|e| core_error(&e))?;
+        let mut t = source::export::parse_element(json).map_err(|e| core_error(&e))?;
         self.export.resolve_assets(&mut t);
         names.converted(&t, &opts, Body::Text)
     }

@@ -5,8 +5,9 @@
 #![cfg(target_arch = "wasm32")]
 
 use chatkeep_wasm::{
-    conversation_assets, convert_conversation, convert_page, convert_share_page, default_options,
-    export_conversation_index, version, Backup, JsonStream, NameSet, Search, ZipStream,
+    conversation_assets, convert_conversation, convert_export_conversation, convert_page,
+    convert_share_page, default_options, export_conversation_index, version, Backup, JsonStream,
+    NameSet, Search, ZipStream,
 };
 use js_sys::{Array, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
@@ -239,7 +240,7 @@ fn json_stream_splits_chunks_anywhere() {
     let mut found = Vec::new();
     for chunk in array.as_bytes().chunks(7) {
         let got = stream.push(chunk).expect("pushes");
-        found.extend(got.iter().filter_map(|v| v.as_string()));
+        found.extend(got.iter().map(|v| js_sys::Uint8Array::new(&v).to_vec()));
     }
     stream.finish().expect("complete");
     assert_eq!(found.len(), 2);
@@ -485,7 +486,8 @@ fn zip_stream_reads_through_a_js_function() {
     z.for_each_json(collect).expect("reads");
     assert_eq!(seen.length(), 2);
     let second = Array::from(&seen.get(1));
-    let json = second.get(0).as_string().unwrap_or_default();
+    let json =
+        String::from_utf8(js_sys::Uint8Array::new(&second.get(0)).to_vec()).unwrap_or_default();
     assert!(
         json.starts_with('{') && json.contains("\"mapping\""),
         "the second conversation's JSON, unparsed: {json}"
@@ -633,5 +635,33 @@ fn backup_seeds_from_an_export_zip_and_lays_out_its_zip() {
     assert_eq!(
         get(&manifest, "account").as_string().as_deref(),
         Some("me@example.com")
+    );
+}
+
+#[wasm_bindgen_test]
+fn json_crosses_as_bytes_so_a_conversation_that_is_not_utf8_keeps_its_warning() {
+    // HELLO with one byte that is not UTF-8 in its title.
+    let mut bad = HELLO.as_bytes().to_vec();
+    let at = HELLO.find("Hello").expect("the fixture has a title") + 1;
+    bad[at] = 0xFF;
+    let mut array = b"[".to_vec();
+    array.extend_from_slice(&bad);
+    array.push(b']');
+    let mut stream = JsonStream::new();
+    let got = stream.push(&array).expect("pushes");
+    stream.finish().expect("complete");
+    assert_eq!(got.length(), 1);
+    let json = js_sys::Uint8Array::new(&got.get(0)).to_vec();
+    assert_eq!(json, bad, "handed over byte for byte, not decoded");
+    let mut names = NameSet::new();
+    let converted =
+        convert_export_conversation(json, JsValue::UNDEFINED, &mut names).expect("converts");
+    let warnings = Array::from(&get(&converted, "warnings"));
+    assert!(
+        warnings
+            .iter()
+            .filter_map(|w| w.as_string())
+            .any(|w| w.contains("not UTF-8")),
+        "the core's warning reaches the caller"
     );
 }
