@@ -2,6 +2,9 @@
 //! so JavaScript may pass only the fields it changes).
 
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::{Error, Result};
 
 /// An output format.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -159,5 +162,124 @@ impl Default for Options {
             front_matter: FrontMatterField::ALL.to_vec(),
             filename_template: "{date} {title}".to_owned(),
         }
+    }
+}
+
+impl Options {
+    /// The options of one save: the user's stored settings (`stored`), overridden by the
+    /// caller's (`call`); each an object (or `null`). A key of `stored` that this version
+    /// does not know (left by another version) or whose value it cannot read is dropped,
+    /// so old settings never stop a save; a key of `call` that nobody knows, or a value of
+    /// the wrong type, is an error that names it. `null` values count as absent.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Options`] naming the caller's unknown key or wrong value.
+    pub fn merged(stored: &Value, call: &Value) -> Result<Options> {
+        let mut map = Map::new();
+        for (k, v) in entries(stored, "the stored settings")? {
+            // One key at a time: the others keep their defaults.
+            let one = Value::Object(Map::from_iter([(k.clone(), v.clone())]));
+            if serde_json::from_value::<Options>(one).is_ok() {
+                map.insert(k.clone(), v.clone());
+            }
+        }
+        let known = serde_json::to_value(Options::default()).unwrap_or_default();
+        for (k, v) in entries(call, "the options")? {
+            if known.get(k).is_none() {
+                return Err(Error::Options {
+                    detail: unknown_key(k, &known),
+                });
+            }
+            map.insert(k.clone(), v.clone());
+        }
+        serde_json::from_value(Value::Object(map)).map_err(|e| Error::Options {
+            detail: e.to_string(),
+        })
+    }
+}
+
+/// The non-null entries of an options object (`null`: none).
+fn entries<'a>(v: &'a Value, what: &str) -> Result<Vec<(&'a String, &'a Value)>> {
+    match v {
+        Value::Null => Ok(Vec::new()),
+        Value::Object(m) => Ok(m.iter().filter(|(_, v)| !v.is_null()).collect()),
+        _ => Err(Error::Options {
+            detail: format!("{what} must be an object"),
+        }),
+    }
+}
+
+/// "unknown option `format` (did you mean `formats`?)".
+fn unknown_key(key: &str, known: &Value) -> String {
+    let near = known.as_object().and_then(|m| {
+        m.keys().find(|k| {
+            let (a, b) = (k.as_str(), key);
+            a.starts_with(b)
+                || b.starts_with(a)
+                || a.replace('_', "") == b.replace(['_', '-'], "").to_lowercase()
+        })
+    });
+    match near {
+        Some(n) => format!("unknown option `{key}` (did you mean `{n}`?)"),
+        None => {
+            let all: Vec<&str> = known
+                .as_object()
+                .map(|m| m.keys().map(String::as_str).collect())
+                .unwrap_or_default();
+            format!(
+                "unknown option `{key}` (the options are {})",
+                all.join(", ")
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod merge_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_caller_overrides_the_stored_settings() {
+        let o = Options::merged(
+            &json!({"formats": ["html"], "timestamps": false}),
+            &json!({"formats": ["json"], "include_hidden": true, "flavor": null}),
+        )
+        .expect("valid");
+        assert_eq!(o.formats, vec![Format::Json]);
+        assert!(!o.timestamps, "kept from the stored settings");
+        assert!(o.include_hidden);
+        assert_eq!(o.flavor, Options::default().flavor, "null is absent");
+    }
+
+    #[test]
+    fn a_key_nobody_knows_is_an_error_that_names_it() {
+        let e = Options::merged(&Value::Null, &json!({"format": ["html"]})).expect_err("refused");
+        assert_eq!(e.kind(), "options");
+        let text = e.to_string();
+        assert!(
+            text.contains("`format`") && text.contains("did you mean `formats`"),
+            "{text}"
+        );
+        let e = Options::merged(&Value::Null, &json!({"colour": "red"})).expect_err("refused");
+        assert!(
+            e.to_string().contains("the options are ") && e.to_string().contains("formats"),
+            "{e}"
+        );
+        let e = Options::merged(&Value::Null, &json!({"timestamps": "yes"})).expect_err("refused");
+        assert!(e.to_string().contains("invalid type"), "{e}");
+        assert!(Options::merged(&Value::Null, &json!(["md"])).is_err());
+    }
+
+    #[test]
+    fn stale_or_broken_stored_keys_are_dropped() {
+        let o = Options::merged(
+            &json!({"old_option": 1, "formats": "not a list", "timestamps": false}),
+            &Value::Null,
+        )
+        .expect("old settings never stop a save");
+        assert_eq!(o.formats, Options::default().formats);
+        assert!(!o.timestamps);
     }
 }
