@@ -59,7 +59,18 @@ const HOOKS = `(() => {
   }, true);
 })();`;
 
+// Generated once for both suites, removed when the file's tests end.
+let generated;
+after(() => {
+  if (generated?.temp) rmSync(generated.dir, { recursive: true, force: true });
+});
+
 function generatePages() {
+  generated ??= generateOnce();
+  return generated;
+}
+
+function generateOnce() {
   if (process.env.CHATKEEP_XSS_DIR) return { dir: process.env.CHATKEEP_XSS_DIR, temp: false };
   const dir = mkdtempSync(path.join(os.tmpdir(), "chatkeep-xss-"));
   execFileSync("cargo", ["test", "--quiet", "-p", "chatkeep-core", "--test", "xss"], {
@@ -197,7 +208,6 @@ describe("HTML output in headless Chromium: no script runs", () => {
 
   after(async () => {
     await browser?.close();
-    if (pages?.temp) rmSync(pages.dir, { recursive: true, force: true });
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -256,7 +266,6 @@ describe("Markdown output rendered with raw HTML allowed, in headless Chromium: 
 
   after(async () => {
     await browser?.close();
-    if (pages?.temp) rmSync(pages.dir, { recursive: true, force: true });
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
