@@ -225,6 +225,20 @@ pub(crate) fn longest_run(s: &str, c: char) -> usize {
     best
 }
 
+/// An inline code span showing `s` (one line) verbatim.
+pub(crate) fn code_span(s: &str) -> String {
+    let s: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let ticks = "`".repeat(longest_run(&s, '`') + 1);
+    if s.starts_with('`') || s.ends_with('`') {
+        format!("{ticks} {s} {ticks}")
+    } else {
+        format!("{ticks}{s}{ticks}")
+    }
+}
+
 /// A code fence for `code`: backticks, longer than any backtick run inside (at least 3).
 pub(crate) fn fence_for(code: &str) -> String {
     "`".repeat((longest_run(code, '`') + 1).max(3))
@@ -342,6 +356,14 @@ mod tests {
             Some("https://a/b%20%28c%29")
         );
         assert_eq!(percent_encode_path("my dir/ä.png"), "my%20dir/%C3%A4.png");
+    }
+
+    #[test]
+    fn code_spans() {
+        assert_eq!(code_span("javascript:x"), "`javascript:x`");
+        assert_eq!(code_span("a`b"), "``a`b``");
+        assert_eq!(code_span("`a"), "`` `a ``");
+        assert_eq!(code_span("a\nb"), "`a b`");
     }
 
     #[test]

@@ -2,19 +2,22 @@
 //!
 //! Layout: optional YAML front matter, `# Title`, one `## You` / `## ChatGPT` section per
 //! turn, then (with all branches) one section per branch, then footnote definitions for
-//! the cited sources. Text blocks are Markdown already and are written as they are;
-//! every other string from the transcript (titles, file names, quotes, tool names) is
-//! escaped so it shows as text and cannot add links, HTML or structure.
+//! the cited sources. Text blocks (and Canvas documents, reasoning) are Markdown already and
+//! are written as they are, except that raw HTML in them shows as text and links to unsafe
+//! URLs lose their link ([`super::md_text`]); every other string from the transcript
+//! (titles, file names, quotes, tool names) is escaped so it shows as text and cannot add
+//! links, HTML or structure.
 
 use std::collections::BTreeSet;
 use std::fmt::{self, Write};
 
 use super::assets::{self, AssetNames};
 use super::escape::{
-    close_open_fence, fence_lang, fenced, md_inline, md_paragraphs, md_url, percent_encode_path,
-    quote_lines, yaml_quote,
+    code_span, fence_lang, fenced, md_inline, md_paragraphs, md_url, percent_encode_path,
+    quote_lines, safe_url, yaml_quote,
 };
 use super::layout::{self, Part, Turn};
+use super::md_text::chat_markdown;
 use crate::{
     time_fmt, Asset, Block, Branches, Flavor, FrontMatterField, Images, Message, Options, Origin,
     Transcript,
@@ -130,6 +133,13 @@ fn footnotes<W: Write>(t: &Transcript, body: &str, out: &mut W) -> fmt::Result {
         write!(out, "[^{n}]: ")?;
         match src.url.as_deref().and_then(md_url) {
             Some(url) => write!(out, "[{}]({url})", md_inline(&title))?,
+            // A single word after `[^N]:` is a link definition to a renderer without
+            // footnotes: one with a scheme it must not follow is written as code.
+            None if !title.trim().contains(char::is_whitespace)
+                && safe_url(title.trim(), true).is_none() =>
+            {
+                out.write_str(&code_span(title.trim()))?;
+            }
             None => out.write_str(&md_inline(&title))?,
         }
         if let Some(attr) = src.attribution.as_deref() {
@@ -268,7 +278,7 @@ impl<'a> Ctx<'a> {
 
     fn block(&self, block: &Block, out: &mut String) -> fmt::Result {
         match block {
-            Block::Text { markdown } => out.push_str(&close_open_fence(markdown)),
+            Block::Text { markdown } => out.push_str(&chat_markdown(markdown)),
             Block::Code { language, code } => {
                 out.push_str(&fenced(code, &fence_lang(language.as_deref())));
             }
@@ -322,7 +332,7 @@ impl<'a> Ctx<'a> {
                             out,
                             " *({})*\n\n{}",
                             md_inline(kind),
-                            close_open_fence(content)
+                            chat_markdown(content)
                         )?;
                     }
                 }
@@ -339,7 +349,7 @@ impl<'a> Ctx<'a> {
                             body.push_str("\n\n");
                         }
                     }
-                    body.push_str(&close_open_fence(th.content.trim_end()));
+                    body.push_str(&chat_markdown(th.content.trim_end()));
                 }
                 if !body.trim().is_empty() {
                     self.collapsible("Reasoning", &body, Fold::Reasoning, out)?;
@@ -777,6 +787,57 @@ mod tests {
             .iter()
             .fold(out.clone(), |s, tag| s.replace(tag, ""));
         assert!(!stripped.contains('<'), "{stripped}");
+    }
+
+    #[test]
+    fn chat_html_and_script_links_are_text_in_every_role_and_flavour() {
+        let raw = "Hi <iframe src=\"javascript:alert(1)\"></iframe> [x](JaVaScRiPt:alert(2)) `<b>`";
+        let shown = "Hi \\<iframe src=\"javascript:alert(1)\">\\</iframe> x `<b>`";
+        let mut messages: Vec<Message> = [Role::User, Role::Assistant, Role::System, Role::Tool]
+            .into_iter()
+            .enumerate()
+            .map(|(i, role)| msg(&format!("m{i}"), role, vec![text(raw)]))
+            .collect();
+        messages.push(msg(
+            "c",
+            Role::Assistant,
+            vec![
+                Block::Canvas {
+                    title: None,
+                    kind: None,
+                    content: raw.to_owned(),
+                },
+                Block::Reasoning {
+                    thoughts: vec![crate::Thought {
+                        summary: None,
+                        content: raw.to_owned(),
+                    }],
+                },
+            ],
+        ));
+        let t = Transcript {
+            title: "t".to_owned(),
+            messages,
+            ..Transcript::default()
+        };
+        for flavor in [Flavor::Plain, Flavor::Obsidian] {
+            let opts = Options {
+                include_reasoning: true,
+                flavor,
+                ..Options::default()
+            };
+            let out = md(&t, &opts);
+            // Four roles, the Canvas document and the reasoning.
+            assert_eq!(out.matches(shown).count(), 6, "{out}");
+            assert!(!out.replace("\\<", "").contains("<iframe"), "{out}");
+            assert!(!out.contains("javascript:alert(2)"), "{out}");
+        }
+        // The writer's own footnote: a lone script URL is code, not a link definition.
+        let mut t = rich();
+        t.sources[1].title = Some("javascript:alert(3)".to_owned());
+        t.messages.push(assistant("a8", "See[^2]."));
+        let out = md(&t, &Options::default());
+        assert!(out.contains("\n[^2]: `javascript:alert(3)`\n"), "{out}");
     }
 
     #[test]

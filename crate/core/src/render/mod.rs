@@ -19,6 +19,7 @@ pub mod index;
 pub mod json;
 mod layout;
 pub mod markdown;
+mod md_text;
 
 /// The assets folder name used by [`to_string`].
 pub const DEFAULT_ASSETS_DIR: &str = "assets";
