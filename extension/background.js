@@ -6,7 +6,7 @@
 
 import init, * as core from "./pkg/chatkeep_wasm.js";
 import { api, isFirefox, loadSettings } from "./browser.js";
-import { Msg } from "./messages.js";
+import { messageProblem, Msg } from "./messages.js";
 import { createBackupRunner } from "./backup-runner.js";
 import { backupZipInWorker, clearScratch } from "./backup-zip.js";
 import { fromBase64, pageRequest, pageSession } from "./page-requests.js";
@@ -253,6 +253,8 @@ async function feedback(tabId, text, isError) {
 // The one entry point
 // ---------------------------------------------------------------------------------------
 
+/** The keys of save()'s options that are the extension's (checked by checkCall); the others
+ *  are the core's (checked by the core). */
 const EXTENSION_KEYS = new Set(["save_as", "reader", "conversation_id", "feedback", "download"]);
 
 async function activeTabId() {
@@ -261,14 +263,33 @@ async function activeTabId() {
   return tab.id;
 }
 
-/** The core's options from the user's settings. */
-async function settingsOptions() {
+/** Refuses a call of save() or copyMarkdown() with arguments it cannot take (the core
+ *  options among `options` are checked by the core). */
+function checkCall(tabId, options) {
+  if (tabId !== undefined && tabId !== null && !Number.isInteger(tabId)) {
+    throw new SaveError("options", `Invalid option: the tab must be given by its id (a whole number), not ${JSON.stringify(tabId)}.`);
+  }
+  if (options === null || typeof options !== "object" || Array.isArray(options)) throw new SaveError("options", "Invalid option: the options must be an object.");
+  const checks = {
+    save_as: (v) => typeof v === "boolean",
+    reader: (v) => ["auto", "api", "dom"].includes(v),
+    conversation_id: (v) => typeof v === "string" && v.length > 0,
+    feedback: (v) => typeof v === "boolean",
+    download: (v) => typeof v === "boolean",
+  };
+  for (const [k, ok] of Object.entries(checks)) {
+    if (options[k] !== undefined && !ok(options[k])) throw new SaveError("options", `Invalid option: ${k} cannot be ${JSON.stringify(options[k])}.`);
+  }
+}
+
+/** The core's options: the user's settings, then `call` (a caller's core options). */
+async function settingsOptions(call = {}) {
   await ready;
   const settings = await loadSettings();
-  const options = { ...core.defaultOptions(), ...settings.options };
   // Times in the browser's current zone (it changes with daylight saving), unless UTC was chosen.
-  if (settings.extension.time_zone !== "utc") options.utc_offset_minutes = -new Date().getTimezoneOffset();
-  return options;
+  const zone = settings.extension.time_zone !== "utc" ? { utc_offset_minutes: -new Date().getTimezoneOffset() } : {};
+  // The core merges: stale stored keys are dropped, an unknown key of the call is an error.
+  return core.mergeOptions(settings.options, { ...zone, ...call });
 }
 
 /** Converts the conversation in `tabId` (or the one named by `options.conversation_id`)
@@ -276,8 +297,7 @@ async function settingsOptions() {
 async function read(tabId, options) {
   await ready;
   const tab = await api.tabs.get(tabId);
-  const coreOptions = await settingsOptions();
-  for (const [k, v] of Object.entries(options)) if (!EXTENSION_KEYS.has(k) && v !== undefined) coreOptions[k] = v;
+  const coreOptions = await settingsOptions(Object.fromEntries(Object.entries(options).filter(([k]) => !EXTENSION_KEYS.has(k))));
   const where = options.conversation_id ? { kind: "conversation", id: options.conversation_id, viaLink: true } : classify(tab.url);
   const readerPref = options.reader ?? "auto";
   const warnings = [];
@@ -317,6 +337,7 @@ async function read(tabId, options) {
  *  `{files, assets, reader, warnings}` (`assets`: the images a Markdown file links to);
  *  rejects with an Error carrying a `kind`. */
 async function save(tabId, options = {}) {
+  checkCall(tabId, options);
   tabId ??= await activeTabId();
   try {
     const settings = await loadSettings();
@@ -344,6 +365,7 @@ async function save(tabId, options = {}) {
 
 /** The open chat as Markdown (for "Copy as Markdown"). */
 async function copyMarkdown(tabId, options = {}) {
+  checkCall(tabId, options);
   tabId ??= await activeTabId();
   const { converted } = await read(tabId, { ...options, formats: ["markdown"], images: "omit" });
   return { text: converted.files[0]?.text ?? "" };
@@ -447,9 +469,14 @@ api.runtime.onMessage.addListener((message, sender, sendResponse) => {
     p.then((result) => sendResponse({ ok: true, result }), (e) => sendResponse({ ok: false, error: { kind: e?.kind ?? "internal", message: e?.message ?? String(e) } }));
     return true;
   };
+  const problem = messageProblem(message);
+  if (problem) {
+    sendResponse({ ok: false, error: { kind: "options", message: problem } });
+    return false;
+  }
   switch (message?.type) {
     case Msg.OFFSCREEN_PROGRESS:
-      if (sender.id === api.runtime.id && typeof message.done === "number" && typeof message.total === "number") {
+      if (sender.id === api.runtime.id) {
         zipProgress?.({ done: message.done, total: message.total });
       }
       return false;

@@ -15,7 +15,7 @@
 // query}. Messages out: {type: "progress", ...}, {type: "rows", rows}, {type: "opened", ...},
 // {type: "result", id, ...}, {type: "failed", id?, error: {kind, message}}.
 
-import init, { Backup, convertExportConversation, defaultOptions, exportConversationIndex, indexFiles, JsonStream, NameSet, Search, ZipStream } from "./pkg/chatkeep_wasm.js";
+import init, { Backup, convertExportConversation, exportConversationIndex, indexFiles, JsonStream, mergeOptions, NameSet, Search, ZipStream } from "./pkg/chatkeep_wasm.js";
 import { getMeta } from "./backup-store.js";
 import { scratchZip, writeBackupZip } from "./backup-zip.js";
 import { ZipWriter } from "./zip-writer.js";
@@ -134,11 +134,10 @@ class Source {
   }
 }
 
-/** The core's options from the page's: only the keys the core knows (stored settings may
- *  hold keys of another version, which the core would refuse). */
+/** The core's options from the page's (the stored settings): keys of another version,
+ *  which the core would refuse, are dropped by the core's merge. */
 function coreOptions(options) {
-  const known = defaultOptions();
-  return Object.fromEntries(Object.entries(options ?? {}).filter(([k, v]) => k in known && v !== undefined && v !== null));
+  return mergeOptions(options ?? null, null);
 }
 
 function errorInfo(e) {

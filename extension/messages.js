@@ -44,6 +44,42 @@ export const Msg = Object.freeze({
   OFFSCREEN_PROGRESS: "chatkeep/offscreen-progress",
 });
 
+// What each message may carry besides its type: key → check. A message with a key not
+// listed, or a value that fails its check, is answered with an error of kind "options".
+const tabId = (v) => v === undefined || v === null || Number.isInteger(v);
+const object = (v) => v === undefined || v === null || (typeof v === "object" && !Array.isArray(v));
+const ARGS = {
+  [Msg.SAVE]: { tabId, options: object },
+  [Msg.COPY_MARKDOWN]: { tabId, options: object },
+  [Msg.TAB_STATUS]: { tabId },
+  [Msg.BACKUP_START]: { options: object },
+  [Msg.BACKUP_STATUS]: {},
+  [Msg.BACKUP_PAUSE]: {},
+  [Msg.BACKUP_RESUME]: {},
+  [Msg.BACKUP_CANCEL]: {},
+  [Msg.BACKUP_DOWNLOAD]: { readable: (v) => v === undefined || typeof v === "boolean" },
+  [Msg.BACKUP_DELETE]: {},
+  [Msg.BACKUP_SEED]: { phase: (v) => v === "begin" || v === "end" },
+  [Msg.BACKUP_SCHEDULE]: { schedule: (v) => ["off", "daily", "weekly"].includes(v), options: object },
+  [Msg.OFFSCREEN_PROGRESS]: { done: Number.isFinite, total: Number.isFinite },
+};
+
+/**
+ * Why `message` is not one the background takes (one sentence), or null when it is.
+ * Messages of other types (for other pages) are not judged: null.
+ */
+export function messageProblem(message) {
+  const args = ARGS[message?.type];
+  if (!args) return null;
+  for (const key of Object.keys(message)) {
+    if (key !== "type" && key !== "target" && !(key in args)) return `Invalid message: ${message.type} takes no \`${key}\`.`;
+  }
+  for (const [key, ok] of Object.entries(args)) {
+    if (!ok(message[key])) return `Invalid message: ${message.type} got ${JSON.stringify(message[key]) ?? "nothing"} for \`${key}\`.`;
+  }
+  return null;
+}
+
 /** Sends a message and unwraps the reply: resolves with `result`, rejects with an Error
  *  carrying `kind`. */
 export async function request(api, message) {

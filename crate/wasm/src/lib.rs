@@ -487,11 +487,38 @@ fn options_from_js(value: JsValue) -> Result<Options, JsValue> {
     if value.is_null_or_undefined() {
         return Ok(Options::default());
     }
-    serde_wasm_bindgen::from_value(value).map_err(|e| {
+    Options::merged(&serde_json::Value::Null, &json_value(&value)?).map_err(|e| core_error(&e))
+}
+
+/// A plain JavaScript value as JSON (through `JSON.stringify`, so that the core sees every
+/// key: read field by field, an unknown key would go unnoticed); `undefined` is `null`.
+fn json_value(value: &JsValue) -> Result<serde_json::Value, JsValue> {
+    if value.is_undefined() {
+        return Ok(serde_json::Value::Null);
+    }
+    let text = js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_default();
+    serde_json::from_str(&text).map_err(|e| {
         core_error(&Error::Options {
-            detail: e.to_string(),
+            detail: format!("the options are not plain data ({e})"),
         })
     })
+}
+
+/// The options of one save (`mergeOptions(stored, call)` → options with every field): the
+/// user's stored settings, where keys of another chatkeep version are dropped, overridden
+/// by the caller's, where an unknown key is an error that names it.
+///
+/// # Errors
+///
+/// Kind `options` naming the caller's unknown key or wrong value.
+#[wasm_bindgen(js_name = mergeOptions)]
+pub fn merge_options(stored: JsValue, call: JsValue) -> Result<JsValue, JsValue> {
+    let merged =
+        Options::merged(&json_value(&stored)?, &json_value(&call)?).map_err(|e| core_error(&e))?;
+    to_js(&merged)
 }
 
 /// A Rust value as a plain JavaScript value.
