@@ -4,7 +4,10 @@
 //! cyclic `parent` links are safe.
 
 use super::raw::{self, parse_or_default, Str};
-use super::text::{normalize_math, plain_to_markdown, strip_markers};
+use super::text::{
+    citations_into_cells, code_ranges, normalize_math, normalize_newlines, normalize_newlines_in,
+    plain_to_markdown, strip_markers,
+};
 use crate::model::*;
 use crate::{Error, Result};
 use serde::Deserialize;
@@ -704,6 +707,9 @@ impl Ctx {
                 }
             }
         }
+        for b in &mut blocks {
+            block_newlines(b);
+        }
         out.blocks = blocks;
         out.hidden = hidden_for(&out, ct, &meta, to_tool);
         Ok(out)
@@ -718,6 +724,7 @@ impl Ctx {
     ) {
         if self.plain {
             let s = strip_markers(s);
+            let s = normalize_newlines(&s);
             if !s.trim().is_empty() {
                 blocks.push(Block::Text {
                     markdown: plain_to_markdown(s.trim_end()),
@@ -728,6 +735,9 @@ impl Ctx {
         let s = self.legacy_citations(s, cites);
         let s = self.content_refs(&s, refs);
         let s = strip_markers(&s);
+        // After the citations: their offsets count the CRs.
+        let s = normalize_newlines(&s);
+        let s = citations_into_cells(&s);
         let s = normalize_math(&s);
         if !s.trim().is_empty() {
             blocks.push(Block::Text {
@@ -839,6 +849,7 @@ impl Ctx {
             return s.into();
         }
         spans.sort_by_key(|s| s.0);
+        let code = code_ranges(s);
         let mut out = String::with_capacity(s.len());
         let mut pos = 0;
         for (a, b, n) in spans {
@@ -846,7 +857,7 @@ impl Ctx {
                 continue;
             }
             out.push_str(&s[pos..a]);
-            if let Some(n) = n {
+            if let Some(n) = n.filter(|_| !in_code(&code, a)) {
                 out.push_str(&format!("[^{n}]"));
             }
             pos = b;
@@ -864,6 +875,7 @@ impl Ctx {
         if refs.is_empty() {
             return s.into();
         }
+        let code = code_ranges(s);
         let mut order: Vec<&raw::ContentRef<'_>> = refs.iter().collect();
         order.sort_by_key(|r| r.start_idx.unwrap_or(u64::MAX));
         let mut out = String::with_capacity(s.len());
@@ -886,7 +898,12 @@ impl Ctx {
             };
             let Some((a, b)) = span else { continue };
             out.push_str(&s[pos..a]);
-            out.push_str(&self.replacement(r));
+            let rep = self.replacement(r);
+            // Inside code a footnote would show as a literal `[^1]`: the source is listed,
+            // the reference is left out.
+            if !(in_code(&code, a) && only_footnotes(&rep)) {
+                out.push_str(&rep);
+            }
             pos = b;
             changed = true;
         }
@@ -1041,6 +1058,64 @@ impl Ctx {
             }
             _ => false,
         }
+    }
+}
+
+/// Whether byte `at` is inside one of the (sorted) code ranges.
+fn in_code(code: &[(usize, usize)], at: usize) -> bool {
+    code.iter().any(|&(a, b)| a <= at && at < b)
+}
+
+/// Whether `s` is nothing but footnote references (`[^1][^2]`).
+fn only_footnotes(s: &str) -> bool {
+    !s.is_empty()
+        && s.split("[^").skip(1).all(|p| {
+            p.strip_suffix(']')
+                .is_some_and(|d| !d.is_empty() && d.bytes().all(|c| c.is_ascii_digit()))
+        })
+        && s.starts_with("[^")
+}
+
+/// Every text of a block with `\n` line ends (the raw JSON of unknown content stays verbatim).
+pub(crate) fn block_newlines(b: &mut Block) {
+    let opt = |o: &mut Option<String>| {
+        if let Some(s) = o {
+            normalize_newlines_in(s);
+        }
+    };
+    match b {
+        Block::Text { markdown: s }
+        | Block::Code { code: s, .. }
+        | Block::ExecutionOutput { text: s }
+        | Block::ReasoningRecap { text: s }
+        | Block::Memory { text: s }
+        | Block::ToolOutput { text: s } => normalize_newlines_in(s),
+        Block::Transcription { text, .. } | Block::SystemError { text, .. } => {
+            normalize_newlines_in(text)
+        }
+        Block::Quote { text, title, .. } => {
+            normalize_newlines_in(text);
+            opt(title);
+        }
+        Block::Canvas { content, title, .. } => {
+            normalize_newlines_in(content);
+            opt(title);
+        }
+        Block::Image { prompt, .. } => opt(prompt),
+        Block::Reasoning { thoughts } => {
+            for th in thoughts {
+                normalize_newlines_in(&mut th.content);
+                opt(&mut th.summary);
+            }
+        }
+        Block::CustomInstructions {
+            about_user,
+            instructions,
+        } => {
+            opt(about_user);
+            opt(instructions);
+        }
+        Block::Attachment { .. } | Block::Audio { .. } | Block::Unsupported { .. } => {}
     }
 }
 
