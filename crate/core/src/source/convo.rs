@@ -327,7 +327,18 @@ fn build<'a, M: IntoNodeMessage<'a>>(
             anc = nodes[a].parent;
         }
         let siblings = &nodes[*parent].children;
-        let kind = if converted[0].role == Role::User {
+        // What the branch is, by its first shown message: a hidden system or context
+        // message can come before an edited prompt.
+        let first = converted
+            .iter()
+            .find(|m| m.hidden.is_none())
+            .or_else(|| {
+                converted
+                    .iter()
+                    .find(|m| matches!(m.role, Role::User | Role::Assistant))
+            })
+            .unwrap_or(&converted[0]);
+        let kind = if first.role == Role::User {
             BranchKind::EditedPrompt
         } else {
             BranchKind::AlternativeAnswer
