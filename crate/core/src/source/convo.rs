@@ -300,11 +300,24 @@ fn build<'a, M: IntoNodeMessage<'a>>(
                         messages: &mut [Option<NodeMessage<'a>>],
                         path: &[usize]|
      -> std::result::Result<Vec<Message>, NeedRaw> {
-        let mut out = Vec::with_capacity(path.len());
+        let mut out: Vec<Message> = Vec::with_capacity(path.len());
         for &i in path {
             if let Some(raw) = messages[i].take() {
                 let mut m = ctx.message(nodes[i].id, raw)?;
                 m.variant = variant(i);
+                if let Some(call) = ctx.canvas_failed(&m) {
+                    // The failed update did not change the document the user saw.
+                    if let Some(update) = out.iter_mut().rev().find(|u| {
+                        u.recipient.as_deref() == Some("canmore.update_textdoc")
+                            && u.blocks.iter().any(|b| matches!(b, Block::Canvas { .. }))
+                    }) {
+                        update.blocks = vec![Block::Code {
+                            language: Some("json".to_owned()),
+                            code: call,
+                        }];
+                        update.hidden = Some(Hidden::ToolCall);
+                    }
+                }
                 out.push(m);
             }
         }
@@ -427,7 +440,13 @@ pub(crate) struct Ctx {
     canvas: Option<(Option<String>, Option<String>, String)>,
     /// The message being read is the user's: its text is plain, not Markdown.
     plain: bool,
+    /// The last Canvas update applied: the document before it and the call's JSON, to undo
+    /// it if the tool answers that it failed.
+    canvas_undo: Option<CanvasUndo>,
 }
+
+/// The document before a Canvas update, and the update call.
+type CanvasUndo = (Option<(Option<String>, Option<String>, String)>, String);
 
 fn owned(s: &Option<Str<'_>>) -> Option<String> {
     s.as_deref().filter(|s| !s.is_empty()).map(str::to_owned)
@@ -1006,6 +1025,29 @@ impl Ctx {
         }
     }
 
+    /// After a Canvas tool's answer `m`: if it says the last update failed, the document
+    /// goes back to what it was and the call that failed comes back (to show as a hidden
+    /// tool call instead of an updated document).
+    fn canvas_failed(&mut self, m: &Message) -> Option<String> {
+        let canvas_tool = m.role == Role::Tool
+            && m.author_name
+                .as_deref()
+                .is_some_and(|n| n.starts_with("canmore."));
+        if !canvas_tool {
+            return None;
+        }
+        let failed = m.blocks.iter().any(|b| {
+            matches!(b, Block::Text { markdown } if markdown.trim_start().starts_with("Failed with error"))
+        });
+        if !failed {
+            self.canvas_undo = None;
+            return None;
+        }
+        let (before, call) = self.canvas_undo.take()?;
+        self.canvas = before;
+        Some(call)
+    }
+
     /// An assistant message to a Canvas tool. Returns whether it produced blocks.
     fn canvas_call(
         &mut self,
@@ -1039,6 +1081,7 @@ impl Ctx {
                 true
             }
             "canmore.update_textdoc" => {
+                self.canvas_undo = None;
                 let Some((title, kind, mut body)) = self.canvas.clone() else {
                     return false;
                 };
@@ -1059,6 +1102,7 @@ impl Ctx {
                         return false;
                     }
                 }
+                self.canvas_undo = Some((self.canvas.clone(), text.clone()));
                 self.canvas = Some((title.clone(), kind.clone(), body.clone()));
                 blocks.push(Block::Canvas {
                     title,
