@@ -6,7 +6,7 @@
 use super::raw::{self, parse_or_default, Str};
 use super::text::{
     citations_into_cells, code_ranges, normalize_math, normalize_newlines, normalize_newlines_in,
-    plain_to_markdown, strip_markers,
+    plain_to_markdown, strip_directives, strip_markers,
 };
 use crate::model::*;
 use crate::{Error, Result};
@@ -768,6 +768,7 @@ impl Ctx {
         // After the citations: their offsets count the CRs.
         let s = normalize_newlines(&s);
         let s = citations_into_cells(&s);
+        let s = strip_directives(&s);
         let s = normalize_math(&s);
         if !s.trim().is_empty() {
             blocks.push(Block::Text {

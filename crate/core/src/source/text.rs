@@ -169,6 +169,40 @@ pub(crate) fn code_ranges(s: &str) -> Vec<(usize, usize)> {
     out
 }
 
+/// ChatGPT's directive blocks (`:::contextList` … `:::`) as plain content: the fence lines
+/// go (a blank line keeps the blocks apart), what is inside stays. Code is left alone.
+pub(crate) fn strip_directives(s: &str) -> Cow<'_, str> {
+    if !s.contains(":::") {
+        return Cow::Borrowed(s);
+    }
+    let code = code_ranges(s);
+    let mut out = String::with_capacity(s.len());
+    let mut pos = 0;
+    let mut changed = false;
+    for line in s.split_inclusive('\n') {
+        let start = pos;
+        pos += line.len();
+        let t = line.trim();
+        let directive = t.strip_prefix(":::").is_some_and(|rest| {
+            !rest.starts_with(':')
+                && rest
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        });
+        if directive && !code.iter().any(|&(a, b)| a <= start && start < b) {
+            out.push('\n');
+            changed = true;
+        } else {
+            out.push_str(line);
+        }
+    }
+    if changed {
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
 /// Moves footnote references that follow the last `|` of a table row into its last cell
 /// (`| 371,000 |[^1]` → `| 371,000 [^1] |`): after the row's end, GFM drops them.
 pub(crate) fn citations_into_cells(s: &str) -> Cow<'_, str> {
@@ -451,6 +485,15 @@ mod tests {
             "```\n| x |[^1]\n```\n"
         );
         assert_eq!(citations_into_cells("|[^1]"), "|[^1]");
+    }
+
+    #[test]
+    fn directives() {
+        assert_eq!(
+            strip_directives("a\n\n:::contextList\n**Canva**\n:::\n\n```\n:::x\n```\n"),
+            "a\n\n\n**Canva**\n\n\n```\n:::x\n```\n"
+        );
+        assert_eq!(strip_directives("a ::: b"), "a ::: b");
     }
 
     #[test]
