@@ -1016,6 +1016,15 @@ impl Ctx {
                 }
                 footnotes(self, &mut items.into_iter())
             }
+            // A code block ChatGPT wrote inside a marker (`\u{E200}code\u{E202}python\u{E202}…`):
+            // the reference marks it hidden/invalid, but it is the answer's code; keep it.
+            "hidden"
+                if r.matched_text
+                    .as_deref()
+                    .is_some_and(|m| m.starts_with("\u{E200}code\u{E202}")) =>
+            {
+                marker_code_block(r.matched_text.as_deref().unwrap_or(""))
+            }
             "entity" | "alt_text" => r
                 .alt
                 .as_deref()
@@ -1115,6 +1124,19 @@ impl Ctx {
             _ => false,
         }
     }
+}
+
+/// `\u{E200}code\u{E202}<language>\u{E202}<code>\u{E201}` as a fenced code block.
+fn marker_code_block(m: &str) -> String {
+    let body = m.strip_prefix("\u{E200}code\u{E202}").unwrap_or(m);
+    let body = body.strip_suffix('\u{E201}').unwrap_or(body);
+    let (lang, code) = body.split_once('\u{E202}').unwrap_or(("", body));
+    let code = code.trim_matches('\n');
+    if code.trim().is_empty() {
+        return String::new();
+    }
+    let lang = crate::render::escape::fence_lang(Some(lang));
+    format!("\n{}\n", crate::render::escape::fenced(code, &lang))
 }
 
 /// Whether byte `at` is inside one of the (sorted) code ranges.
