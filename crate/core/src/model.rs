@@ -28,7 +28,8 @@ pub struct Transcript {
     pub create_time: Option<Timestamp>,
     /// When the conversation was last updated.
     pub update_time: Option<Timestamp>,
-    /// The model the conversation defaults to (`default_model_slug`), else the last one used.
+    /// The model the conversation defaults to (`default_model_slug`). Writers show
+    /// [`Transcript::effective_model`].
     pub model: Option<String>,
     /// The custom GPT (`g-…`) or project (`g-p-…`) the conversation belongs to.
     pub gizmo_id: Option<String>,

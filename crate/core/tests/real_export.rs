@@ -173,9 +173,23 @@ fn real_export_converts_completely() {
         let mut code = Vec::new();
         let mut at = c["current_node"].as_str().map(str::to_owned);
         let mut steps = 0;
+        // The message after this one on the main line (walking up, the one seen before).
+        let mut next: Option<&Value> = None;
         while let Some(node_id) = at {
             let node = &mapping[&node_id];
-            if node["message"].is_object() && site_visible(&node["message"]) {
+            // A Canvas update the tool answered "Failed with error" changed nothing.
+            let failed_update = node["message"]["recipient"] == "canmore.update_textdoc"
+                && next.is_some_and(|n| {
+                    n["author"]["role"] == "tool"
+                        && n["content"]["parts"][0]
+                            .as_str()
+                            .or(n["content"]["text"].as_str())
+                            .is_some_and(|t| t.trim_start().starts_with("Failed with error"))
+                });
+            if node["message"].is_object() {
+                next = Some(&node["message"]);
+            }
+            if node["message"].is_object() && !failed_update && site_visible(&node["message"]) {
                 visible.insert(
                     node["message"]["id"]
                         .as_str()

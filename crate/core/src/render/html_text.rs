@@ -68,7 +68,7 @@ pub(crate) fn markdown_to_html(md: &str, sources: usize, scope: &str, out: &mut 
     let mut events: Vec<Event<'_>> = Vec::new();
     let mut stack: Vec<Open> = Vec::new();
     let html = |s: String| Event::Html(CowStr::from(s));
-    for event in Parser::new_ext(md, opts) {
+    for event in super::cjk::emphasis(md, Parser::new_ext(md, opts).into_offset_iter()) {
         match event {
             Event::Html(raw) | Event::InlineHtml(raw) => {
                 if is_line_break(&raw) {

@@ -34,7 +34,16 @@ struct Doc<'a> {
     messages: Vec<Msg<'a>>,
     branches: Vec<JsonBranch<'a>>,
     sources: &'a [Source],
-    warnings: &'a [String],
+    warnings: Vec<Warning>,
+}
+
+/// Something a reader of the transcript should know, with a stable `kind` to act on.
+#[derive(Serialize)]
+struct Warning {
+    /// `reader` (the reader worked around damaged input) or `missing_image` (an image
+    /// whose file the input did not include).
+    kind: &'static str,
+    message: String,
 }
 
 #[derive(Serialize)]
@@ -81,7 +90,7 @@ pub fn write<W: Write>(
         url: t.url.as_deref(),
         create_time: t.create_time.and_then(time_fmt::rfc3339),
         update_time: t.update_time.and_then(time_fmt::rfc3339),
-        model: t.model.as_deref(),
+        model: t.effective_model(),
         gizmo_id: t.gizmo_id.as_deref(),
         is_archived: t.is_archived,
         origin: t.origin,
@@ -101,7 +110,7 @@ pub fn write<W: Write>(
             })
             .collect::<Result<_, fmt::Error>>()?,
         sources: &t.sources,
-        warnings: &t.warnings,
+        warnings: warnings(t),
     };
     let json = serde_json::to_string_pretty(&doc).map_err(|_| fmt::Error)?;
     // The document is a non-empty object: it ends with "\n}". Add the source last, verbatim.
@@ -115,6 +124,49 @@ pub fn write<W: Write>(
         None => out.write_str("null")?,
     }
     out.write_str("\n}\n")
+}
+
+/// The reader's warnings, then one per image whose file is missing (every message, hidden
+/// ones and branches included, as the JSON holds them all).
+fn warnings(t: &Transcript) -> Vec<Warning> {
+    let mut out: Vec<Warning> = t
+        .warnings
+        .iter()
+        .map(|w| Warning {
+            kind: "reader",
+            message: w.clone(),
+        })
+        .collect();
+    let all = t
+        .messages
+        .iter()
+        .chain(t.branches.iter().flat_map(|b| b.messages.iter()));
+    for m in all {
+        for b in &m.blocks {
+            if let Block::Image { asset, .. } = b {
+                let remote = asset
+                    .pointer
+                    .as_deref()
+                    .is_some_and(|p| p.starts_with("https://") || p.starts_with("http://"));
+                if asset.data.is_none() && !remote {
+                    let what = asset
+                        .name
+                        .as_deref()
+                        .or(asset.pointer.as_deref())
+                        .unwrap_or("an image");
+                    out.push(Warning {
+                        kind: "missing_image",
+                        message: format!(
+                            "image {what} in message {}: {}",
+                            m.id,
+                            t.origin.missing_note()
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    out
 }
 
 fn messages<'a>(ctx: &Ctx<'_>, list: &'a [Message]) -> Result<Vec<Msg<'a>>, fmt::Error> {
@@ -249,7 +301,8 @@ mod tests {
             v["sources"][0]["url"],
             "https://en.wikipedia.org/wiki/Parabola"
         );
-        assert_eq!(v["warnings"][0], "A warning");
+        assert_eq!(v["warnings"][0]["kind"], "reader");
+        assert_eq!(v["warnings"][0]["message"], "A warning");
         // The source, verbatim (its odd spacing kept) and last.
         let raw = t.source_json.as_deref().unwrap();
         assert!(s.ends_with(&format!("\"source\": {raw}\n}}\n")));

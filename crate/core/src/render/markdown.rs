@@ -111,16 +111,17 @@ fn origin_name(o: Origin) -> &'static str {
     }
 }
 
-/// Footnote definitions for the sources referenced (`[^N]`) in `body`.
+/// Footnote definitions for the sources referenced (`[^N]`) in `body`, then the sources
+/// never cited in what is shown, as a list (the HTML and JSON list every source too; an
+/// unreferenced footnote definition would not be shown by Markdown readers).
 fn footnotes<W: Write>(t: &Transcript, body: &str, out: &mut W) -> fmt::Result {
-    let used = footnote_refs(body, t.sources.len());
-    if used.is_empty() {
+    if t.sources.is_empty() {
         return Ok(());
     }
-    out.write_str("\n")?;
-    for n in used {
+    let used = footnote_refs(body, t.sources.len());
+    let entry = |n: usize, out: &mut W| -> fmt::Result {
         let Some(src) = t.sources.get(n - 1) else {
-            continue;
+            return Ok(());
         };
         let title = src
             .title
@@ -130,7 +131,6 @@ fn footnotes<W: Write>(t: &Transcript, body: &str, out: &mut W) -> fmt::Result {
             .or(src.url.as_deref())
             .map(str::to_owned)
             .unwrap_or_else(|| format!("Source {n}"));
-        write!(out, "[^{n}]: ")?;
         match src.url.as_deref().and_then(md_url) {
             Some(url) => write!(out, "[{}]({url})", md_inline(&title))?,
             // A single word after `[^N]:` is a link definition to a renderer without
@@ -147,7 +147,24 @@ fn footnotes<W: Write>(t: &Transcript, body: &str, out: &mut W) -> fmt::Result {
                 write!(out, " — {}", md_inline(attr))?;
             }
         }
+        out.write_str("\n")
+    };
+    if !used.is_empty() {
         out.write_str("\n")?;
+        for &n in &used {
+            write!(out, "[^{n}]: ")?;
+            entry(n, out)?;
+        }
+    }
+    let uncited: Vec<usize> = (1..=t.sources.len())
+        .filter(|n| !used.contains(n))
+        .collect();
+    if !uncited.is_empty() {
+        out.write_str("\n**Sources not cited in the text**\n\n")?;
+        for n in uncited {
+            out.write_str("- ")?;
+            entry(n, out)?;
+        }
     }
     Ok(())
 }

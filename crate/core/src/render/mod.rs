@@ -12,6 +12,7 @@
 use crate::{Format, Message, Options, Transcript};
 
 mod assets;
+mod cjk;
 pub(crate) mod escape;
 pub mod html;
 mod html_text;

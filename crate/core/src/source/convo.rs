@@ -4,7 +4,10 @@
 //! cyclic `parent` links are safe.
 
 use super::raw::{self, parse_or_default, Str};
-use super::text::{normalize_math, plain_to_markdown, strip_markers};
+use super::text::{
+    citations_into_cells, code_ranges, normalize_math, normalize_newlines, normalize_newlines_in,
+    plain_to_markdown, strip_directives, strip_markers,
+};
 use crate::model::*;
 use crate::{Error, Result};
 use serde::Deserialize;
@@ -297,11 +300,24 @@ fn build<'a, M: IntoNodeMessage<'a>>(
                         messages: &mut [Option<NodeMessage<'a>>],
                         path: &[usize]|
      -> std::result::Result<Vec<Message>, NeedRaw> {
-        let mut out = Vec::with_capacity(path.len());
+        let mut out: Vec<Message> = Vec::with_capacity(path.len());
         for &i in path {
             if let Some(raw) = messages[i].take() {
                 let mut m = ctx.message(nodes[i].id, raw)?;
                 m.variant = variant(i);
+                if let Some(call) = ctx.canvas_failed(&m) {
+                    // The failed update did not change the document the user saw.
+                    if let Some(update) = out.iter_mut().rev().find(|u| {
+                        u.recipient.as_deref() == Some("canmore.update_textdoc")
+                            && u.blocks.iter().any(|b| matches!(b, Block::Canvas { .. }))
+                    }) {
+                        update.blocks = vec![Block::Code {
+                            language: Some("json".to_owned()),
+                            code: call,
+                        }];
+                        update.hidden = Some(Hidden::ToolCall);
+                    }
+                }
                 out.push(m);
             }
         }
@@ -324,7 +340,18 @@ fn build<'a, M: IntoNodeMessage<'a>>(
             anc = nodes[a].parent;
         }
         let siblings = &nodes[*parent].children;
-        let kind = if converted[0].role == Role::User {
+        // What the branch is, by its first shown message: a hidden system or context
+        // message can come before an edited prompt.
+        let first = converted
+            .iter()
+            .find(|m| m.hidden.is_none())
+            .or_else(|| {
+                converted
+                    .iter()
+                    .find(|m| matches!(m.role, Role::User | Role::Assistant))
+            })
+            .unwrap_or(&converted[0]);
+        let kind = if first.role == Role::User {
             BranchKind::EditedPrompt
         } else {
             BranchKind::AlternativeAnswer
@@ -413,7 +440,13 @@ pub(crate) struct Ctx {
     canvas: Option<(Option<String>, Option<String>, String)>,
     /// The message being read is the user's: its text is plain, not Markdown.
     plain: bool,
+    /// The last Canvas update applied: the document before it and the call's JSON, to undo
+    /// it if the tool answers that it failed.
+    canvas_undo: Option<CanvasUndo>,
 }
+
+/// The document before a Canvas update, and the update call.
+type CanvasUndo = (Option<(Option<String>, Option<String>, String)>, String);
 
 fn owned(s: &Option<Str<'_>>) -> Option<String> {
     s.as_deref().filter(|s| !s.is_empty()).map(str::to_owned)
@@ -704,6 +737,9 @@ impl Ctx {
                 }
             }
         }
+        for b in &mut blocks {
+            block_newlines(b);
+        }
         out.blocks = blocks;
         out.hidden = hidden_for(&out, ct, &meta, to_tool);
         Ok(out)
@@ -718,6 +754,7 @@ impl Ctx {
     ) {
         if self.plain {
             let s = strip_markers(s);
+            let s = normalize_newlines(&s);
             if !s.trim().is_empty() {
                 blocks.push(Block::Text {
                     markdown: plain_to_markdown(s.trim_end()),
@@ -728,6 +765,10 @@ impl Ctx {
         let s = self.legacy_citations(s, cites);
         let s = self.content_refs(&s, refs);
         let s = strip_markers(&s);
+        // After the citations: their offsets count the CRs.
+        let s = normalize_newlines(&s);
+        let s = citations_into_cells(&s);
+        let s = strip_directives(&s);
         let s = normalize_math(&s);
         if !s.trim().is_empty() {
             blocks.push(Block::Text {
@@ -839,6 +880,7 @@ impl Ctx {
             return s.into();
         }
         spans.sort_by_key(|s| s.0);
+        let code = code_ranges(s);
         let mut out = String::with_capacity(s.len());
         let mut pos = 0;
         for (a, b, n) in spans {
@@ -846,7 +888,7 @@ impl Ctx {
                 continue;
             }
             out.push_str(&s[pos..a]);
-            if let Some(n) = n {
+            if let Some(n) = n.filter(|_| !in_code(&code, a)) {
                 out.push_str(&format!("[^{n}]"));
             }
             pos = b;
@@ -864,6 +906,7 @@ impl Ctx {
         if refs.is_empty() {
             return s.into();
         }
+        let code = code_ranges(s);
         let mut order: Vec<&raw::ContentRef<'_>> = refs.iter().collect();
         order.sort_by_key(|r| r.start_idx.unwrap_or(u64::MAX));
         let mut out = String::with_capacity(s.len());
@@ -886,7 +929,12 @@ impl Ctx {
             };
             let Some((a, b)) = span else { continue };
             out.push_str(&s[pos..a]);
-            out.push_str(&self.replacement(r));
+            let rep = self.replacement(r);
+            // Inside code a footnote would show as a literal `[^1]`: the source is listed,
+            // the reference is left out.
+            if !(in_code(&code, a) && only_footnotes(&rep)) {
+                out.push_str(&rep);
+            }
             pos = b;
             changed = true;
         }
@@ -968,6 +1016,15 @@ impl Ctx {
                 }
                 footnotes(self, &mut items.into_iter())
             }
+            // A code block ChatGPT wrote inside a marker (`\u{E200}code\u{E202}python\u{E202}…`):
+            // the reference marks it hidden/invalid, but it is the answer's code; keep it.
+            "hidden"
+                if r.matched_text
+                    .as_deref()
+                    .is_some_and(|m| m.starts_with("\u{E200}code\u{E202}")) =>
+            {
+                marker_code_block(r.matched_text.as_deref().unwrap_or(""))
+            }
             "entity" | "alt_text" => r
                 .alt
                 .as_deref()
@@ -976,6 +1033,29 @@ impl Ctx {
                 .to_owned(),
             _ => r.alt.as_deref().unwrap_or("").to_owned(),
         }
+    }
+
+    /// After a Canvas tool's answer `m`: if it says the last update failed, the document
+    /// goes back to what it was and the call that failed comes back (to show as a hidden
+    /// tool call instead of an updated document).
+    fn canvas_failed(&mut self, m: &Message) -> Option<String> {
+        let canvas_tool = m.role == Role::Tool
+            && m.author_name
+                .as_deref()
+                .is_some_and(|n| n.starts_with("canmore."));
+        if !canvas_tool {
+            return None;
+        }
+        let failed = m.blocks.iter().any(|b| {
+            matches!(b, Block::Text { markdown } if markdown.trim_start().starts_with("Failed with error"))
+        });
+        if !failed {
+            self.canvas_undo = None;
+            return None;
+        }
+        let (before, call) = self.canvas_undo.take()?;
+        self.canvas = before;
+        Some(call)
     }
 
     /// An assistant message to a Canvas tool. Returns whether it produced blocks.
@@ -1011,6 +1091,7 @@ impl Ctx {
                 true
             }
             "canmore.update_textdoc" => {
+                self.canvas_undo = None;
                 let Some((title, kind, mut body)) = self.canvas.clone() else {
                     return false;
                 };
@@ -1031,6 +1112,7 @@ impl Ctx {
                         return false;
                     }
                 }
+                self.canvas_undo = Some((self.canvas.clone(), text.clone()));
                 self.canvas = Some((title.clone(), kind.clone(), body.clone()));
                 blocks.push(Block::Canvas {
                     title,
@@ -1041,6 +1123,77 @@ impl Ctx {
             }
             _ => false,
         }
+    }
+}
+
+/// `\u{E200}code\u{E202}<language>\u{E202}<code>\u{E201}` as a fenced code block.
+fn marker_code_block(m: &str) -> String {
+    let body = m.strip_prefix("\u{E200}code\u{E202}").unwrap_or(m);
+    let body = body.strip_suffix('\u{E201}').unwrap_or(body);
+    let (lang, code) = body.split_once('\u{E202}').unwrap_or(("", body));
+    let code = code.trim_matches('\n');
+    if code.trim().is_empty() {
+        return String::new();
+    }
+    let lang = crate::render::escape::fence_lang(Some(lang));
+    format!("\n{}\n", crate::render::escape::fenced(code, &lang))
+}
+
+/// Whether byte `at` is inside one of the (sorted) code ranges.
+fn in_code(code: &[(usize, usize)], at: usize) -> bool {
+    code.iter().any(|&(a, b)| a <= at && at < b)
+}
+
+/// Whether `s` is nothing but footnote references (`[^1][^2]`).
+fn only_footnotes(s: &str) -> bool {
+    !s.is_empty()
+        && s.split("[^").skip(1).all(|p| {
+            p.strip_suffix(']')
+                .is_some_and(|d| !d.is_empty() && d.bytes().all(|c| c.is_ascii_digit()))
+        })
+        && s.starts_with("[^")
+}
+
+/// Every text of a block with `\n` line ends (the raw JSON of unknown content stays verbatim).
+pub(crate) fn block_newlines(b: &mut Block) {
+    let opt = |o: &mut Option<String>| {
+        if let Some(s) = o {
+            normalize_newlines_in(s);
+        }
+    };
+    match b {
+        Block::Text { markdown: s }
+        | Block::Code { code: s, .. }
+        | Block::ExecutionOutput { text: s }
+        | Block::ReasoningRecap { text: s }
+        | Block::Memory { text: s }
+        | Block::ToolOutput { text: s } => normalize_newlines_in(s),
+        Block::Transcription { text, .. } | Block::SystemError { text, .. } => {
+            normalize_newlines_in(text)
+        }
+        Block::Quote { text, title, .. } => {
+            normalize_newlines_in(text);
+            opt(title);
+        }
+        Block::Canvas { content, title, .. } => {
+            normalize_newlines_in(content);
+            opt(title);
+        }
+        Block::Image { prompt, .. } => opt(prompt),
+        Block::Reasoning { thoughts } => {
+            for th in thoughts {
+                normalize_newlines_in(&mut th.content);
+                opt(&mut th.summary);
+            }
+        }
+        Block::CustomInstructions {
+            about_user,
+            instructions,
+        } => {
+            opt(about_user);
+            opt(instructions);
+        }
+        Block::Attachment { .. } | Block::Audio { .. } | Block::Unsupported { .. } => {}
     }
 }
 

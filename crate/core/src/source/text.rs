@@ -42,6 +42,22 @@ pub(crate) fn strip_markers(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Line ends as `\n`: `\r\n` (Windows) and a lone `\r` (old Mac) both become `\n`, so no
+/// output holds a CR (a CR alone ends a line for CommonMark, splitting every paragraph).
+pub(crate) fn normalize_newlines(s: &str) -> Cow<'_, str> {
+    if memchr::memchr(b'\r', s.as_bytes()).is_none() {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(s.replace("\r\n", "\n").replace('\r', "\n"))
+}
+
+/// [`normalize_newlines`] on a string in place.
+pub(crate) fn normalize_newlines_in(s: &mut String) {
+    if let Cow::Owned(n) = normalize_newlines(s) {
+        *s = n;
+    }
+}
+
 /// `entity\u{E202}["people","Name","…"]` → `Name`.
 fn entity_name(group: &str) -> Option<String> {
     let mut args = group.split('\u{E202}');
@@ -89,6 +105,156 @@ pub(crate) fn normalize_math(s: &str) -> Cow<'_, str> {
     }
     inline(&prose, &mut out);
     Cow::Owned(out)
+}
+
+/// Byte ranges of `s` that Markdown shows as code: fenced blocks (fence lines included) and
+/// inline code spans. Text put there shows literally, so citations must not go there.
+pub(crate) fn code_ranges(s: &str) -> Vec<(usize, usize)> {
+    let b = s.as_bytes();
+    if memchr::memchr2(b'`', b'~', b).is_none() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut fence: Option<(u8, usize, usize)> = None;
+    let mut prose_start = 0;
+    let mut pos = 0;
+    let inline_spans = |from: usize, to: usize, out: &mut Vec<(usize, usize)>| {
+        let mut i = from;
+        while i < to {
+            if b[i] == b'`' {
+                let k = b[i..to].iter().take_while(|&&c| c == b'`').count();
+                match find_backtick_run(&b[..to], i + k, k) {
+                    Some(end) => {
+                        out.push((i, end + k));
+                        i = end + k;
+                    }
+                    None => i += k,
+                }
+            } else {
+                i += 1;
+            }
+        }
+    };
+    for line in s.split_inclusive('\n') {
+        let start = pos;
+        pos += line.len();
+        let trimmed = line.trim_start();
+        let run = |ch: u8| trimmed.bytes().take_while(|&c| c == ch).count();
+        match fence {
+            Some((ch, len, open)) => {
+                if run(ch) >= len && trimmed[run(ch)..].trim().is_empty() {
+                    out.push((open, pos));
+                    fence = None;
+                    prose_start = pos;
+                }
+            }
+            None => {
+                let (bt, tl) = (run(b'`'), run(b'~'));
+                if bt >= 3 || tl >= 3 {
+                    inline_spans(prose_start, start, &mut out);
+                    fence = Some(if bt >= 3 {
+                        (b'`', bt, start)
+                    } else {
+                        (b'~', tl, start)
+                    });
+                }
+            }
+        }
+    }
+    match fence {
+        Some((_, _, open)) => out.push((open, s.len())),
+        None => inline_spans(prose_start, s.len(), &mut out),
+    }
+    out.sort_unstable();
+    out
+}
+
+/// ChatGPT's directive blocks (`:::contextList` … `:::`) as plain content: the fence lines
+/// go (a blank line keeps the blocks apart), what is inside stays. Code is left alone.
+pub(crate) fn strip_directives(s: &str) -> Cow<'_, str> {
+    if !s.contains(":::") {
+        return Cow::Borrowed(s);
+    }
+    let code = code_ranges(s);
+    let mut out = String::with_capacity(s.len());
+    let mut pos = 0;
+    let mut changed = false;
+    for line in s.split_inclusive('\n') {
+        let start = pos;
+        pos += line.len();
+        let t = line.trim();
+        let directive = t.strip_prefix(":::").is_some_and(|rest| {
+            !rest.starts_with(':')
+                && rest
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        });
+        if directive && !code.iter().any(|&(a, b)| a <= start && start < b) {
+            out.push('\n');
+            changed = true;
+        } else {
+            out.push_str(line);
+        }
+    }
+    if changed {
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// Moves footnote references that follow the last `|` of a table row into its last cell
+/// (`| 371,000 |[^1]` → `| 371,000 [^1] |`): after the row's end, GFM drops them.
+pub(crate) fn citations_into_cells(s: &str) -> Cow<'_, str> {
+    if !s.contains("|[^") && !s.contains("| [^") {
+        return Cow::Borrowed(s);
+    }
+    let code = code_ranges(s);
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut pos = 0;
+    let mut changed = false;
+    for line in s.split_inclusive('\n') {
+        let start = pos;
+        pos += line.len();
+        let in_code = code.iter().any(|&(a, b)| a <= start && start < b);
+        let body = line.trim_end_matches(['\n', '\r']);
+        let eol = &line[body.len()..];
+        let t = body.trim_end();
+        // The footnote references at the end of the line.
+        let mut refs_start = t.len();
+        while let Some(open) = t[..refs_start].rfind("[^") {
+            let inner = &t[open + 2..refs_start];
+            if refs_start > open + 3
+                && inner.ends_with(']')
+                && inner[..inner.len() - 1].bytes().all(|c| c.is_ascii_digit())
+            {
+                refs_start = open;
+            } else {
+                break;
+            }
+        }
+        let before = t[..refs_start].trim_end();
+        if in_code
+            || refs_start == t.len()
+            || !before.ends_with('|')
+            || !before.trim_start().starts_with('|')
+            || before.len() < 2
+        {
+            out.push_str(line);
+            continue;
+        }
+        out.push_str(before[..before.len() - 1].trim_end());
+        out.push(' ');
+        out.push_str(&t[refs_start..]);
+        out.push_str(" |");
+        out.push_str(eol);
+        changed = true;
+    }
+    if changed {
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(s)
+    }
 }
 
 /// The inline pass over prose (no fenced code inside).
@@ -305,6 +471,45 @@ mod tests {
         assert_eq!(
             plain_to_markdown("   ~~~\n<b>\n   ~~~"),
             "   ~~~\n<b>\n   ~~~"
+        );
+    }
+
+    #[test]
+    fn table_citations() {
+        assert_eq!(
+            citations_into_cells("| a | b |\n|---|---|\n| 1 | 371,000 |[^1][^2]\nafter [^3]\n"),
+            "| a | b |\n|---|---|\n| 1 | 371,000 [^1][^2] |\nafter [^3]\n"
+        );
+        assert_eq!(
+            citations_into_cells("```\n| x |[^1]\n```\n"),
+            "```\n| x |[^1]\n```\n"
+        );
+        assert_eq!(citations_into_cells("|[^1]"), "|[^1]");
+    }
+
+    #[test]
+    fn directives() {
+        assert_eq!(
+            strip_directives("a\n\n:::contextList\n**Canva**\n:::\n\n```\n:::x\n```\n"),
+            "a\n\n\n**Canva**\n\n\n```\n:::x\n```\n"
+        );
+        assert_eq!(strip_directives("a ::: b"), "a ::: b");
+    }
+
+    #[test]
+    fn code_spans() {
+        let s = "a `b` c\n```\nx\n```\nd ``e`` f `g";
+        let r: Vec<&str> = code_ranges(s).iter().map(|&(a, b)| &s[a..b]).collect();
+        assert_eq!(r, ["`b`", "```\nx\n```\n", "``e``"]);
+    }
+
+    #[test]
+    fn line_ends() {
+        assert_eq!(normalize_newlines("a\r\nb\rc\n"), "a\nb\nc\n");
+        assert!(matches!(normalize_newlines("a\nb"), Cow::Borrowed(_)));
+        assert_eq!(
+            plain_to_markdown(&normalize_newlines("line one\r\n  indented\r\n")),
+            "line one  \n  indented\n"
         );
     }
 
