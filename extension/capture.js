@@ -367,6 +367,7 @@
       }
     } finally {
       removeEventListener("keydown", onKey, true);
+      note(null); // the save's own note follows (or none, for a copy)
       setPos(wasAtBottom ? maxPos() : savedPos);
     }
     if (cancelled) return { cancelled: true };

@@ -172,8 +172,8 @@ fn turn_numbers(root: &DomElement) -> Vec<u64> {
     numbers
 }
 
-/// The [`INCOMPLETE`] warnings for a page read: from the turn numbers when the page has them,
-/// else from what the reader reported.
+/// The [`INCOMPLETE`] warnings for a page read: from the turn numbers when the page has them
+/// (they prove what was shown and what was not), else from what the reader reported.
 fn incomplete_warnings(root: &DomElement, capture: &Capture) -> Vec<String> {
     let numbers = turn_numbers(root);
     let plural = |n: u64, one: &str, many: &str| {
@@ -191,7 +191,7 @@ fn incomplete_warnings(root: &DomElement, capture: &Capture) -> Vec<String> {
             "{INCOMPLETE}the first {} could not be read from the page (ChatGPT did not show them), so this file starts partway through the conversation.",
             plural(before, "turn", "turns")
         ));
-    } else if !capture.top_reached {
+    } else if numbers.is_empty() && !capture.top_reached {
         out.push(format!(
             "{INCOMPLETE}the start of the conversation could not be read from the page (ChatGPT did not show its first turns), so this file may start partway through."
         ));
