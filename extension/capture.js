@@ -288,6 +288,9 @@
       const up = way === "up";
       let idle = 0;
       for (;;) {
+        // A hidden tab paints nothing and ChatGPT loads no older turns in it: wait until it is
+        // shown again (the note says what is going on when the user comes back).
+        while (document.hidden && !stop()) await sleep(250);
         if (stop()) return false;
         const atEnd = up ? atTop() : atBottom();
         if (atEnd) {
