@@ -228,7 +228,7 @@ const backups = createBackupRunner({ ready, zipUrl: backupZipUrl, clearZips: cle
 // ---------------------------------------------------------------------------------------
 
 /** The badge, and the note on the page (page-note.js): `note` is a sentence, or the note's
- *  fields ({text, title, labels, warnings, detail}). */
+ *  fields ({state, text, title, labels, warnings, detail, downloadId}). */
 async function feedback(tabId, note, isError) {
   try {
     await api.action.setBadgeBackgroundColor({ tabId, color: isError ? "#b42318" : "#15803d" });
@@ -358,7 +358,7 @@ async function save(tabId, options = {}) {
         text: "Saved",
         title: converted.title,
         labels: files.map((f) => FORMAT_LABELS[f.slice(f.lastIndexOf(".") + 1)] ?? f.slice(f.lastIndexOf(".") + 1).toUpperCase()),
-        warnings: converted.warnings.filter((w) => w.startsWith("Incomplete: ")),
+        warnings: converted.incomplete ?? [],
         detail: reader === "dom" ? "Read from the page: some hidden details may be missing." : null,
         downloadId,
       }, false);

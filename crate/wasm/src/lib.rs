@@ -50,6 +50,9 @@ struct Converted {
     /// Visible messages on the main line (as the index counts them).
     messages: usize,
     warnings: Vec<String>,
+    /// The warnings that say the transcript lacks part of the conversation (kind
+    /// `incomplete`, see [`chatkeep_core::INCOMPLETE_WARNING`]), for the note on the page.
+    incomplete: Vec<String>,
 }
 
 /// How a written file's content crosses to JavaScript.
@@ -208,6 +211,12 @@ fn converted_as(
         create_time: t.create_time,
         messages: t.visible_messages().count(),
         warnings: t.warnings.clone(),
+        incomplete: t
+            .warnings
+            .iter()
+            .filter(|w| w.starts_with(chatkeep_core::INCOMPLETE_WARNING))
+            .cloned()
+            .collect(),
     })?
     .unchecked_into::<js_sys::Object>();
     let list = js_sys::Array::new();

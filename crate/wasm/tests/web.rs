@@ -244,6 +244,8 @@ fn pages_and_share_pages() {
             .is_some_and(|w| w.starts_with("Incomplete: the start"))),
         "{warnings:?}"
     );
+    let incomplete = Array::from(&get(&out, "incomplete"));
+    assert_eq!(incomplete.length(), 1, "{incomplete:?}");
     assert_error(
         convert_page(
             JsValue::from_str("{\"t\":\"main\"}"),
