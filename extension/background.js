@@ -28,6 +28,7 @@ const MESSAGES = {
   logged_out: "You're not logged in to ChatGPT in this browser. Log in to ChatGPT, then try again.",
   rate_limited: "ChatGPT is limiting requests right now. Wait a minute, then try again.",
   no_access: "chatkeep can't read this tab. Reload the page, then try again.",
+  cancelled: "Cancelled: the page was not read to the end, and nothing was saved.",
 };
 
 // ---------------------------------------------------------------------------------------
@@ -71,7 +72,7 @@ async function inPage(tabId, func, args, world = "MAIN") {
 
 async function injectCapture(tabId) {
   try {
-    await api.scripting.executeScript({ target: { tabId }, files: ["capture.js"] });
+    await api.scripting.executeScript({ target: { tabId }, files: ["page-note.js", "capture.js"] });
   } catch (e) {
     throw new SaveError("no_access", `${MESSAGES.no_access} (${e.message})`);
   }
@@ -140,8 +141,16 @@ async function fetchAssets(tabId, json, options) {
 async function capturePage(tabId) {
   await injectCapture(tabId);
   const page = await inPage(tabId, () => globalThis.__chatkeepCapture(), [], "ISOLATED");
+  if (page?.cancelled) throw new SaveError("cancelled", MESSAGES.cancelled);
   if (!page?.root) throw new SaveError("no_conversation", MESSAGES.no_conversation);
   return page;
+}
+
+/** The conversation read from the page; what the reader could not prove it saw is said in
+ *  the files (the core's `Incomplete: …` warnings). */
+async function convertCapturedPage(tabId, coreOptions) {
+  const page = await capturePage(tabId);
+  return core.convertPage(JSON.stringify(page.root), page.url, page.title, coreOptions, page.capture ?? null);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -181,7 +190,7 @@ function ensureOffscreen() {
 async function download(fileName, blob, saveAs) {
   const url = await objectUrl(blob);
   try {
-    await api.downloads.download({ url, filename: fileName, saveAs, conflictAction: "uniquify" });
+    return await api.downloads.download({ url, filename: fileName, saveAs, conflictAction: "uniquify" });
   } catch (e) {
     throw new SaveError("download", `The download of ${fileName} failed: ${e.message}. Check the browser's download settings, then try again.`);
   }
@@ -218,23 +227,9 @@ const backups = createBackupRunner({ ready, zipUrl: backupZipUrl, clearZips: cle
 // Feedback
 // ---------------------------------------------------------------------------------------
 
-function pageToast(text, isError) {
-  const id = "chatkeep-toast";
-  document.getElementById(id)?.remove();
-  const el = document.createElement("div");
-  el.id = id;
-  el.setAttribute("role", "status");
-  el.textContent = text;
-  Object.assign(el.style, {
-    position: "fixed", right: "16px", bottom: "16px", zIndex: "2147483647", maxWidth: "28rem",
-    padding: "10px 14px", borderRadius: "10px", font: "14px/1.4 system-ui, sans-serif",
-    color: "#fff", background: isError ? "#b42318" : "#1f2937", boxShadow: "0 4px 16px rgba(0,0,0,.25)",
-  });
-  document.documentElement.appendChild(el);
-  setTimeout(() => el.remove(), isError ? 8000 : 4000);
-}
-
-async function feedback(tabId, text, isError) {
+/** The badge, and the note on the page (page-note.js): `note` is a sentence, or the note's
+ *  fields ({state, text, title, labels, warnings, detail, downloadId}). */
+async function feedback(tabId, note, isError) {
   try {
     await api.action.setBadgeBackgroundColor({ tabId, color: isError ? "#b42318" : "#15803d" });
     await api.action.setBadgeText({ tabId, text: isError ? "!" : "✓" });
@@ -242,8 +237,11 @@ async function feedback(tabId, text, isError) {
   } catch {
     // The tab may be gone.
   }
+  const spec = typeof note === "string" ? { text: note } : note;
+  spec.state ??= isError ? "error" : "done";
   try {
-    await api.scripting.executeScript({ target: { tabId }, func: pageToast, args: [text, isError] });
+    await api.scripting.executeScript({ target: { tabId }, files: ["page-note.js"] });
+    await api.scripting.executeScript({ target: { tabId }, func: (s) => globalThis.__chatkeepNote(s), args: [spec] });
   } catch {
     // Not a page we can write to (or gone): the badge and the returned error suffice.
   }
@@ -252,6 +250,8 @@ async function feedback(tabId, text, isError) {
 // ---------------------------------------------------------------------------------------
 // The one entry point
 // ---------------------------------------------------------------------------------------
+
+const FORMAT_LABELS = { md: "MD", html: "HTML", json: "JSON" };
 
 /** The keys of save()'s options that are the extension's (checked by checkCall); the others
  *  are the core's (checked by the core). */
@@ -310,8 +310,7 @@ async function read(tabId, options) {
       return { converted: core.convertSharePage(html, coreOptions), reader: "share", warnings };
     } catch (e) {
       if (readerPref === "api") throw e;
-      const page = await capturePage(tabId);
-      return { converted: core.convertPage(JSON.stringify(page.root), page.url, page.title, coreOptions), reader: "dom", warnings };
+      return { converted: await convertCapturedPage(tabId, coreOptions), reader: "dom", warnings };
     }
   }
   if (where.kind === "conversation" && readerPref !== "dom") {
@@ -328,9 +327,7 @@ async function read(tabId, options) {
       warnings.push(`Saved from the page because ChatGPT's API was unavailable (${e.message.replace(/\.$/, "")}); hidden details such as other branches may be missing.`);
     }
   }
-  const page = await capturePage(tabId);
-  const converted = core.convertPage(JSON.stringify(page.root), page.url, page.title, coreOptions);
-  return { converted, reader: "dom", warnings };
+  return { converted: await convertCapturedPage(tabId, coreOptions), reader: "dom", warnings };
 }
 
 /** Saves the conversation of a tab. Resolves once the downloads have started with
@@ -344,8 +341,10 @@ async function save(tabId, options = {}) {
     const saveAs = options.save_as ?? settings.extension.save_as;
     const { converted, reader, warnings } = await read(tabId, options);
     const files = [];
+    let downloadId = null;
     for (const f of converted.files) {
-      await download(f.fileName, new Blob([f.text], { type: f.mime }), saveAs && files.length === 0);
+      const id = await download(f.fileName, new Blob([f.text], { type: f.mime }), saveAs && files.length === 0);
+      downloadId ??= id ?? null;
       files.push(f.fileName);
     }
     const assets = [];
@@ -354,11 +353,20 @@ async function save(tabId, options = {}) {
       assets.push(a.path);
     }
     const all = [...warnings, ...converted.warnings.filter((w) => reader !== "dom" || !w.startsWith("read from the rendered page"))];
-    if (options.feedback !== false) await feedback(tabId, reader === "dom" ? `Saved ${files.join(", ")} (from the page: some hidden details may be missing)` : `Saved ${files.join(", ")}`, false);
+    if (options.feedback !== false) {
+      await feedback(tabId, {
+        text: "Saved",
+        title: converted.title,
+        labels: files.map((f) => FORMAT_LABELS[f.slice(f.lastIndexOf(".") + 1)] ?? f.slice(f.lastIndexOf(".") + 1).toUpperCase()),
+        warnings: converted.incomplete ?? [],
+        detail: reader === "dom" ? "Read from the page: some hidden details may be missing." : null,
+        downloadId,
+      }, false);
+    }
     return { files, assets, reader, warnings: all };
   } catch (e) {
     const err = e instanceof SaveError || e?.kind ? e : new SaveError("internal", `chatkeep could not save this chat: ${e?.message ?? e}.`);
-    if (options.feedback !== false) await feedback(tabId, err.message, true);
+    if (options.feedback !== false) await feedback(tabId, { text: err.message, state: err.kind === "cancelled" ? "cancelled" : "error" }, true);
     throw err;
   }
 }
@@ -502,6 +510,8 @@ api.runtime.onMessage.addListener((message, sender, sendResponse) => {
       return reply(backups.schedule(message.schedule, message.options));
     case Msg.COPY_MARKDOWN:
       return reply(copyMarkdown(message.tabId, message.options ?? {}));
+    case Msg.SHOW_DOWNLOAD:
+      return reply(api.downloads.show(message.downloadId).then(() => null));
     case Msg.TAB_STATUS:
       return reply(
         (async () => {

@@ -1,12 +1,24 @@
 // The capture script: injected into a ChatGPT tab only when a save needs the rendered page
-// (the API failed, or the page is a share page). It reads, never changes, the conversation:
-// ChatGPT mounts only a few turns at a time, so it scrolls the thread from the first turn to
-// the last, collects every turn by its id, and puts the scroll position back.
+// (the API failed, or the page is a share page). It reads, never changes, the conversation.
+//
+// ChatGPT mounts only some turns at a time, and how has changed more than once: spacers that
+// keep the full height around the turns in view, a thread that grows when its top is reached
+// (older turns may take a second or two to arrive), a fixed window that mounts older turns
+// at the top while unmounting newer ones with the scroll position anchored (the height never
+// changes). So nothing here relies on the height: the reader walks the thread a screen at a
+// time, down to the end and then up to the start, collects every turn by its stable key
+// (`data-turn-key`, `data-turn-id`, `data-message-id`, `data-testid="conversation-turn-N"`),
+// and stops at the top only once no new turn has appeared for a while. Each window must
+// share a turn with what was collected (else it steps back for the turns in between);
+// numbered turns must be contiguous (else it walks the thread again). What it could not
+// prove it saw is reported with the result (`capture`), for the core to put in the file.
 //
 // It defines two functions on the isolated world's global object, called by the background
 // through scripting.executeScript:
-//   __chatkeepCapture() → {url, title, root}   root: the turns as a {t, a, c} element tree
+//   __chatkeepCapture() → {url, title, root, capture: {top_reached, gaps}} | {cancelled: true}
+//                         root: the turns as a {t, a, c} element tree
 //   __chatkeepPageHtml() → the page's HTML (share pages carry the conversation in a script)
+// It shows its progress with page-note.js's __chatkeepNote when that is loaded; Esc cancels.
 
 (() => {
   if (globalThis.__chatkeepCapture) return;
@@ -21,27 +33,46 @@
   ];
   const SKIP = new Set(["SCRIPT", "STYLE", "NOSCRIPT", "TEMPLATE", "SVG", "svg", "CANVAS", "IFRAME", "BUTTON", "TEXTAREA", "INPUT"]);
   const MAX_NODES = 2_000_000;
+  /** How long the top of the thread is watched for older turns arriving late. */
+  const LATE_MS = 3000;
+  /** How long a whole capture may take before it gives up (and says what it missed). */
+  const MAX_MS = 15 * 60_000;
 
   /** The turn elements mounted now, outermost only, in document order. */
   function mountedTurns() {
     for (const selector of TURN) {
-      const all = [...document.querySelectorAll(selector)];
-      const outer = all.filter((el) => !all.some((other) => other !== el && other.contains(el)));
-      if (outer.length) return outer;
+      const all = document.querySelectorAll(selector);
+      if (!all.length) continue;
+      return [...all].filter((el) => !el.parentElement?.closest(selector));
     }
     return [];
   }
 
-  /** A stable key for a turn. */
-  function keyOf(el, i) {
+  /** A turn's stable key: an id the page gives it, else its text. */
+  function keyOf(el) {
     return (
       el.getAttribute("data-turn-key") ||
       el.getAttribute("data-turn-id") ||
-      el.getAttribute("data-testid") ||
-      el.querySelector("[data-message-id]")?.getAttribute("data-message-id") ||
       el.getAttribute("data-message-id") ||
-      `${i}:${(el.textContent || "").slice(0, 80)}`
+      el.querySelector("[data-message-id]")?.getAttribute("data-message-id") ||
+      el.getAttribute("data-testid") ||
+      `text:${(el.textContent || "").trim().slice(0, 200)}`
     );
+  }
+
+  /** The turn's number in `data-testid="conversation-turn-N"`, or null. */
+  function numberOf(el) {
+    const m = /^conversation-turn-(\d+)$/.exec(el.getAttribute("data-testid") || "");
+    return m ? Number(m[1]) : null;
+  }
+
+  /** How many messages a turn shows (a September 2026 turn holds a prompt and its answers). */
+  function messagesIn(el) {
+    if (!el.hasAttribute("data-turn-key")) return 1;
+    const prompt = el.querySelector("[data-user-message-bubble]") ? 1 : 0;
+    const ids = el.querySelector("[data-chatgpt-search-message-ids]")?.getAttribute("data-chatgpt-search-message-ids");
+    const answers = ids ? ids.split(/\s+/).filter(Boolean).length : 0;
+    return Math.max(1, prompt + answers);
   }
 
   /** Element → {t, a, c}; text nodes as strings. Iterative (no recursion limit). */
@@ -88,8 +119,20 @@
 
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+  /** The next frame (the page's scroll handlers have run by then), or 100 ms in a tab that
+   *  paints none. A page that renders later still is waited for by `settle`. */
+  function frames() {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, 100);
+      requestAnimationFrame(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
   /** Waits until the DOM has been quiet for `quiet` ms (at most `max` ms). */
-  function settle(quiet = 60, max = 600) {
+  function settle(quiet, max) {
     return new Promise((resolve) => {
       let timer = setTimeout(done, quiet);
       const hard = setTimeout(done, max);
@@ -107,6 +150,9 @@
     });
   }
 
+  const number = (n) => n.toLocaleString("en-US");
+  const note = (spec) => globalThis.__chatkeepNote?.(spec);
+
   globalThis.__chatkeepPageHtml = () => document.documentElement.outerHTML;
 
   globalThis.__chatkeepCapture = async () => {
@@ -114,75 +160,227 @@
     if (!first.length) return { url: location.href, title: document.title, root: { t: "main", a: {}, c: [] } };
     const box = scroller(first);
     const reversed = getComputedStyle(box).flexDirection === "column-reverse";
-    const saved = box.scrollTop;
-    const order = []; // keys, chronological
-    const seen = new Map(); // key → serialized turn
-    const budget = { left: MAX_NODES };
+    const started = Date.now();
 
-    /** Collects the mounted turns; returns whether the window overlapped what was already
-     *  collected (if not, turns between the two windows may have been skipped). */
-    const collect = () => {
-      const turns = mountedTurns();
-      const keys = turns.map((el, i) => keyOf(el, i));
-      const overlap = order.length === 0 || keys.some((k) => order.includes(k));
-      // Index in `order` of the last known key in this window; a window with no known key
-      // lies below everything collected (the walk goes down), so it goes at the end.
-      let prev = overlap ? -1 : order.length - 1;
-      turns.forEach((el, i) => {
+    // Positions are distances of the view's top from the thread's top, whatever the
+    // scroller counts (column-reverse counts from the bottom: 0 there, negative upward).
+    const maxPos = () => Math.max(0, box.scrollHeight - box.clientHeight);
+    const pos = () => (reversed ? box.scrollTop + maxPos() : box.scrollTop);
+    const setPos = (p) => {
+      const q = Math.min(maxPos(), Math.max(0, p));
+      box.scrollTop = reversed ? q - maxPos() : q;
+    };
+    const atTop = () => pos() <= 1;
+    const atBottom = () => pos() >= maxPos() - 1;
+    const wasAtBottom = atBottom();
+    const savedPos = pos();
+
+    // --- What was collected ---------------------------------------------------------------
+    const order = []; // keys, oldest first
+    const turns = new Map(); // key → {node, size, number, messages}
+    const budget = { left: MAX_NODES };
+    let messages = 0;
+    let gaps = 0;
+    let maxNumber = 0;
+
+    /** Adds the mounted turns. Returns {fresh: new turns, overlap: whether the window shares a
+     *  turn with what was collected (or adjoins it by number)}. A window that does not is
+     *  not added unless `force` says at which end it goes ("top" or "bottom"). */
+    function collect(force) {
+      const els = mountedTurns();
+      const keys = els.map(keyOf);
+      const known = keys.map((k) => turns.has(k));
+      let overlap = order.length === 0 || known.includes(true);
+      if (!overlap) {
+        // Numbered turns adjoin when the window ends right above or starts right below.
+        const numbers = els.map(numberOf);
+        const have = new Set(order.map((k) => turns.get(k).number));
+        overlap = !have.has(null) && numbers.some((n) => n !== null && (have.has(n - 1) || have.has(n + 1)));
+      }
+      if (!overlap && !force) return { fresh: 0, overlap };
+      // New keys go after the last known key before them in the window, or before the first
+      // known one; with none known, at the `force` end (numbered turns are sorted at the end).
+      const lead = [];
+      const after = new Map(); // a known key → the new keys right after it
+      let bucket = lead;
+      let fresh = 0;
+      const view = box.getBoundingClientRect();
+      els.forEach((el, i) => {
         const key = keys[i];
-        const at = order.indexOf(key);
-        if (at >= 0) {
-          prev = at;
-          seen.set(key, serialize(el, { left: budget.left })); // newest rendering wins
+        const entry = turns.get(key);
+        if (known[i]) {
+          if (!after.has(key)) after.set(key, []);
+          bucket = after.get(key);
+          // A turn in view seen again: keep its newest rendering (formulas, code render late).
+          const r = el.getBoundingClientRect();
+          if (r.bottom > view.top && r.top < view.bottom) {
+            const size = (el.textContent || "").length;
+            if (size !== entry.size) Object.assign(entry, { node: serialize(el, { left: Math.max(0, budget.left) }), size });
+          }
           return;
         }
-        order.splice(prev + 1, 0, key);
-        prev += 1;
-        seen.set(key, serialize(el, budget));
+        if (entry) return; // the same key twice in one window (turns keyed by their text)
+        const number = numberOf(el);
+        if (number !== null) maxNumber = Math.max(maxNumber, number);
+        const count = messagesIn(el);
+        turns.set(key, { node: serialize(el, budget), size: (el.textContent || "").length, number, messages: count });
+        bucket.push(key);
+        messages += count;
+        fresh += 1;
       });
-      return overlap || turns.length === 0;
-    };
-
-    // The top of the thread: scrollTop 0 normally, the most negative value in column-reverse.
-    const top = () => (reversed ? -(box.scrollHeight - box.clientHeight) : 0);
-    const atBottom = () => (reversed ? box.scrollTop >= -1 : box.scrollTop + box.clientHeight >= box.scrollHeight - 1);
-
-    try {
-      // Go to the first turn; older turns may load as we arrive, so repeat until stable.
-      for (let i = 0, last = NaN; i < 50; i++) {
-        box.scrollTop = top();
-        await settle();
-        if (box.scrollHeight === last) break;
-        last = box.scrollHeight;
-      }
-      // Walk down one screen (less a margin) at a time, collecting. A window that shares no
-      // turn with what was collected means the page re-rendered too slowly and turns may have
-      // been skipped: step back half the way and look again.
-      const step = Math.max(100, Math.floor(box.clientHeight * 0.8));
-      for (let guard = 0; guard < 100_000; guard++) {
-        collect();
-        if (atBottom()) break;
-        const before = box.scrollTop;
-        box.scrollTop = before + step;
-        await settle();
-        for (let back = step; !collect() && back > 40; ) {
-          back = Math.floor(back / 2);
-          box.scrollTop = before + back;
-          await settle(120, 1200);
+      if (fresh) {
+        const firstKnown = keys[known.indexOf(true)];
+        if (firstKnown === undefined) {
+          order.splice(force === "bottom" ? order.length : 0, 0, ...lead);
+        } else {
+          const merged = [];
+          for (const k of order) {
+            if (k === firstKnown) merged.push(...lead);
+            merged.push(k);
+            const next = after.get(k);
+            if (next?.length) merged.push(...next);
+          }
+          order.splice(0, order.length, ...merged);
         }
-        if (box.scrollTop === before) {
-          await sleep(150);
-          if (box.scrollTop === before) break;
-        }
+        progress();
       }
-      collect();
-    } finally {
-      box.scrollTop = saved;
+      return { fresh, overlap: true };
     }
+
+    let shown = 0;
+    function progress(force) {
+      if (!force && Date.now() - shown < 250) return;
+      shown = Date.now();
+      // ChatGPT numbers turns from 2 (turn 1 is the hidden system message).
+      const about = maxNumber > 1 ? `${number(messages)} of about ${number(Math.max(messages, maxNumber - 1))} messages` : `${number(messages)} messages so far`;
+      note({ state: "progress", text: `Reading the page… ${about}` });
+    }
+
+    // --- Esc cancels ------------------------------------------------------------------------
+    let cancelled = false;
+    const onKey = (e) => {
+      if (e.key === "Escape") {
+        cancelled = true;
+        e.stopImmediatePropagation();
+        e.preventDefault();
+      }
+    };
+    addEventListener("keydown", onKey, true);
+    const stop = () => cancelled || Date.now() - started > MAX_MS;
+
+    /** Whether a new turn appears, or the thread moves or grows, within `ms`. */
+    async function changes(ms) {
+      const height = box.scrollHeight;
+      const top = pos();
+      for (const end = Date.now() + ms; Date.now() < end && !cancelled; ) {
+        await sleep(50);
+        if (box.scrollHeight !== height || Math.abs(pos() - top) > 1) return true;
+        if (mountedTurns().some((el) => !turns.has(keyOf(el)))) return true;
+      }
+      return false;
+    }
+
+    /** Walks one way ("up" or "down") to the end of the thread, collecting. Each step puts
+     *  the outermost turn mounted that way inside the next view, so consecutive windows
+     *  share a turn; if one does not (the page jumped), the step is halved until it does,
+     *  and a gap that stays is counted. Returns whether the end was reached. */
+    async function walk(way, step) {
+      const up = way === "up";
+      let idle = 0;
+      for (;;) {
+        // A hidden tab paints nothing and ChatGPT loads no older turns in it: wait until it is
+        // shown again (the note says what is going on when the user comes back).
+        while (document.hidden && !stop()) await sleep(250);
+        if (stop()) return false;
+        const atEnd = up ? atTop() : atBottom();
+        if (atEnd) {
+          // Older turns may still arrive (the page loads them on reaching the top), newer
+          // ones rarely: be patient up, brief down. A first turn numbered 2 or less needs no wait.
+          const numbered = order.map((k) => turns.get(k).number).filter((n) => n !== null);
+          const firstShown = numbered.length > 0 && Math.min(...numbered) <= 2;
+          const late = up && !firstShown ? LATE_MS : 300;
+          if (!(await changes(late))) return !cancelled;
+          await frames();
+          // A page that keeps changing without showing new turns (an answer still being
+          // written) does not hold the reader for long.
+          let r = collect();
+          if (!r.overlap) {
+            gaps += 1;
+            r = collect(up ? "top" : "bottom");
+          }
+          if (r.fresh > 0) idle = 0;
+          else if ((up ? atTop() : atBottom()) && ++idle >= 3) return !cancelled;
+          continue;
+        }
+        const before = pos();
+        const els = mountedTurns();
+        const edge = up ? els[0] : els[els.length - 1];
+        const view = box.getBoundingClientRect();
+        let target;
+        if (edge) {
+          const r = edge.getBoundingClientRect();
+          // The edge turn ends up inside the next view, a little off its far side.
+          target = up ? before + (r.top - view.top) - box.clientHeight * 0.6 : before + (r.bottom - view.top) - box.clientHeight * 0.4;
+        }
+        if (target === undefined || (up ? target > before - step / 4 : target < before + step / 4)) {
+          target = up ? before - step : before + step;
+        }
+        setPos(target);
+        await frames();
+        let r = collect();
+        for (let tries = 0; !r.overlap && tries < 6; tries++) {
+          // The window skipped turns: look between the last good place and this one.
+          setPos((before + pos()) / 2);
+          await frames();
+          await settle(60, 600);
+          r = collect();
+        }
+        if (!r.overlap) {
+          gaps += 1;
+          collect(up ? "top" : "bottom");
+        } else if (r.fresh === 0) {
+          // Nothing new: the page may render a little later.
+          await settle(80, 500);
+          collect();
+        }
+        if (r.fresh === 0 && Math.abs(pos() - before) < 1 && !(up ? atTop() : atBottom())) {
+          // The thread did not move: let it settle once, then step on from where it is.
+          await sleep(150);
+          if (Math.abs(pos() - before) < 1) setPos(up ? before - step : before + step);
+        }
+      }
+    }
+
+    let topReached = false;
+    try {
+      progress(true);
+      collect("bottom");
+      const step = Math.max(100, Math.floor(box.clientHeight * 0.8));
+      // Newer turns below the view first, then everything above it.
+      await walk("down", step);
+      topReached = await walk("up", step);
+      // Numbered turns missing in between: walk the whole thread again, smaller steps.
+      const missing = () => {
+        const ns = order.map((k) => turns.get(k).number).filter((n) => n !== null);
+        return ns.length === order.length && ns.length > 0 && Math.max(...ns) - Math.min(...ns) + 1 > ns.length;
+      };
+      if (missing() && !stop()) {
+        await walk("down", Math.max(60, Math.floor(step / 3)));
+        if (!missing()) gaps = 0;
+      }
+    } finally {
+      removeEventListener("keydown", onKey, true);
+      note(null); // the save's own note follows (or none, for a copy)
+      setPos(wasAtBottom ? maxPos() : savedPos);
+    }
+    if (cancelled) return { cancelled: true };
+    // With every turn numbered, the numbers give the order.
+    if (order.every((k) => turns.get(k).number !== null)) order.sort((a, b) => turns.get(a).number - turns.get(b).number);
     return {
       url: location.href,
       title: document.title,
-      root: { t: "main", a: {}, c: order.map((k) => seen.get(k)) },
+      root: { t: "main", a: {}, c: order.map((k) => turns.get(k).node) },
+      capture: { top_reached: topReached, gaps },
     };
   };
 })();

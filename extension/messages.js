@@ -10,6 +10,10 @@ export const Msg = Object.freeze({
   COPY_MARKDOWN: "chatkeep/copy-markdown",
   /** any page → background: `{type}` → `{chatgpt: bool, url}` about the active tab. */
   TAB_STATUS: "chatkeep/tab-status",
+  /** the note on the ChatGPT page → background: `{type, downloadId}` → null: shows a saved
+   *  file in its folder (downloads.show). The note cannot import this module: it writes
+   *  the string itself. */
+  SHOW_DOWNLOAD: "chatkeep/show-download",
   /** backup page → background: `{type, options?}` → backup status. Starts a backup of the
    *  whole account, or an update fetching only what changed when a backup exists; a run
    *  already under way is joined. */

@@ -137,6 +137,9 @@ describe("chatkeep in Chromium", () => {
     return r.ok ? { ok: true, result: r.value } : r;
   };
 
+  driver.evaluate = (fn, arg) => page.evaluate(fn, arg);
+  driver.press = (key) => page.keyboard.press(key);
+
   driver.setStoredOptions = async (options) => {
     const sw = await worker();
     await sw.evaluate((o) => (o === null ? chrome.storage.sync.remove("options") : chrome.storage.sync.set({ options: o })), options);

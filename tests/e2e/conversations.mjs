@@ -337,3 +337,36 @@ export function longConversation(count = LONG_MESSAGES) {
     script,
   });
 }
+
+// ---------------------------------------------------------------------------------------
+// The page reader's threads: the long conversation's prompts and answers, plain (no code or
+// formula, so that 2,000 of them render and scroll quickly), at any length.
+// ---------------------------------------------------------------------------------------
+
+/** The id of the plain thread of `count` messages. */
+export function threadId(count) {
+  return `30003000-aaaa-4bbb-8ccc-${String(count).padStart(12, "0")}`;
+}
+
+/** `count` messages, "Question n: what is n squared?" / "Answer n: n squared is **n²**."
+ *  (the texts checkLongMarkdown looks for); every seventh answer has a second paragraph, so
+ *  the turns are not all one height. */
+export function plainThread(count) {
+  const script = [];
+  for (let n = 1; n <= count / 2; n++) {
+    script.push({ id: uuid("30003000", 2 * n - 1), role: "user", text: `Question ${n}: what is ${n} squared?` });
+    let md = `Answer ${n}: ${n} squared is **${n * n}**.`;
+    let html = `<p>Answer ${n}: ${n} squared is <strong>${n * n}</strong>.</p>`;
+    if (n % 7 === 0) {
+      md += `\n\nAnd ${n} cubed is ${n * n * n}.`;
+      html += `<p>And ${n} cubed is ${n * n * n}.</p>`;
+    }
+    script.push({ id: uuid("30003000", 2 * n), role: "assistant", text: md, html, model: "gpt-4o" });
+  }
+  return buildConversation({
+    id: threadId(count),
+    title: `A thread of ${count} messages`,
+    start: 1735689600, // 2025-01-01T00:00:00Z
+    script,
+  });
+}

@@ -121,6 +121,9 @@ describe("chatkeep in Firefox", () => {
       options !== undefined,
     );
 
+  driver.evaluate = (fn, arg) => chat.evaluate(fn, arg);
+  driver.press = (key) => chat.keyboard.press(key);
+
   driver.setStoredOptions = (options) =>
     ext.evaluate((o) => (o === null ? browser.storage.sync.remove("options") : browser.storage.sync.set({ options: o })), options);
 

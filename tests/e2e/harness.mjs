@@ -9,7 +9,12 @@ import {
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { DOM_TOUR_ID, domTour, fixture, katexVisual, LONG_ID, longConversation } from "./conversations.mjs";
+import {
+  DOM_TOUR_ID, domTour, fixture, katexVisual, LONG_ID, longConversation, plainThread, threadId,
+} from "./conversations.mjs";
+
+/** The lengths of the plain threads the page reader's scenarios read. */
+export const THREAD_SIZES = [40, 2000];
 
 export const E2E = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(E2E, "../..");
@@ -65,6 +70,7 @@ export function allConversations() {
   }
   map.set(DOM_TOUR_ID, domTour());
   map.set(LONG_ID, longConversation());
+  for (const count of THREAD_SIZES) map.set(threadId(count), plainThread(count));
   return map;
 }
 

@@ -15,10 +15,11 @@
 //              scroller [data-app-action-sidebar-scroll]
 //
 // Like the real page, it is virtualised: the turns travel as data, and a script keeps only
-// the turns in view plus a few around them mounted (at least `window`, 5 by default),
-// unmounting the rest as the thread scrolls. The page opens scrolled to the bottom. Reading
-// the DOM once therefore sees only the last few turns; a reader has to scroll up and collect
-// turns by id.
+// some of them mounted, in one of three models (`state.virtual`, see VIRTUALISER): spacer
+// placeholders around the turns in view (the default), a thread that grows when its top is
+// reached, or a fixed window that evicts at one end what it mounts at the other. The page
+// opens scrolled to the bottom. Reading the DOM once therefore sees only the last few turns;
+// a reader has to scroll up and collect turns by id.
 
 import { escapeHtml } from "./conversations.mjs";
 
@@ -32,22 +33,34 @@ html, body { height: 100%; margin: 0; font: 16px/1.5 system-ui, sans-serif; }
 .flex-col-reverse { flex-direction: column-reverse; }
 .whitespace-pre-wrap { white-space: pre-wrap; }
 .turn-pad { padding: 18px 24px; }
+/* "grow" keeps every turn mounted: the browser skips laying out those out of view. */
+.grow > * { content-visibility: auto; contain-intrinsic-size: auto 100px; }
 .bubble { margin-left: auto; max-width: 70%; background: #f4f4f4; border-radius: 24px; padding: 10px 20px; }
 pre { background: #f9f9f9; border-radius: 6px; overflow: auto; }
 table { border-collapse: collapse; } td, th { border: 1px solid #ccc; padding: 2px 6px; }
 nav a { display: block; padding: 6px 12px; color: inherit; text-decoration: none; }
 `;
 
-// Runs in the page: mounts the turns in view (and at least `window` around the middle of
-// the view), unmounts the others, and keeps the scroll height right with two spacers.
+// Runs in the page: keeps only some turns mounted, in one of three models (`data.model`):
+//
+//   "spacers"  the turns in view and at least `window` around the middle of the view are
+//              mounted; two spacers keep the full scroll height (what ChatGPT did in 2024–26)
+//   "grow"     the last `window` turns are mounted; reaching the top mounts `batch` older ones
+//              above them, the scroll position anchored; nothing is unmounted, the thread grows
+//   "window"   exactly `window` turns are mounted and no spacer: reaching the top mounts
+//              `batch` older ones and unmounts as many at the bottom (and the reverse at the
+//              bottom), the scroll position anchored, so the height never changes
+//
+// With `lateMs`, older turns arrive that long after the top is reached ("grow" and
+// "window"). The first `unreachable` turns are never mounted, in any model.
 const VIRTUALISER = `(() => {
   const data = JSON.parse(document.getElementById("thread-data").textContent);
   const scroller = document.getElementById("thread-scroller");
   const list = document.getElementById("thread-list");
   const reverse = data.reverse;
   const n = data.turns.length;
+  const floor = Math.min(n - 1, data.unreachable || 0);
   const heights = data.turns.map((t) => t.estimate);
-  const measured = new Array(n).fill(false);
   const mounted = new Map();
   const top = document.createElement("div");
   const bottom = document.createElement("div");
@@ -55,21 +68,44 @@ const VIRTUALISER = `(() => {
   bottom.setAttribute("aria-hidden", "true");
   list.append(top, bottom);
   const template = document.createElement("template");
+  scroller.style.overflowAnchor = "none";
+  if (data.model === "grow") list.classList.add("grow");
 
+  // Distance of the view's top from the content's top (the scrollTop of a normal scroller;
+  // column-reverse counts from the bottom, 0 there and negative upward).
   function viewTop() {
     return reverse
       ? scroller.scrollHeight - scroller.clientHeight + scroller.scrollTop
       : scroller.scrollTop;
   }
 
+  /** Mounts exactly the turns lo..hi (in order, between the spacers). */
+  function mountRange(lo, hi) {
+    for (const [i, el] of mounted) {
+      if (i < lo || i > hi) { el.remove(); mounted.delete(i); }
+    }
+    let before = bottom;
+    for (let i = hi; i >= lo; i--) {
+      let el = mounted.get(i);
+      if (!el) {
+        template.innerHTML = data.turns[i].html;
+        el = template.content.firstElementChild;
+        mounted.set(i, el);
+        list.insertBefore(el, before);
+      }
+      before = el;
+    }
+  }
+
+  // --- "spacers" -------------------------------------------------------------------------
   let busy = false;
-  function update() {
+  function updateSpacers() {
     if (busy) return;
     busy = true;
     try {
       for (const [i, el] of mounted) {
         const h = el.getBoundingClientRect().height;
-        if (h > 0) { heights[i] = h; measured[i] = true; }
+        if (h > 0) heights[i] = h;
       }
       const from = viewTop();
       const to = from + scroller.clientHeight;
@@ -85,20 +121,7 @@ const VIRTUALISER = `(() => {
       let lo = Math.min(first, middle - half), hi = Math.max(last, middle + (data.window - 1 - half));
       if (lo < 0) { hi = Math.min(n - 1, hi - lo); lo = 0; }
       if (hi > n - 1) { lo = Math.max(0, lo - (hi - (n - 1))); hi = n - 1; }
-      for (const [i, el] of mounted) {
-        if (i < lo || i > hi) { el.remove(); mounted.delete(i); }
-      }
-      let before = bottom;
-      for (let i = hi; i >= lo; i--) {
-        let el = mounted.get(i);
-        if (!el) {
-          template.innerHTML = data.turns[i].html;
-          el = template.content.firstElementChild;
-          mounted.set(i, el);
-          list.insertBefore(el, before);
-        }
-        before = el;
-      }
+      mountRange(Math.max(lo, floor), Math.max(hi, floor));
       let above = 0, below = 0;
       for (let i = 0; i < lo; i++) above += heights[i];
       for (let i = hi + 1; i < n; i++) below += heights[i];
@@ -109,10 +132,72 @@ const VIRTUALISER = `(() => {
     }
   }
 
+  // --- "grow" and "window" -----------------------------------------------------------------
+  const EDGE = 80;
+  let lo = Math.max(floor, n - data.window), hi = n - 1, pending = false;
+
+  /** Moves the mounted range to lo..hi keeping a turn in view where it is on screen. */
+  function moveTo(newLo, newHi) {
+    const anchorIndex = [...mounted.keys()].filter((i) => i >= newLo && i <= newHi)
+      .map((i) => [i, mounted.get(i).getBoundingClientRect().top - scroller.getBoundingClientRect().top])
+      .sort((a, b) => Math.abs(a[1]) - Math.abs(b[1]))[0];
+    lo = newLo; hi = newHi;
+    mountRange(lo, hi);
+    if (data.model === "window") keepHeight();
+    if (anchorIndex) {
+      const [i, before] = anchorIndex;
+      const after = mounted.get(i).getBoundingClientRect().top - scroller.getBoundingClientRect().top;
+      scroller.scrollTop += after - before;
+    }
+  }
+
+  // "window": the thread keeps one height whatever the turns mounted (a floor that only
+  // ever rises, to the tallest window seen), so no reader can tell progress by the height.
+  let floorHeight = 0;
+  function keepHeight() {
+    list.style.minHeight = "";
+    floorHeight = Math.max(floorHeight, list.getBoundingClientRect().height);
+    list.style.minHeight = floorHeight + "px";
+  }
+
+  function updateEdges() {
+    if (pending) return;
+    const fromTop = viewTop();
+    const fromBottom = scroller.scrollHeight - scroller.clientHeight - fromTop;
+    if (fromTop < EDGE && lo > floor) {
+      const older = () => {
+        pending = false;
+        const newLo = Math.max(floor, lo - data.batch);
+        moveTo(newLo, data.model === "window" ? Math.min(n - 1, newLo + data.window - 1) : hi);
+        updateEdges();
+      };
+      pending = true;
+      if (data.lateMs > 0) setTimeout(older, data.lateMs);
+      else older();
+    } else if (data.model === "window" && fromBottom < EDGE && hi < n - 1) {
+      const newHi = Math.min(n - 1, hi + data.batch);
+      moveTo(Math.max(floor, newHi - data.window + 1), newHi);
+    }
+  }
+
+  const update = data.model === "spacers" ? updateSpacers : updateEdges;
   function toBottom() {
     scroller.scrollTop = reverse ? 0 : scroller.scrollHeight;
   }
-  for (let i = 0; i < 6; i++) { update(); toBottom(); }
+  if (data.model === "spacers") {
+    for (let i = 0; i < 6; i++) { update(); toBottom(); }
+  } else {
+    mountRange(lo, hi);
+    if (data.model === "window") {
+      // The tallest window of the thread is the height from the start.
+      for (let i = n - 1; i - data.window + 1 >= floor; i -= data.window) {
+        mountRange(i - data.window + 1, i);
+        keepHeight();
+      }
+      mountRange(lo, hi);
+    }
+    toBottom();
+  }
   scroller.addEventListener("scroll", update, { passive: true });
   window.addEventListener("resize", update);
   // For the tests: what is mounted now.
@@ -213,7 +298,11 @@ export function chatPage(convo, state) {
     return { key: layout === "2026-09" ? (unit.find((x) => x.role === "user") ?? m).id : m.id, html, estimate };
   });
   const reverse = layout === "2026-09";
-  const data = JSON.stringify({ turns, reverse, window: state.window }).replace(/</g, "\\u003c");
+  const virtual = state.virtual ?? "spacers";
+  const data = JSON.stringify({
+    turns, reverse, model: virtual, window: state.window, batch: state.batch ?? 8,
+    lateMs: state.lateMs ?? 0, unreachable: state.unreachable ?? 0,
+  }).replace(/</g, "\\u003c");
   const scrollerAttrs = reverse
     ? 'class="flex flex-col-reverse flex-1 min-h-0 overflow-y-auto" data-app-action-timeline-scroll=""'
     : 'class="flex-1 min-h-0 overflow-y-auto"';

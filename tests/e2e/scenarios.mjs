@@ -8,6 +8,8 @@
 //   await driver.save(options?)         the extension saves the chat tab: resolves
 //                                       {ok: true, result} | {ok: false, error: {kind, message}}
 //   await driver.setStoredOptions(o)    storage.sync {options: o}; null clears it
+//   await driver.evaluate(fn, arg)      fn(arg) in the chat tab's page
+//   await driver.press(key)             a key press in the chat tab ("Escape")
 //
 // Chromium calls globalThis.chatkeep.save(tabId, options) in the service worker; Firefox
 // sends {type: "chatkeep/save", tabId, options} from an extension page.
@@ -15,11 +17,11 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { DOM_TOUR_ID, LONG_ID, LONG_MESSAGES } from "./conversations.mjs";
+import { DOM_TOUR_ID, LONG_ID, LONG_MESSAGES, threadId } from "./conversations.mjs";
 import {
   caseId, CASES, checkDomTourMarkdown, checkGolden, checkLongMarkdown,
   expectRefused, expectSaved, freshDownloads, isStandInPng, keepIfFails, listFiles, readText, SHARE_ID,
-  waitForDownloads,
+  THREAD_SIZES, waitForDownloads,
 } from "./harness.mjs";
 
 const BASIC = caseId(CASES.basic);
@@ -56,6 +58,27 @@ async function assertNoDownloads(dir) {
 }
 
 const LAYOUTS = ["2024", "2026", "2026-09"];
+
+/** The stand-in's virtualisation models the page reader must read whole (pages.mjs), with
+ *  their window and batch sizes (in page turns) for a thread of `count` messages. Real
+ *  threads mount 3–6 turns; the 2,000-message pages mount a little more, to keep the test
+ *  quick (the reader's step follows what is mounted). */
+const VIRTUAL_MODELS = [
+  { model: "grow", layout: "2026", window: () => 12, batch: (count) => (count > 100 ? 40 : 8) },
+  { model: "window", layout: "2026-09", window: (count) => (count > 100 ? 16 : 8), batch: (count) => (count > 100 ? 6 : 3) },
+  { model: "spacers", layout: "2024", window: (count) => (count > 100 ? 25 : 5), batch: () => 8 },
+];
+
+/** The stable beginning of the warning of an incomplete page read (the core's). */
+const INCOMPLETE = /^Incomplete:|Incomplete: /;
+
+/** The text of chatkeep's note on the chat page, or null. */
+function noteText(d) {
+  return d.evaluate(() => {
+    const note = document.getElementById("chatkeep-note")?.shadowRoot?.querySelector(".note");
+    return note ? note.textContent : null;
+  });
+}
 
 /** @returns {{name: string, timeout?: number, run: (t, driver) => Promise<void>}[]} */
 export function scenarios(browser) {
@@ -221,17 +244,85 @@ export function scenarios(browser) {
     keepIfFails(browser, "long-api", dir, result.files[0], (md) => checkLongMarkdown(md, LONG_MESSAGES));
   }, 60000);
 
-  // Chromium scrolls the 2026-09 column-reverse thread, Firefox the 2024 one.
-  const longLayout = browser === "chromium" ? "2026-09" : "2024";
-  add(`${LONG_MESSAGES} messages from the scrolling, virtualised page (${longLayout} layout): all present`, async (t, d) => {
-    d.server.set({ api: "down", layout: longLayout });
-    await d.open(`/c/${LONG_ID}`);
-    const start = Date.now();
-    const { result, dir, files } = await saveAndCollect(t, d, { formats: ["markdown"] }, { count: 1, timeout: 30000 });
-    t.diagnostic(`page read and saved in ${Date.now() - start} ms`);
+  // The page reader at 2,000 messages: see the virtualised threads below.
+
+  // --- The page reader on every kind of virtualised thread -----------------------------
+  // The API is down, so the page is read. Each model at 40 and 2,000 messages, in the
+  // layout that makes it hardest: the thread that grows at the top in sections, the fixed
+  // window that evicts (no spacer, the height never changes) in the column-reverse
+  // scroller of September 2026, the spacers in articles.
+
+  for (const { model, layout, window, batch } of VIRTUAL_MODELS) {
+    for (const count of THREAD_SIZES) {
+      add(`page reader, ${model} model (${layout} layout), ${count} messages: every message saved, in order`, async (t, d) => {
+        d.server.set({ api: "down", layout, virtual: model, window: window(count), batch: batch(count) });
+        await d.open(`/c/${threadId(count)}`);
+        const start = Date.now();
+        const { result, dir, files } = await saveAndCollect(t, d, { formats: ["markdown"] }, { count: 1, timeout: 60000 });
+        t.diagnostic(`page read and saved in ${Date.now() - start} ms`);
+        assert.equal(result.reader, "dom");
+        keepIfFails(browser, `virtual-${model}-${count}`, dir, files[0], (md) => checkLongMarkdown(md, count));
+        assert.ok(!result.warnings.some((w) => INCOMPLETE.test(w)), `a complete read says it is incomplete: ${result.warnings.join(" | ")}`);
+        assert.doesNotMatch(readText(dir, files[0]), INCOMPLETE);
+        const note = await noteText(d);
+        assert.match(note ?? "", /^Saved MD/, "the note on the page after the save: 'Saved', then the format");
+        assert.ok(note.includes(`A thread of ${count} messages`) && !note.includes(".md"), `the note names the chat once, not its files: ${note}`);
+        if (count < 100) {
+          // The note stays until dismissed (Esc, or its close button).
+          await d.press("Escape");
+          assert.equal(await noteText(d), null, "Esc should close the note");
+        }
+      }, 120000);
+    }
+  }
+
+  add("page reader: older turns that arrive 1.5 s late are waited for", async (t, d) => {
+    d.server.set({ api: "down", layout: "2026", virtual: "grow", window: 10, batch: 10, lateMs: 1500 });
+    await d.open(`/c/${threadId(40)}`);
+    const { result, dir, files } = await saveAndCollect(t, d, { formats: ["markdown"] }, { count: 1, timeout: 60000 });
     assert.equal(result.reader, "dom");
-    keepIfFails(browser, `long-dom-${longLayout}`, dir, files[0], (md) => checkLongMarkdown(md, LONG_MESSAGES));
-  }, 150000);
+    keepIfFails(browser, "virtual-late", dir, files[0], (md) => checkLongMarkdown(md, 40));
+    assert.ok(!result.warnings.some((w) => INCOMPLETE.test(w)), result.warnings.join(" | "));
+  }, 60000);
+
+  add("page reader: first turns that never load → saved, and the file and the note say so", async (t, d) => {
+    d.server.set({ api: "down", layout: "2024", virtual: "grow", window: 10, batch: 8, unreachable: 12 });
+    await d.open(`/c/${threadId(40)}`);
+    const { result, dir, files } = await saveAndCollect(t, d, { formats: ["markdown", "html", "json"] }, { count: 3, timeout: 60000 });
+    assert.equal(result.reader, "dom");
+    const warning = result.warnings.find((w) => INCOMPLETE.test(w));
+    assert.ok(warning, `no warning says the read is incomplete: ${result.warnings.join(" | ")}`);
+    assert.match(warning, /the first 12 turns could not be read/);
+    const [md, html, json] = result.files.map((f) => readText(dir, f));
+    assert.match(md, /the first 12 turns could not be read/, "the Markdown file does not say what is missing");
+    assert.match(html, /the first 12 turns could not be read/, "the HTML file does not say what is missing");
+    assert.ok(JSON.parse(json).warnings.includes(warning), "the JSON file's warnings lack the incomplete read");
+    // What was read is there, in order: messages 13 to 40.
+    assert.ok(!md.includes("Question 6: what is 6 squared?"), "a turn the page never showed is in the file");
+    assert.ok(md.indexOf("Answer 7: 7 squared") < md.indexOf("Question 20: what is 20 squared?"));
+    assert.match(await noteText(d), /the first 12 turns could not be read/, "the note on the page does not say what is missing");
+  }, 60000);
+
+  add("page reader: progress on the page during a long capture, and Esc cancels it (nothing saved)", async (t, d) => {
+    d.server.set({ api: "down", layout: "2026", virtual: "spacers" });
+    await d.open(`/c/${threadId(2000)}`);
+    const dir = freshDownloads(t, d.link);
+    const saving = d.save({ formats: ["markdown"] });
+    let progress = null;
+    for (let i = 0; i < 200 && !progress; i++) {
+      const text = await noteText(d);
+      if (/[1-9][\d,]* of about 2,000 messages/.test(text ?? "")) progress = text;
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(progress, "no progress note ('Reading the page… N of about 2,000 messages') appeared");
+    assert.match(progress, /Reading the page… [\d,]+ of about 2,000 messages/);
+    assert.match(progress, /Esc/);
+    await d.press("Escape");
+    const error = expectRefused(await saving, "cancelled");
+    assert.match(error.message, /cancel/i);
+    assert.match(await noteText(d), /cancel/i, "the note should say the capture was cancelled");
+    await assertNoDownloads(dir);
+  }, 60000);
 
   // --- Share pages ---------------------------------------------------------------------
 

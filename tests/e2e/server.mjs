@@ -79,6 +79,16 @@ const DEFAULT_STATE = {
   layout: "2024",
   /** How many turns the page keeps mounted around the scroll position. */
   window: 5,
+  /** How the chat page virtualises its thread (pages.mjs): "spacers" (placeholders keep the
+   *  full height), "grow" (older turns mounted on reaching the top), "window" (a fixed window
+   *  that evicts at one end what it mounts at the other; the height never changes). */
+  virtual: "spacers",
+  /** "grow" and "window": how many turns reaching an end mounts. */
+  batch: 8,
+  /** "grow" and "window": how long older turns take to arrive once the top is reached (ms). */
+  lateMs: 0,
+  /** How many of the first turns the page never mounts (a thread that cannot load them). */
+  unreachable: 0,
   /** null, or a token bucket over conversation GETs (/backend-api/conversation/<id>):
    *  {burst, perMs, retryAfter}: `burst` tokens at the start (and when set), one more every
    *  `perMs` ms up to `burst`; with none left → 429 {detail: "Too many requests"} with

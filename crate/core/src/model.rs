@@ -52,7 +52,21 @@ pub struct Transcript {
     pub source_json: Option<String>,
 }
 
+/// The beginning of every warning that says the transcript lacks part of the conversation:
+/// its stable kind, `incomplete` (a page read that could not reach every turn). Such a
+/// warning is also written at the top of the Markdown and HTML files, not only in the
+/// JSON's `warnings`.
+pub const INCOMPLETE_WARNING: &str = "Incomplete: ";
+
 impl Transcript {
+    /// The warnings that say the transcript lacks part of the conversation (those beginning
+    /// with [`INCOMPLETE_WARNING`]), without that beginning.
+    pub fn incomplete_warnings(&self) -> impl Iterator<Item = &str> {
+        self.warnings
+            .iter()
+            .filter_map(|w| w.strip_prefix(INCOMPLETE_WARNING))
+    }
+
     /// Whether the conversation belongs to a project (gizmo id `g-p-…`).
     pub fn is_project(&self) -> bool {
         self.gizmo_id

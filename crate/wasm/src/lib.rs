@@ -50,6 +50,9 @@ struct Converted {
     /// Visible messages on the main line (as the index counts them).
     messages: usize,
     warnings: Vec<String>,
+    /// The warnings that say the transcript lacks part of the conversation (kind
+    /// `incomplete`, see [`chatkeep_core::INCOMPLETE_WARNING`]), for the note on the page.
+    incomplete: Vec<String>,
 }
 
 /// How a written file's content crosses to JavaScript.
@@ -122,26 +125,41 @@ pub fn convert_share_page(html: &str, options: JsValue) -> Result<JsValue, JsVal
     converted(&transcript, &opts)
 }
 
-/// Reads a conversation from the rendered page (`convertPage(tree, url, title, options)`):
-/// `tree` is the page's turns as `{t, a, c}` elements, as a JSON string or an object.
+/// Reads a conversation from the rendered page (`convertPage(tree, url, title, options,
+/// capture)`): `tree` is the page's turns as `{t, a, c}` elements, as a JSON string or an
+/// object; `capture`, optional, what the page reader could establish (`{top_reached, gaps}`,
+/// see [`page::Capture`]); a read it could not prove complete gets an `Incomplete: …`
+/// warning, in every file.
 ///
 /// # Errors
 ///
-/// `no_conversation` when the tree holds no message; `bad_json` when `tree` is malformed.
+/// `no_conversation` when the tree holds no message; `bad_json` when `tree` or `capture` is
+/// malformed.
 #[wasm_bindgen(js_name = convertPage)]
 pub fn convert_page(
     tree: JsValue,
     url: Option<String>,
     title: Option<String>,
     options: JsValue,
+    capture: JsValue,
 ) -> Result<JsValue, JsValue> {
     let opts = options_from_js(options)?;
     let root: page::DomElement = match tree.as_string() {
         Some(json) => serde_json::from_str(&json).map_err(|e| bad_tree(&e.to_string()))?,
         None => serde_wasm_bindgen::from_value(tree).map_err(|e| bad_tree(&e.to_string()))?,
     };
-    let transcript =
-        page::read_page(&root, url.as_deref(), title.as_deref()).map_err(|e| core_error(&e))?;
+    let capture: page::Capture = if capture.is_undefined() || capture.is_null() {
+        page::Capture::default()
+    } else {
+        serde_wasm_bindgen::from_value(capture).map_err(|e| {
+            core_error(&Error::BadJson {
+                at: "the page reader's report".to_owned(),
+                detail: e.to_string(),
+            })
+        })?
+    };
+    let transcript = page::read_captured_page(&root, url.as_deref(), title.as_deref(), &capture)
+        .map_err(|e| core_error(&e))?;
     converted(&transcript, &opts)
 }
 
@@ -193,6 +211,12 @@ fn converted_as(
         create_time: t.create_time,
         messages: t.visible_messages().count(),
         warnings: t.warnings.clone(),
+        incomplete: t
+            .warnings
+            .iter()
+            .filter(|w| w.starts_with(chatkeep_core::INCOMPLETE_WARNING))
+            .cloned()
+            .collect(),
     })?
     .unchecked_into::<js_sys::Object>();
     let list = js_sys::Array::new();

@@ -211,6 +211,7 @@ fn pages_and_share_pages() {
         Some("https://chatgpt.com/c/abc".into()),
         Some("Page chat - ChatGPT".into()),
         js(r#"{"formats":["markdown"]}"#),
+        JsValue::UNDEFINED,
     )
     .expect("converts");
     assert_eq!(get(&out, "id").as_string().as_deref(), Some("abc"));
@@ -218,14 +219,52 @@ fn pages_and_share_pages() {
         .as_string()
         .unwrap_or_default();
     assert!(md.contains("Hello **page**"), "{md}");
+    assert!(!md.contains("Incomplete"), "{md}");
+    assert_eq!(Array::from(&get(&out, "warnings")).length(), 1);
+    // The page reader's report: a top it never reached is said in the file and the warnings.
+    let out = convert_page(
+        JsValue::from_str(tree),
+        Some("https://chatgpt.com/c/abc".into()),
+        None,
+        js(r#"{"formats":["markdown"]}"#),
+        js(r#"{"top_reached":false,"gaps":0}"#),
+    )
+    .expect("converts");
+    let md = get(&Array::from(&get(&out, "files")).get(0), "text")
+        .as_string()
+        .unwrap_or_default();
+    assert!(
+        md.contains("> **Incomplete:** the start of the conversation could not be read"),
+        "{md}"
+    );
+    let warnings = Array::from(&get(&out, "warnings"));
+    assert!(
+        warnings.iter().any(|w| w
+            .as_string()
+            .is_some_and(|w| w.starts_with("Incomplete: the start"))),
+        "{warnings:?}"
+    );
+    let incomplete = Array::from(&get(&out, "incomplete"));
+    assert_eq!(incomplete.length(), 1, "{incomplete:?}");
     assert_error(
         convert_page(
             JsValue::from_str("{\"t\":\"main\"}"),
             None,
             None,
             JsValue::UNDEFINED,
+            JsValue::UNDEFINED,
         ),
         Some("no_conversation"),
+    );
+    assert_error(
+        convert_page(
+            JsValue::from_str(tree),
+            None,
+            None,
+            JsValue::UNDEFINED,
+            js(r#"{"top_reached":"yes"}"#),
+        ),
+        Some("bad_json"),
     );
     assert_error(
         convert_share_page("<html></html>", JsValue::UNDEFINED),

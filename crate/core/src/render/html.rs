@@ -127,6 +127,14 @@ impl Ctx<'_> {
             )?;
         }
         out.push_str("</p>\n</header>\n");
+        // Styled in place: only files with such a warning carry the rule.
+        for w in t.incomplete_warnings() {
+            writeln!(
+                out,
+                "<p class=\"doc-warning\" role=\"note\" style=\"margin:0 0 1.5rem;padding:.6rem .85rem;border-left:4px solid #bf8700;border-radius:4px;background:rgba(191,135,0,.12)\"><strong>Incomplete:</strong> {}</p>",
+                esc(w)
+            )?;
+        }
         Ok(())
     }
 

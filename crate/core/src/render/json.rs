@@ -40,8 +40,9 @@ struct Doc<'a> {
 /// Something a reader of the transcript should know, with a stable `kind` to act on.
 #[derive(Serialize)]
 struct Warning {
-    /// `reader` (the reader worked around damaged input) or `missing_image` (an image
-    /// whose file the input did not include).
+    /// `reader` (the reader worked around damaged input), `incomplete` (part of the
+    /// conversation could not be read: the warning begins with [`crate::INCOMPLETE_WARNING`])
+    /// or `missing_image` (an image whose file the input did not include).
     kind: &'static str,
     message: String,
 }
@@ -133,7 +134,11 @@ fn warnings(t: &Transcript) -> Vec<Warning> {
         .warnings
         .iter()
         .map(|w| Warning {
-            kind: "reader",
+            kind: if w.starts_with(crate::INCOMPLETE_WARNING) {
+                "incomplete"
+            } else {
+                "reader"
+            },
             message: w.clone(),
         })
         .collect();

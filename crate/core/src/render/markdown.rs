@@ -35,6 +35,9 @@ pub fn write<W: Write>(
     let ctx = Ctx::new(t, opts, assets_dir, &names);
     front_matter(t, opts, out)?;
     writeln!(out, "# {}", md_inline(&t.title))?;
+    for w in t.incomplete_warnings() {
+        writeln!(out, "\n> **Incomplete:** {}", md_inline(w))?;
+    }
 
     let mut body = String::new();
     for turn in layout::turns(&t.messages, opts) {

@@ -100,8 +100,125 @@ impl DomElement {
     }
 }
 
+/// What the browser's page reader could establish about the turns it collected: a
+/// virtualised thread shows only some turns at a time, so a reader that scrolled it may have
+/// missed some. The default is a complete read (a saved page holds what it holds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Capture {
+    /// Whether the reader reached the top of the thread and no older turn appeared there
+    /// while it waited.
+    pub top_reached: bool,
+    /// How many times two windows of turns the reader saw did not join up (turns may be
+    /// missing between them).
+    pub gaps: usize,
+}
+
+impl Default for Capture {
+    fn default() -> Self {
+        Capture {
+            top_reached: true,
+            gaps: 0,
+        }
+    }
+}
+
+/// The beginning of an incomplete-read warning (see [`crate::INCOMPLETE_WARNING`]).
+pub use crate::model::INCOMPLETE_WARNING as INCOMPLETE;
+
+/// Reads a chat page collected by the browser's page reader ([`read_page`]), and says in
+/// the transcript's warnings (kind [`INCOMPLETE`]) what it could not read: the first turns
+/// (counted when the turns are numbered), turns missing in between, or places where the
+/// reader's windows did not join up.
+pub fn read_captured_page(
+    root: &DomElement,
+    url: Option<&str>,
+    title: Option<&str>,
+    capture: &Capture,
+) -> Result<Transcript> {
+    let mut t = read_page_inner(root, url, title)?;
+    t.warnings.extend(incomplete_warnings(root, capture));
+    Ok(t)
+}
+
 /// Reads a chat page. `url` and `title` come from the browser (or the saved file) when known.
+/// Numbered turns (`data-testid="conversation-turn-N"`) that do not start at the first or
+/// skip numbers give an [`INCOMPLETE`] warning.
 pub fn read_page(root: &DomElement, url: Option<&str>, title: Option<&str>) -> Result<Transcript> {
+    read_captured_page(root, url, title, &Capture::default())
+}
+
+/// The turn numbers of `data-testid="conversation-turn-N"` turns (outermost), sorted, unique.
+fn turn_numbers(root: &DomElement) -> Vec<u64> {
+    let mut turns = Vec::new();
+    root.find_all(
+        &|e| {
+            e.attr("data-testid")
+                .is_some_and(|t| t.starts_with("conversation-turn-"))
+        },
+        &mut turns,
+    );
+    let mut numbers: Vec<u64> = turns
+        .iter()
+        .filter_map(|e| {
+            e.attr("data-testid")?
+                .strip_prefix("conversation-turn-")?
+                .parse()
+                .ok()
+        })
+        .collect();
+    numbers.sort_unstable();
+    numbers.dedup();
+    numbers
+}
+
+/// The [`INCOMPLETE`] warnings for a page read: from the turn numbers when the page has them
+/// (they prove what was shown and what was not), else from what the reader reported.
+fn incomplete_warnings(root: &DomElement, capture: &Capture) -> Vec<String> {
+    let numbers = turn_numbers(root);
+    let plural = |n: u64, one: &str, many: &str| {
+        if n == 1 {
+            one.to_owned()
+        } else {
+            format!("{n} {many}")
+        }
+    };
+    let mut out = Vec::new();
+    // ChatGPT numbers turns from 2: turn 1 is the hidden system message.
+    let before = numbers.first().map_or(0, |first| first.saturating_sub(2));
+    if before > 0 {
+        out.push(format!(
+            "{INCOMPLETE}the first {} could not be read from the page (ChatGPT did not show them), so this file starts partway through the conversation.",
+            plural(before, "turn", "turns")
+        ));
+    } else if numbers.is_empty() && !capture.top_reached {
+        out.push(format!(
+            "{INCOMPLETE}the start of the conversation could not be read from the page (ChatGPT did not show its first turns), so this file may start partway through."
+        ));
+    }
+    let holes = match (numbers.first(), numbers.last()) {
+        (Some(first), Some(last)) => (last - first + 1).saturating_sub(numbers.len() as u64),
+        _ => 0,
+    };
+    if holes > 0 {
+        out.push(format!(
+            "{INCOMPLETE}{} in the middle of the conversation could not be read from the page; the file lacks them.",
+            plural(holes, "1 turn", "turns")
+        ));
+    } else if numbers.is_empty() && capture.gaps > 0 {
+        out.push(format!(
+            "{INCOMPLETE}{} of the conversation could not be read from the page; turns may be missing there.",
+            plural(capture.gaps as u64, "1 part", "parts")
+        ));
+    }
+    out
+}
+
+fn read_page_inner(
+    root: &DomElement,
+    url: Option<&str>,
+    title: Option<&str>,
+) -> Result<Transcript> {
     let mut ctx = Ctx::default();
     let mut messages = Vec::new();
     let mut turn_keys = Vec::new();
@@ -767,12 +884,15 @@ pub mod html {
         let head = &html[..end];
         if let Some(i) = head.find("saved from url=(") {
             let rest = &head[i + "saved from url=(".len()..];
-            let rest = &rest[rest.find(')')? + 1..];
-            return Some(
-                rest.split(|c: char| c.is_whitespace() || c == '-')
-                    .next()?
-                    .to_owned(),
-            );
+            let close = rest.find(')')?;
+            let (len, rest) = (&rest[..close], &rest[close + 1..]);
+            // The number is the URL's length (a UUID's hyphens are part of it); else the URL
+            // ends at a space or the comment's end.
+            let url = match len.parse::<usize>() {
+                Ok(n) if n <= rest.len() && rest.is_char_boundary(n) => &rest[..n],
+                _ => rest.split(char::is_whitespace).next()?,
+            };
+            return Some(url.trim_end_matches("-->").to_owned());
         }
         let i = head.find("\"url\":")?;
         let rest = head[i + 6..].trim_start().strip_prefix('"')?;
@@ -886,5 +1006,86 @@ second line</div></div>
             t.messages[1].blocks.last(),
             Some(Block::Image { .. })
         ));
+    }
+
+    /// A page of 2024 article turns numbered `numbers`, each a user message.
+    fn numbered(numbers: &[u64]) -> DomElement {
+        let turns: String = numbers
+            .iter()
+            .map(|n| {
+                format!(
+                    "<article data-testid=\"conversation-turn-{n}\"><div data-message-author-role=\"user\" data-message-id=\"m{n}\"><div class=\"whitespace-pre-wrap\">turn {n}</div></div></article>"
+                )
+            })
+            .collect();
+        html::parse(&format!("<main>{turns}</main>")).0
+    }
+
+    fn incomplete(t: &Transcript) -> Vec<&str> {
+        t.incomplete_warnings().collect()
+    }
+
+    #[test]
+    fn numbered_turns_from_the_first_are_complete() {
+        let t = read_page(&numbered(&[2, 3, 4, 5]), None, None).unwrap_or_default();
+        assert_eq!(t.messages.len(), 4);
+        assert!(incomplete(&t).is_empty(), "{:?}", t.warnings);
+        // Numbering from 1 (trimmed pages) is complete too.
+        let t = read_page(&numbered(&[1, 2]), None, None).unwrap_or_default();
+        assert!(incomplete(&t).is_empty(), "{:?}", t.warnings);
+    }
+
+    #[test]
+    fn first_turns_missing_are_counted() {
+        let numbers: Vec<u64> = (14..=41).collect();
+        let t = read_page(&numbered(&numbers), None, None).unwrap_or_default();
+        assert_eq!(t.messages.len(), 28, "what was read is kept");
+        assert_eq!(
+            incomplete(&t),
+            vec!["the first 12 turns could not be read from the page (ChatGPT did not show them), so this file starts partway through the conversation."]
+        );
+        let t = read_page(&numbered(&[3, 4]), None, None).unwrap_or_default();
+        assert!(
+            incomplete(&t)[0].starts_with("the first turn could not be read"),
+            "{:?}",
+            t.warnings
+        );
+    }
+
+    #[test]
+    fn turns_missing_in_between_are_counted() {
+        let t = read_page(&numbered(&[2, 3, 7, 8, 10]), None, None).unwrap_or_default();
+        assert_eq!(
+            incomplete(&t),
+            vec!["4 turns in the middle of the conversation could not be read from the page; the file lacks them."]
+        );
+    }
+
+    #[test]
+    fn the_readers_report_is_used_when_turns_have_no_numbers() {
+        let page = r#"<main><div data-turn-key="u1"><div data-user-message-bubble><div class="whitespace-pre-wrap">Hi</div></div></div></main>"#;
+        let (root, _, _) = html::parse(page);
+        let complete =
+            read_captured_page(&root, None, None, &Capture::default()).unwrap_or_default();
+        assert!(incomplete(&complete).is_empty());
+        let report = Capture {
+            top_reached: false,
+            gaps: 2,
+        };
+        let t = read_captured_page(&root, None, None, &report).unwrap_or_default();
+        assert_eq!(t.messages.len(), 1);
+        let w = incomplete(&t);
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(
+            w[0].starts_with("the start of the conversation could not be read"),
+            "{w:?}"
+        );
+        assert!(
+            w[1].starts_with("2 parts of the conversation could not be read"),
+            "{w:?}"
+        );
+        // Numbers overrule the report: contiguous turns from the first are complete.
+        let t = read_captured_page(&numbered(&[2, 3]), None, None, &report).unwrap_or_default();
+        assert!(incomplete(&t).is_empty(), "{:?}", t.warnings);
     }
 }
