@@ -13,12 +13,8 @@ use chatkeep_core::{render, Format, Options};
 use pulldown_cmark::{Event, Options as MdOptions, Parser, Tag};
 use serde_json::Value;
 use std::ops::ControlFlow;
-use std::path::{Path, PathBuf};
 
-fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/fixtures/export/chatgpt-export-2026-01.zip")
-}
+mod common;
 
 /// What a reader sees in some Markdown.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -213,15 +209,9 @@ struct Totals {
 
 #[test]
 fn formats_agree_on_the_real_export() {
-    let path = fixture();
-    if !path.exists() {
-        assert!(
-            std::env::var_os("CHATKEEP_SKIP_REAL").is_some(),
-            "the real export fixture is missing at {} (set CHATKEEP_SKIP_REAL=1 to skip)",
-            path.display()
-        );
+    let Some(path) = common::real_export() else {
         return;
-    }
+    };
     let opts = Options {
         formats: Format::ALL.to_vec(),
         ..Options::default()

@@ -9,12 +9,8 @@ use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::ops::ControlFlow;
-use std::path::{Path, PathBuf};
 
-fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/fixtures/export/chatgpt-export-2026-01.zip")
-}
+mod common;
 
 fn has_marker(s: &str) -> bool {
     s.chars().any(|c| ('\u{E200}'..='\u{E2FF}').contains(&c))
@@ -144,15 +140,9 @@ fn code_snippets(m: &Value) -> Vec<String> {
 
 #[test]
 fn real_export_converts_completely() {
-    let path = fixture();
-    if !path.exists() {
-        assert!(
-            std::env::var_os("CHATKEEP_SKIP_REAL").is_some(),
-            "the real export fixture is missing at {} (set CHATKEEP_SKIP_REAL=1 to skip)",
-            path.display()
-        );
+    let Some(path) = common::real_export() else {
         return;
-    }
+    };
     // The independent reading.
     let raw_json = {
         let mut z =
