@@ -126,7 +126,15 @@ impl Ctx<'_> {
                 esc(&url)
             )?;
         }
-        out.push_str("</p>\n</header>\n");
+        out.push_str("</p>\n");
+        if let Some(note) = &t.redaction {
+            write!(
+                out,
+                "<p class=\"doc-redacted\">{}</p>\n",
+                esc(&crate::redact::note_sentence(note))
+            )?;
+        }
+        out.push_str("</header>\n");
         Ok(())
     }
 

@@ -35,6 +35,13 @@ pub fn write<W: Write>(
     let ctx = Ctx::new(t, opts, assets_dir, &names);
     front_matter(t, opts, out)?;
     writeln!(out, "# {}", md_inline(&t.title))?;
+    if let Some(note) = &t.redaction {
+        writeln!(
+            out,
+            "\n*{}*",
+            md_inline(&crate::redact::note_sentence(note))
+        )?;
+    }
 
     let mut body = String::new();
     for turn in layout::turns(&t.messages, opts) {
@@ -98,6 +105,14 @@ fn front_matter<W: Write>(t: &Transcript, opts: &Options, out: &mut W) -> fmt::R
             }
             FrontMatterField::Origin => writeln!(out, "source: {}", origin_name(t.origin))?,
         }
+    }
+    if let Some(note) = &t.redaction {
+        let counts: Vec<String> = note
+            .counts
+            .iter()
+            .map(|(k, n)| format!("{}: {n}", k.label()))
+            .collect();
+        writeln!(out, "redacted: {{{}}}", counts.join(", "))?;
     }
     out.write_str("---\n\n")
 }
