@@ -463,6 +463,18 @@ pub fn apply(t: &mut Transcript, opts: &RedactOptions) -> Vec<Finding> {
     r.findings
 }
 
+/// The transcript as a save writes it: redacted (a copy) when `opts.enabled`, else itself.
+/// Every save path (one chat, a selection, the backup's readable copies, the CLI) calls
+/// this before naming and writing.
+pub fn prepared<'a>(t: &'a Transcript, opts: &RedactOptions) -> std::borrow::Cow<'a, Transcript> {
+    if !opts.enabled {
+        return std::borrow::Cow::Borrowed(t);
+    }
+    let mut copy = t.clone();
+    apply(&mut copy, opts);
+    std::borrow::Cow::Owned(copy)
+}
+
 /// What [`apply`] would replace, without changing the transcript.
 pub fn findings(t: &Transcript, opts: &RedactOptions) -> Vec<Finding> {
     let mut copy = t.clone();
