@@ -85,6 +85,20 @@ pub fn strength(password: &str) -> Strength {
     if chars.len() < MIN_PASSWORD_CHARS {
         return Strength::TooShort;
     }
+    // One word with a capital and a number or mark at the end (`Summer2024!`) is the first
+    // thing guessed, whatever its length.
+    let letters_end = chars
+        .iter()
+        .position(|c| !c.is_alphabetic())
+        .unwrap_or(chars.len());
+    let word_then_suffix = (1..=12).contains(&letters_end)
+        && chars[1..letters_end].iter().all(|c| c.is_lowercase())
+        && chars[letters_end..]
+            .iter()
+            .all(|c| c.is_ascii_digit() || c.is_ascii_punctuation());
+    if word_then_suffix {
+        return Strength::Weak;
+    }
     let mut pool = 0u32;
     if chars.iter().any(char::is_ascii_lowercase) {
         pool += 26;
@@ -165,4 +179,48 @@ pub fn passphrase(random: &[u32]) -> String {
         out.push_str(WORDS[(*r & 0xFF) as usize]);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Cursor, Read};
+
+    #[test]
+    fn entries_are_aes_256_and_open_with_the_password_only() {
+        let mut z = EncryptedZip::new(Cursor::new(Vec::new()), "lemon-4-otter-8-quartz").unwrap();
+        z.add("a/b.md", b"# hello secret").unwrap();
+        let bytes = z.finish().unwrap().into_inner();
+        assert!(!bytes.windows(6).any(|w| w == b"secret"));
+        let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+        assert!(archive.by_index_decrypt(0, b"wrong password").is_err());
+        let mut f = archive
+            .by_index_decrypt(0, b"lemon-4-otter-8-quartz")
+            .unwrap();
+        assert_eq!(f.name().unwrap(), "a/b.md");
+        let mut text = String::new();
+        f.read_to_string(&mut text).unwrap();
+        assert_eq!(text, "# hello secret");
+    }
+
+    #[test]
+    fn short_passwords_are_refused() {
+        let e = EncryptedZip::new(Cursor::new(Vec::new()), "1234567")
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("at least 8 characters"), "{e}");
+    }
+
+    #[test]
+    fn strength_and_passphrases() {
+        assert_eq!(strength("abc"), Strength::TooShort);
+        assert_eq!(strength("abcdefgh"), Strength::Weak);
+        assert_eq!(strength("password1"), Strength::Weak);
+        assert_eq!(strength("Summer2024!"), Strength::Weak);
+        assert_eq!(strength("Tr0ub4dor&3x"), Strength::Strong);
+        assert_eq!(strength("kT9#vq2L"), Strength::Fair);
+        let p = passphrase(&[0, 0x1FF, 77, 1000, 31, 4242]);
+        assert_eq!(p, "acid-1-tundra-0-dough-3-silk-0-blade-6-kite");
+        assert_eq!(strength(&p), Strength::Strong);
+    }
 }

@@ -475,9 +475,12 @@ pub fn prepared<'a>(t: &'a Transcript, opts: &RedactOptions) -> std::borrow::Cow
     std::borrow::Cow::Owned(copy)
 }
 
-/// What [`apply`] would replace, without changing the transcript.
+/// What [`apply`] would replace, without changing the transcript (counts leave out the
+/// verbatim `source`, which repeats the conversation).
 pub fn findings(t: &Transcript, opts: &RedactOptions) -> Vec<Finding> {
     let mut copy = t.clone();
+    // The verbatim source repeats the conversation: counting it would double every count.
+    copy.source_json = None;
     let opts = RedactOptions {
         enabled: true,
         ..opts.clone()
