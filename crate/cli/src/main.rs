@@ -39,7 +39,7 @@ struct Cli {
 enum Command {
     /// Write one file per conversation (plus images) in the chosen formats.
     #[command(after_help = EXAMPLES)]
-    Convert(ConvertArgs),
+    Convert(Box<ConvertArgs>),
     /// Print id, date, title and message count of each conversation.
     List {
         /// The export ZIP, conversations.json, folder, chat.html or conversation JSON.

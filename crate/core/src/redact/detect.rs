@@ -252,6 +252,37 @@ fn token_at(d: &Detectors, b: &[u8], i: usize) -> Option<Match> {
         if prev == b'.' || matches!(prev, b',' | b'-') && before(b, i - 1).is_ascii_digit() {
             return None;
         }
+        // Fast paths: most numbers are short and end in a space or a letter.
+        let mut e = i;
+        while e < b.len() && b[e].is_ascii_digit() {
+            e += 1;
+        }
+        let next = at(b, e);
+        if is_word(next) {
+            // `2a02:…` (an IPv6 group) or a 40-character AWS secret.
+            if d.ip && hex_then_colon(b, i) {
+                if let Some(e) = ipv6(b, i) {
+                    return Some(Match {
+                        kind: Kind::Ip,
+                        start: i,
+                        end: e,
+                        rule: "IPv6 address",
+                    });
+                }
+            }
+            return if d.secret { aws_secret(b, i) } else { None };
+        }
+        let after = at(b, e + 1);
+        let continues = match next {
+            b'.' | b'-' | b' ' | b'/' => after.is_ascii_digit() || after == b'(',
+            b':' => after.is_ascii_hexdigit() || after == b':',
+            b'(' => after.is_ascii_digit(),
+            _ => false,
+        };
+        // Nothing shorter than 9 digits without a separator is a card or a phone number.
+        if !continues && e - i < 9 {
+            return None;
+        }
         if d.card {
             if let Some(e) = card(b, i) {
                 return Some(Match {
@@ -262,7 +293,7 @@ fn token_at(d: &Detectors, b: &[u8], i: usize) -> Option<Match> {
                 });
             }
         }
-        if d.ip {
+        if d.ip && next == b'.' {
             if let Some(e) = ipv4(b, i) {
                 return Some(Match {
                     kind: Kind::Ip,
@@ -272,7 +303,7 @@ fn token_at(d: &Detectors, b: &[u8], i: usize) -> Option<Match> {
                 });
             }
         }
-        if d.ip {
+        if d.ip && next == b':' {
             if let Some(e) = ipv6(b, i) {
                 return Some(Match {
                     kind: Kind::Ip,
@@ -303,8 +334,10 @@ fn token_at(d: &Detectors, b: &[u8], i: usize) -> Option<Match> {
                 return Some(m);
             }
         }
-        if let Some(m) = prefixed_secret(b, i) {
-            return Some(m);
+        if matches!(c, b's' | b'r' | b'g' | b'x' | b'A' | b'h' | b'n' | b'e') {
+            if let Some(m) = prefixed_secret(b, i) {
+                return Some(m);
+            }
         }
         if let Some(m) = assignment(b, i) {
             return Some(m);
@@ -323,7 +356,7 @@ fn token_at(d: &Detectors, b: &[u8], i: usize) -> Option<Match> {
             });
         }
     }
-    if d.ip && c.is_ascii_hexdigit() {
+    if d.ip && c.is_ascii_hexdigit() && hex_then_colon(b, i) {
         if let Some(e) = ipv6(b, i) {
             return Some(Match {
                 kind: Kind::Ip,
@@ -337,6 +370,15 @@ fn token_at(d: &Detectors, b: &[u8], i: usize) -> Option<Match> {
         return aws_secret(b, i);
     }
     None
+}
+
+/// Whether a run of 1–4 hex digits at `i` is followed by `:` (an IPv6 group).
+fn hex_then_colon(b: &[u8], i: usize) -> bool {
+    let mut j = i;
+    while j < b.len() && b[j].is_ascii_hexdigit() && j - i < 5 {
+        j += 1;
+    }
+    (1..=4).contains(&(j - i)) && at(b, j) == b':'
 }
 
 /// Whether a number ends cleanly at `e`: not followed by a letter, a digit, or a `.`/`,`/`:`
@@ -419,11 +461,10 @@ fn card(b: &[u8], i: usize) -> Option<usize> {
     if !(13..=19).contains(&digits.len()) || !number_ends(b, j) {
         return None;
     }
-    let layout_ok = match groups.as_slice() {
-        [_] => true,
-        [4, 4, 4, 4] | [4, 4, 4, 4, 3] | [4, 4, 4, 1..=4] | [4, 6, 5] | [4, 6, 4] => true,
-        _ => false,
-    };
+    let layout_ok = matches!(
+        groups.as_slice(),
+        [_] | [4, 4, 4, 4] | [4, 4, 4, 4, 3] | [4, 4, 4, 1..=4] | [4, 6, 5] | [4, 6, 4]
+    );
     (layout_ok && card_prefix(&digits) && luhn(&digits)).then_some(j)
 }
 
@@ -659,7 +700,6 @@ fn phone(b: &[u8], i: usize) -> Option<usize> {
     }
     let with_separators = groups.len() > 1;
     let start_digit = if plus { at(b, i + 1) } else { at(b, i) };
-    let context = phone_context(b, i);
     let ok = if plus {
         (8..=15).contains(&digits)
     } else if b[i..].starts_with(b"00") {
@@ -668,12 +708,12 @@ fn phone(b: &[u8], i: usize) -> Option<usize> {
         true
     } else if start_digit == b'0' && at(b, i + 1) != b'0' {
         (9..=12).contains(&digits)
-            && (with_separators || context)
+            && (with_separators || phone_context(b, i))
             && lens.len() <= 6
             && lens[0] >= 2
             && !seps.contains(&b'/') | (lens.len() == 2)
     } else {
-        context && (8..=15).contains(&digits) && (with_separators || digits >= 9)
+        (8..=15).contains(&digits) && (with_separators || digits >= 9) && phone_context(b, i)
     };
     ok.then_some(j)
 }

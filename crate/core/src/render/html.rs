@@ -128,9 +128,9 @@ impl Ctx<'_> {
         }
         out.push_str("</p>\n");
         if let Some(note) = &t.redaction {
-            write!(
+            writeln!(
                 out,
-                "<p class=\"doc-redacted\">{}</p>\n",
+                "<p class=\"doc-redacted\">{}</p>",
                 esc(&crate::redact::note_sentence(note))
             )?;
         }
