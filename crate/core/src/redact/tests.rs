@@ -128,3 +128,23 @@ fn assignments_in_many_shapes() {
         assert_eq!(red(s), want);
     }
 }
+
+/// Known failing: the readers keep a user's plain text as escaped Markdown (`ghp\_…`), so a
+/// key with `_` (GitHub, Stripe, …) in a *user* message is not seen. Fix: scan with
+/// Markdown escapes skipped (map `\x` to `x` while scanning, keep offsets).
+#[test]
+#[ignore = "known failing: escaped Markdown in user messages hides keys with `_`"]
+fn findings_of_a_conversation() {
+    let json = r#"{"id":"c1","title":"Mail ana@firma.de","current_node":"a","mapping":{
+  "a":{"id":"a","parent":null,"children":[],"message":{"id":"a","author":{"role":"user"},
+       "content":{"content_type":"text","parts":["I am ana@firma.de, key ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789"]}}}}}"#;
+    let t = crate::source::api::read_conversation(json).unwrap_or_default();
+    let f = findings(&t, &RedactOptions::default());
+    let kinds: Vec<Kind> = f.iter().map(|x| x.kind).collect();
+    assert_eq!(
+        kinds,
+        vec![Kind::Email, Kind::Secret],
+        "{f:?} {:?}",
+        t.messages
+    );
+}
