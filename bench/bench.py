@@ -96,6 +96,16 @@ def main():
         s, rss, _ = best([CLI, "convert", FIXTURE, "--format", "all", "--out", out_dir, "--quiet"], before=clean)
         rows.append(("Real export (491 conversations)", "chatkeep CLI: export ZIP → all three formats", size, s, rss, ""))
 
+        # Redaction's cost: the same in-process conversion with and without it.
+        for fmt in ("md", "json"):
+            plain, _, _ = best([BENCH, "convert", FIXTURE, fmt])
+            s, rss, _ = best([BENCH, "convert", FIXTURE, fmt, "redact"])
+            what = "Markdown" if fmt == "md" else "JSON (its source redacted too)"
+            rows.append(("Real export (491 conversations)", f"chatkeep in process: export ZIP → {what}, redacted (every kind)", size, s, rss,
+                         f"+{(s / plain - 1) * 100:.0f}% over the same without redaction ({plain:.2f} s)"))
+        s, rss, _ = best([CLI, "convert", FIXTURE, "--format", "all", "--redact", "--password-file", PASSWORD_FILE, "--out", out_dir + ".zip", "--quiet"])
+        rows.append(("Real export (491 conversations)", "chatkeep CLI: export ZIP → all three formats, redacted, into one AES-256 ZIP", size, s, rss, ""))
+
         convoviz = try_convoviz(work)
         if isinstance(convoviz, str):
             rows.append(("Real export (491 conversations)", "convoviz (Markdown)", size, None, None, convoviz))
@@ -132,10 +142,13 @@ def main():
     print("whole-account backup (10,000 conversations)…", flush=True)
     rows += backup_rows()
 
+    print("redaction corpus…", flush=True)
+    corpus_rows = redaction_rows()
+
     print("one click…", flush=True)
     click = one_click_rows()
     sizes_rows = wasm_sizes() + [(a, f"{b}: {c}") for a, b, c in click]
-    table = render(rows, sizes_rows)
+    table = render(rows, sizes_rows) + "\n\n" + corpus_rows
     print()
     print(table)
     with open(os.path.join(ROOT, "bench", "results.md"), "w") as f:
@@ -273,6 +286,26 @@ def try_convoviz(work):
         return seconds, rss
     except Exception as e:  # noqa: BLE001 - any failure is reported in the table
         return f"not measured: {e}"
+
+
+PASSWORD_FILE = os.path.join(tempfile.gettempdir(), "chatkeep-bench-password.txt")
+with open(PASSWORD_FILE, "w") as _f:
+    _f.write("bench-only-passphrase-quartz-lemon\n")
+
+
+def redaction_rows():
+    """Precision and recall per kind on tests/redact/ (goal: ≥ 0.99 and ≥ 0.97)."""
+    _, _, out = run([BENCH, "redact", os.path.join(ROOT, "tests", "redact")])
+    x = json.loads(out.strip().splitlines()[-1])
+    lines = [
+        f"Redaction corpus (tests/redact/): {x['to_change']} texts to change, {x['to_leave']} to leave, scanned in {x['micros'] / 1000:.1f} ms.",
+        "",
+        "| kind | precision | recall | found right | found wrongly | missed |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for k in x["kinds"]:
+        lines.append(f"| {k['kind']} | {k['precision']:.3f} | {k['recall']:.3f} | {k['tp']} | {k['fp']} | {k['fn']} |")
+    return "\n".join(lines)
 
 
 def wasm_sizes():

@@ -8,6 +8,7 @@
 
 import { loadSettings, saveSettings } from "./browser.js";
 import init, { defaultOptions, convertConversation, version } from "./pkg/chatkeep_wasm.js";
+import { fillPrivacy, readPrivacy } from "./options-privacy.js";
 
 const SAVE_DELAY_MS = 400;
 const PREVIEW_DELAY_MS = 120;
@@ -166,6 +167,7 @@ function fillForm() {
   for (const box of frontMatterBoxes()) box.checked = o.front_matter.includes(box.value);
   form.elements.filename_template.value = o.filename_template;
   form.elements.save_as.checked = state.extension.save_as;
+  fillPrivacy(form, o.redact);
   showError("formats", "");
   showError("template", "");
 }
@@ -216,6 +218,7 @@ function readForm() {
   }
 
   state.extension.save_as = form.elements.save_as.checked;
+  readPrivacy(form, o);
   return JSON.stringify([state.options, state.extension]) !== before;
 }
 

@@ -354,6 +354,21 @@ export function scenarios(browser) {
     checkGolden(browser, "api/basic-markdown", dir, result.files[0]);
   });
 
+  add("redaction in the stored options reaches the save: the title, the file name and the text", async (t, d) => {
+    await d.setStoredOptions({ formats: ["markdown", "json"], redact: { enabled: true, terms: ["cheat sheet"] } });
+    t.after(() => d.setStoredOptions(null));
+    await d.open(`/c/${BASIC}`);
+    const { result, dir } = await saveAndCollect(t, d, undefined, { count: 2 });
+    assert.deepEqual(result.files.sort(), ["2024-12-29 Markdown [name 1].json", "2024-12-29 Markdown [name 1].md"]);
+    const md = readText(dir, "2024-12-29 Markdown [name 1].md");
+    assert.ok(!/cheat sheet/i.test(md), "the term is gone from the Markdown");
+    assert.match(md, /^redacted: \{name: 1\}$/m);
+    assert.match(md, /^\*Redacted by chatkeep: 1 name\.\*$/m);
+    const json = JSON.parse(readText(dir, "2024-12-29 Markdown [name 1].json"));
+    assert.deepEqual(json.redaction, { counts: { name: 1 }, source: "redacted", files_dropped: 0 });
+    assert.ok(!/cheat sheet/i.test(JSON.stringify(json.source)), "the term is gone from the JSON's source");
+  });
+
   return list;
 }
 

@@ -6,6 +6,10 @@
 //! - `bench convert FILE FORMAT`: chatkeep in-process, streaming, rendering every conversation
 //!   to a string (no disk writes; FORMAT `read` stops after reading). Prints the count and
 //!   bytes written.
+//!   A fifth argument `redact` redacts every conversation first (every kind; the `source`
+//!   too when FORMAT is json), to measure redaction's cost.
+//! - `bench redact CORPUS_DIR`: precision and recall per kind on the labelled corpus
+//!   (`tests/redact/`), one JSON line.
 //! - `bench generate OUT MEGABYTES FIXTURE`: a deterministic export of about that size, made
 //!   by repeating the real fixture's conversations (same content mix and size distribution)
 //!   under new ids, written streaming.
@@ -104,14 +108,25 @@ fn main() {
                 Some("json") => Format::Json,
                 _ => Format::Markdown,
             };
+            let redact = args.get(4).map(String::as_str) == Some("redact");
             let opts = Options {
                 formats: vec![format],
+                redact: chatkeep_core::redact::RedactOptions {
+                    enabled: redact,
+                    ..Default::default()
+                },
                 ..Options::default()
             };
             let (mut n, mut bytes) = (0usize, 0usize);
             let mut out = String::new();
             let mut on = |r: chatkeep_core::Result<chatkeep_core::Transcript>, _: &Progress| {
-                if let Ok(t) = r {
+                if let Ok(mut t) = r {
+                    if opts.redact.enabled {
+                        if format != Format::Json {
+                            t.source_json = None;
+                        }
+                        chatkeep_core::redact::apply(&mut t, &opts.redact);
+                    }
                     if !read_only {
                         out.clear();
                         render::write(&t, format, &opts, "assets", &mut out);
@@ -135,6 +150,7 @@ fn main() {
             }
             println!("{n} conversations, {bytes} bytes of {}", format.extension());
         }
+        Some("redact") => redact_corpus(&args[2]),
         Some("generate") => {
             let out_path = &args[2];
             let megabytes: u64 = args[3].parse().unwrap_or_else(|e| panic!("{e}"));
@@ -179,4 +195,73 @@ fn main() {
             std::process::exit(2);
         }
     }
+}
+
+/// Precision and recall per kind on the labelled corpus, as `tests/redact_corpus.rs`
+/// counts them (a finding is right when it covers an expected value of its kind).
+fn redact_corpus(dir: &str) {
+    use chatkeep_core::redact::{Kind, RedactOptions, Redactor};
+    #[derive(Deserialize)]
+    struct Case {
+        text: String,
+        expect: Vec<Expect>,
+    }
+    #[derive(Deserialize)]
+    struct Expect {
+        kind: String,
+        value: String,
+    }
+    let read = |f: &str| {
+        std::fs::read_to_string(format!("{dir}/{f}")).unwrap_or_else(|e| panic!("{f}: {e}"))
+    };
+    let cases: Vec<Case> = read("corpus.jsonl")
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}")))
+        .collect();
+    let opts = RedactOptions {
+        enabled: true,
+        terms: read("terms.txt").lines().map(str::to_owned).collect(),
+        ..RedactOptions::default()
+    };
+    let mut score: HashMap<Kind, [usize; 3]> = HashMap::new(); // tp, fp, fn
+    let started = std::time::Instant::now();
+    for c in &cases {
+        let mut r = Redactor::new(&opts);
+        for m in r.find(&c.text) {
+            let hit = &c.text[m.start..m.end];
+            let ok = c.expect.iter().any(|e| {
+                Kind::parse(&e.kind) == Some(m.kind)
+                    && (e.value.contains(hit) || hit.contains(&e.value))
+            });
+            score.entry(m.kind).or_default()[if ok { 0 } else { 1 }] += 1;
+        }
+        let out = r.redact_str(&c.text).unwrap_or_else(|| c.text.clone());
+        for e in &c.expect {
+            let Some(kind) = Kind::parse(&e.kind) else {
+                continue;
+            };
+            if out.contains(&e.value) || !out.contains(&format!("[{} ", kind.label())) {
+                score.entry(kind).or_default()[2] += 1;
+            }
+        }
+    }
+    let micros = started.elapsed().as_micros();
+    let kinds: Vec<serde_json::Value> = Kind::ALL
+        .iter()
+        .map(|k| {
+            let [tp, fp, fn_] = score.get(k).copied().unwrap_or_default();
+            serde_json::json!({
+                "kind": k.label(),
+                "precision": tp as f64 / (tp + fp).max(1) as f64,
+                "recall": (tp as f64 / (tp + fn_).max(1) as f64).min(1.0),
+                "tp": tp, "fp": fp, "fn": fn_,
+            })
+        })
+        .collect();
+    let changed = cases.iter().filter(|c| !c.expect.is_empty()).count();
+    println!(
+        "{}",
+        serde_json::json!({"texts": cases.len(), "to_change": changed, "to_leave": cases.len() - changed, "micros": micros, "kinds": kinds})
+    );
 }

@@ -3,8 +3,10 @@
 mod input;
 
 use anyhow::{bail, Context, Result};
+use chatkeep_core::redact::{self, Kind, RedactOptions, SourceMode};
 use chatkeep_core::{
-    naming, render, Branches, Flavor, Format, FrontMatterField, Images, Options, Transcript,
+    encrypt, naming, render, Branches, Flavor, Format, FrontMatterField, Images, Options,
+    Transcript,
 };
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -20,6 +22,8 @@ Examples:
   chatkeep convert conversations.json --format html --branches all --reasoning
   chatkeep convert conversation.json --format md --flavor obsidian --out vault/ChatGPT
   chatkeep list export.zip                                id, date, title, messages
+  chatkeep convert export.zip --redact --redact-terms names.txt --out chats
+  chatkeep convert export.zip --password-file pw.txt --out chats.zip   one AES-256 ZIP
 
 INPUT is an export ZIP, its conversations.json, a folder holding conversations-NNN.json
 files (an unzipped export), chat.html, or one conversation's JSON (from the API).";
@@ -35,7 +39,7 @@ struct Cli {
 enum Command {
     /// Write one file per conversation (plus images) in the chosen formats.
     #[command(after_help = EXAMPLES)]
-    Convert(ConvertArgs),
+    Convert(Box<ConvertArgs>),
     /// Print id, date, title and message count of each conversation.
     List {
         /// The export ZIP, conversations.json, folder, chat.html or conversation JSON.
@@ -89,6 +93,22 @@ struct ConvertArgs {
     /// No progress bar or summary.
     #[arg(short, long)]
     quiet: bool,
+    /// Replace personal data and secrets by placeholders ([email 1], [phone 2], …): every kind.
+    #[arg(long)]
+    redact: bool,
+    /// Redact only these kinds, comma-separated: email,phone,ip,card,iban,secret,name.
+    #[arg(long, value_delimiter = ',')]
+    redact_kinds: Option<Vec<String>>,
+    /// Also redact the words and names in FILE (one per line), as [name N].
+    #[arg(long, value_name = "FILE")]
+    redact_terms: Option<PathBuf>,
+    /// With redaction: leave the JSON's verbatim `source` out instead of redacting inside it.
+    #[arg(long)]
+    redact_drop_source: bool,
+    /// Write everything into one AES-256 encrypted ZIP (OUT.zip beside --out OUT, or --out
+    /// FILE.zip), with the password read from the first line of FILE.
+    #[arg(long, value_name = "FILE")]
+    password_file: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -181,7 +201,86 @@ fn options(a: &ConvertArgs) -> Result<Options> {
         },
         front_matter,
         filename_template: a.template.clone(),
+        redact: redact_options(a)?,
     })
+}
+
+fn redact_options(a: &ConvertArgs) -> Result<RedactOptions> {
+    let mut r = RedactOptions {
+        enabled: a.redact || a.redact_kinds.is_some() || a.redact_terms.is_some(),
+        ..RedactOptions::default()
+    };
+    if let Some(kinds) = &a.redact_kinds {
+        r.kinds = kinds
+            .iter()
+            .map(|k| {
+                Kind::parse(k).with_context(|| {
+                    format!(
+                        "unknown redaction kind {k:?} (use email,phone,ip,card,iban,secret,name)"
+                    )
+                })
+            })
+            .collect::<Result<_>>()?;
+        if a.redact_terms.is_some() && !r.kinds.contains(&Kind::Name) {
+            r.kinds.push(Kind::Name);
+        }
+    }
+    if let Some(path) = &a.redact_terms {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("could not read the redaction terms {}", path.display()))?;
+        r.terms = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(str::to_owned)
+            .collect();
+    }
+    if a.redact_drop_source {
+        r.source = SourceMode::Drop;
+    }
+    Ok(r)
+}
+
+/// The password from the first line of a file (never from the command line, where other
+/// users and the shell's history can see it).
+fn read_password(path: &Path) -> Result<String> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("could not read the password file {}", path.display()))?;
+    let pw = text
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim_end_matches('\r')
+        .to_owned();
+    if pw.is_empty() {
+        bail!(
+            "the password file {} is empty: put the password on its first line",
+            path.display()
+        );
+    }
+    Ok(pw)
+}
+
+/// Where files go: a folder, or one encrypted ZIP.
+enum Sink {
+    Dir(PathBuf),
+    Zip(Box<encrypt::EncryptedZip<std::io::BufWriter<std::fs::File>>>),
+}
+
+impl Sink {
+    fn write(&mut self, rel: &str, data: &[u8]) -> Result<()> {
+        match self {
+            Sink::Dir(out) => {
+                let p = out.join(rel);
+                if let Some(dir) = p.parent() {
+                    std::fs::create_dir_all(dir)
+                        .with_context(|| format!("could not create {}", dir.display()))?;
+                }
+                std::fs::write(&p, data).with_context(|| format!("could not write {}", p.display()))
+            }
+            Sink::Zip(z) => Ok(z.add(rel, data)?),
+        }
+    }
 }
 
 fn progress_bar(total: Option<u64>, quiet: bool) -> ProgressBar {
@@ -209,25 +308,17 @@ struct Written {
 fn write_transcript(
     t: &Transcript,
     opts: &Options,
-    out: &Path,
+    out: &mut Sink,
     names: &mut naming::UniqueNames,
 ) -> Result<Written> {
     let stem = names.claim_for(t, opts);
     let (files, assets) = render::outputs(t, opts, &stem);
     let written = files.len() + assets.len();
-    let write = |rel: &str, data: &[u8]| -> Result<()> {
-        let p = out.join(rel);
-        if let Some(dir) = p.parent() {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("could not create {}", dir.display()))?;
-        }
-        std::fs::write(&p, data).with_context(|| format!("could not write {}", p.display()))
-    };
     for f in &files {
-        write(&f.file_name, f.text.as_bytes())?;
+        out.write(&f.file_name, f.text.as_bytes())?;
     }
     for a in &assets {
-        write(&a.path, a.data)?;
+        out.write(&a.path, a.data)?;
     }
     Ok(Written { files: written })
 }
@@ -238,8 +329,46 @@ fn convert(a: &ConvertArgs) -> Result<ExitCode> {
         bail!("no output format chosen");
     }
     let source = input::open(&a.input)?;
-    std::fs::create_dir_all(&a.out)
-        .with_context(|| format!("could not create the output folder {}", a.out.display()))?;
+    let (mut sink, shown_out) = match &a.password_file {
+        Some(pw) => {
+            let password = read_password(pw)?;
+            if encrypt::strength(&password) == encrypt::Strength::TooShort {
+                bail!(
+                    "the password is too short: use at least {} characters (a passphrase of five or more random words is best)",
+                    encrypt::MIN_PASSWORD_CHARS
+                );
+            }
+            let zip_path = if a
+                .out
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+            {
+                a.out.clone()
+            } else {
+                let mut name = a.out.as_os_str().to_owned();
+                name.push(".zip");
+                PathBuf::from(name)
+            };
+            if let Some(dir) = zip_path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("could not create the folder {}", dir.display()))?;
+            }
+            let file = std::fs::File::create(&zip_path)
+                .with_context(|| format!("could not create {}", zip_path.display()))?;
+            let zip = encrypt::EncryptedZip::new(std::io::BufWriter::new(file), &password)?;
+            if encrypt::strength(&password) == encrypt::Strength::Weak && !a.quiet {
+                eprintln!("note: this password is weak; ZIP encryption only resists guessing with a long password (a passphrase of five or more random words)");
+            }
+            (Sink::Zip(Box::new(zip)), zip_path)
+        }
+        None => {
+            std::fs::create_dir_all(&a.out).with_context(|| {
+                format!("could not create the output folder {}", a.out.display())
+            })?;
+            (Sink::Dir(a.out.clone()), a.out.clone())
+        }
+    };
+    let mut redacted: std::collections::BTreeMap<Kind, usize> = Default::default();
     let pb = progress_bar(source.total_bytes(), a.quiet);
     let mut names = naming::UniqueNames::new();
     let (mut ok, mut files) = (0usize, 0usize);
@@ -249,12 +378,22 @@ fn convert(a: &ConvertArgs) -> Result<ExitCode> {
     let read = source.for_each_parallel(&mut |r, p| {
         pb.set_position(p.bytes_read);
         match r {
-            Ok(t) => {
+            Ok(mut t) => {
                 if !a.id.is_empty() && !a.id.contains(&t.id) {
                     return ControlFlow::Continue(());
                 }
                 pb.set_message(format!("{} conversations", ok + 1));
-                match write_transcript(&t, &opts, &a.out, &mut names) {
+                if opts.redact.enabled {
+                    if !opts.formats.contains(&Format::Json) {
+                        // Only the JSON writes `source`: no need to redact it.
+                        t.source_json = None;
+                    }
+                    redact::apply(&mut t, &opts.redact);
+                    for (k, n) in t.redaction.iter().flat_map(|r| r.counts.iter()) {
+                        *redacted.entry(*k).or_default() += n;
+                    }
+                }
+                match write_transcript(&t, &opts, &mut sink, &mut names) {
                     Ok(w) => {
                         ok += 1;
                         files += w.files;
@@ -279,11 +418,31 @@ fn convert(a: &ConvertArgs) -> Result<ExitCode> {
     if let Some(e) = write_error {
         return Err(e);
     }
+    if let Sink::Zip(z) = sink {
+        use std::io::Write as _;
+        z.finish()?
+            .flush()
+            .with_context(|| format!("could not write {}", shown_out.display()))?;
+    }
+    if opts.redact.enabled && !a.quiet {
+        let parts: Vec<String> = redacted
+            .iter()
+            .map(|(k, n)| format!("{n} {}", k.label()))
+            .collect();
+        eprintln!(
+            "Redacted (distinct values per conversation, summed): {}.",
+            if parts.is_empty() {
+                "nothing found".to_owned()
+            } else {
+                parts.join(", ")
+            }
+        );
+    }
     let summary = |stderr: &mut dyn Write| {
         let _ = writeln!(
             stderr,
             "Wrote {ok} conversation(s), {files} file(s), to {} in {:.1} s.",
-            a.out.display(),
+            shown_out.display(),
             started.elapsed().as_secs_f64()
         );
     };

@@ -19,11 +19,13 @@
 #![deny(missing_docs)]
 
 pub mod backup;
+pub mod encrypt;
 pub mod error;
 pub mod mime;
 pub mod model;
 pub mod naming;
 pub mod options;
+pub mod redact;
 pub mod render;
 pub mod search;
 pub mod source;

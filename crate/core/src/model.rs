@@ -50,6 +50,9 @@ pub struct Transcript {
     /// (written as `source` by the JSON writer; never serialised as part of the model).
     #[serde(skip)]
     pub source_json: Option<String>,
+    /// Set by [`crate::redact::apply`]: what was replaced (every writer says so).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redaction: Option<crate::redact::RedactionNote>,
 }
 
 /// The beginning of every warning that says the transcript lacks part of the conversation:

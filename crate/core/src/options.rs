@@ -145,6 +145,9 @@ pub struct Options {
     /// The file name template: `{title}`, `{date}` (created, `YYYY-MM-DD`), `{time}` (`HH-MM`),
     /// `{updated}`, `{id}`, `{short_id}` (first 8 characters), `{model}`.
     pub filename_template: String,
+    /// Redaction of personal data and secrets before writing (off by default; see
+    /// [`crate::redact`]).
+    pub redact: crate::redact::RedactOptions,
 }
 
 impl Default for Options {
@@ -161,6 +164,7 @@ impl Default for Options {
             flavor: Flavor::Plain,
             front_matter: FrontMatterField::ALL.to_vec(),
             filename_template: "{date} {title}".to_owned(),
+            redact: crate::redact::RedactOptions::default(),
         }
     }
 }

@@ -22,7 +22,9 @@
 #![deny(missing_docs)]
 
 mod backup;
+mod privacy;
 pub use backup::Backup;
+pub use privacy::{passphrase, password_strength, redact_text, redaction_findings, EncryptedZip};
 
 use chatkeep_core::source::export::{Progress, ZipExport};
 use chatkeep_core::source::page;
@@ -194,6 +196,7 @@ fn attach_assets(t: &mut chatkeep_core::Transcript, assets: &JsValue) {
 
 /// Writes every requested format, plus the Markdown's linked assets.
 fn converted(t: &chatkeep_core::Transcript, opts: &Options) -> Result<JsValue, JsValue> {
+    let t = &*chatkeep_core::redact::prepared(t, &opts.redact);
     converted_as(t, opts, &naming::stem(t, opts), Body::Text)
 }
 
@@ -786,6 +789,7 @@ impl NameSet {
         opts: &Options,
         body: Body,
     ) -> Result<JsValue, JsValue> {
+        let t = &*chatkeep_core::redact::prepared(t, &opts.redact);
         let stem = self.names.claim_for(t, opts);
         converted_as(t, opts, &stem, body)
     }

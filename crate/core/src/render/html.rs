@@ -126,7 +126,15 @@ impl Ctx<'_> {
                 esc(&url)
             )?;
         }
-        out.push_str("</p>\n</header>\n");
+        out.push_str("</p>\n");
+        if let Some(note) = &t.redaction {
+            writeln!(
+                out,
+                "<p class=\"doc-redacted\">{}</p>",
+                esc(&crate::redact::note_sentence(note))
+            )?;
+        }
+        out.push_str("</header>\n");
         // Styled in place: only files with such a warning carry the rule.
         for w in t.incomplete_warnings() {
             writeln!(

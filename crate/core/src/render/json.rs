@@ -35,6 +35,8 @@ struct Doc<'a> {
     branches: Vec<JsonBranch<'a>>,
     sources: &'a [Source],
     warnings: Vec<Warning>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    redaction: Option<Redaction>,
 }
 
 /// Something a reader of the transcript should know, with a stable `kind` to act on.
@@ -45,6 +47,16 @@ struct Warning {
     /// or `missing_image` (an image whose file the input did not include).
     kind: &'static str,
     message: String,
+}
+
+/// What a redacted save replaced (absent when not redacted).
+#[derive(Serialize)]
+struct Redaction {
+    /// Distinct values replaced, per kind.
+    counts: std::collections::BTreeMap<&'static str, usize>,
+    /// `redacted` (the `source` below is redacted inside) or `dropped` (it is `null`).
+    source: &'static str,
+    files_dropped: usize,
 }
 
 #[derive(Serialize)]
@@ -112,6 +124,14 @@ pub fn write<W: Write>(
             .collect::<Result<_, fmt::Error>>()?,
         sources: &t.sources,
         warnings: warnings(t),
+        redaction: t.redaction.as_ref().map(|n| Redaction {
+            counts: n.counts.iter().map(|(k, c)| (k.label(), *c)).collect(),
+            source: match n.source {
+                crate::redact::SourceMode::Redact => "redacted",
+                crate::redact::SourceMode::Drop => "dropped",
+            },
+            files_dropped: n.files_dropped,
+        }),
     };
     let json = serde_json::to_string_pretty(&doc).map_err(|_| fmt::Error)?;
     // The document is a non-empty object: it ends with "\n}". Add the source last, verbatim.

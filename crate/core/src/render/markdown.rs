@@ -35,6 +35,13 @@ pub fn write<W: Write>(
     let ctx = Ctx::new(t, opts, assets_dir, &names);
     front_matter(t, opts, out)?;
     writeln!(out, "# {}", md_inline(&t.title))?;
+    if let Some(note) = &t.redaction {
+        writeln!(
+            out,
+            "\n*{}*",
+            md_inline(&crate::redact::note_sentence(note))
+        )?;
+    }
     for w in t.incomplete_warnings() {
         writeln!(out, "\n> **Incomplete:** {}", md_inline(w))?;
     }
@@ -101,6 +108,14 @@ fn front_matter<W: Write>(t: &Transcript, opts: &Options, out: &mut W) -> fmt::R
             }
             FrontMatterField::Origin => writeln!(out, "source: {}", origin_name(t.origin))?,
         }
+    }
+    if let Some(note) = &t.redaction {
+        let counts: Vec<String> = note
+            .counts
+            .iter()
+            .map(|(k, n)| format!("{}: {n}", k.label()))
+            .collect();
+        writeln!(out, "redacted: {{{}}}", counts.join(", "))?;
     }
     out.write_str("---\n\n")
 }
