@@ -49,9 +49,28 @@ pub struct Transcript {
     /// (written as `source` by the JSON writer; never serialised as part of the model).
     #[serde(skip)]
     pub source_json: Option<String>,
+    /// When the conversation was read, set only for an input that carries no times of its
+    /// own (a rendered page): file names then take `{date}` and `{time}` from it (see
+    /// [`Transcript::date_by_read_time`]). Never written into an output.
+    #[serde(skip)]
+    pub read_time: Option<Timestamp>,
 }
 
 impl Transcript {
+    /// Dates a transcript that has no times of its own (read from a page) by the time it
+    /// was read, `now`, for its file names, and adds a warning saying which date the names
+    /// carry. A transcript with a creation or update time is left as it is.
+    pub fn date_by_read_time(&mut self, now: Timestamp) {
+        if self.create_time.is_some() || self.update_time.is_some() || !now.is_finite() {
+            return;
+        }
+        self.read_time = Some(now);
+        self.warnings.push(
+            "the page shows no dates, so the date in the file name is the day it was saved"
+                .to_owned(),
+        );
+    }
+
     /// Whether the conversation belongs to a project (gizmo id `g-p-…`).
     pub fn is_project(&self) -> bool {
         self.gizmo_id

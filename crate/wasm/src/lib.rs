@@ -123,7 +123,9 @@ pub fn convert_share_page(html: &str, options: JsValue) -> Result<JsValue, JsVal
 }
 
 /// Reads a conversation from the rendered page (`convertPage(tree, url, title, options)`):
-/// `tree` is the page's turns as `{t, a, c}` elements, as a JSON string or an object.
+/// `tree` is the page's turns as `{t, a, c}` elements, as a JSON string or an object. The
+/// page shows no times, so the file names' `{date}` is the day of the save (and a warning
+/// says so).
 ///
 /// # Errors
 ///
@@ -140,8 +142,10 @@ pub fn convert_page(
         Some(json) => serde_json::from_str(&json).map_err(|e| bad_tree(&e.to_string()))?,
         None => serde_wasm_bindgen::from_value(tree).map_err(|e| bad_tree(&e.to_string()))?,
     };
-    let transcript =
+    let mut transcript =
         page::read_page(&root, url.as_deref(), title.as_deref()).map_err(|e| core_error(&e))?;
+    // The page shows no times: its file names carry the day of the save.
+    transcript.date_by_read_time(js_sys::Date::now() / 1000.0);
     converted(&transcript, &opts)
 }
 

@@ -218,6 +218,25 @@ fn pages_and_share_pages() {
         .as_string()
         .unwrap_or_default();
     assert!(md.contains("Hello **page**"), "{md}");
+    // The page shows no dates: named by the template with the day of the save (UTC, the
+    // options' default offset), and a warning says so.
+    let today: String = String::from(js_sys::Date::new_0().to_iso_string())
+        .chars()
+        .take(10)
+        .collect();
+    let name = get(&Array::from(&get(&out, "files")).get(0), "fileName")
+        .as_string()
+        .unwrap_or_default();
+    assert_eq!(name, format!("{today} Page chat.md"));
+    let warnings = Array::from(&get(&out, "warnings"));
+    assert!(
+        warnings.iter().any(|w| w
+            .as_string()
+            .unwrap_or_default()
+            .contains("the day it was saved")),
+        "{:?}",
+        warnings.to_vec()
+    );
     assert_error(
         convert_page(
             JsValue::from_str("{\"t\":\"main\"}"),
