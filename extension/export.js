@@ -350,7 +350,8 @@ function refreshView({ keepCurrent = true } = {}) {
   state.active = keepCurrent && previous !== undefined ? (state.positions.get(previous) ?? (view.length ? 0 : -1)) : view.length ? 0 : -1;
   $("list-spacer").style.height = `${view.length * ROW_HEIGHT}px`;
   $("list-empty").hidden = view.length > 0 || !state.all.length;
-  $("list-empty").textContent = state.search ? `No conversation matches “${state.search.query}”${filtered() ? " with these filters" : ""}.` : "No conversation matches these filters.";
+  const filters = from !== null || to !== null || show !== "all";
+  $("list-empty").textContent = state.search ? `No conversation matches “${state.search.query}”${filters ? " with these filters" : ""}.` : "No conversation matches these filters.";
   const total = state.all.length;
   $("list-count").textContent = view.length === total ? plural(total, "conversation") : `${numberFmt.format(view.length)} of ${plural(total, "conversation")}`;
   clearRows();
