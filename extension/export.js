@@ -707,9 +707,9 @@ function markFirstMatch(frame, terms) {
 
 /** Narrow windows: shows the preview over the list, or goes back to the list. */
 function previewOver(on) {
-  const browser = $("browser");
-  if (browser.classList.contains("previewing") === on) return;
-  browser.classList.toggle("previewing", on);
+  const panes = $("browser");
+  if (panes.classList.contains("previewing") === on) return;
+  panes.classList.toggle("previewing", on);
   if (on) $("close-preview").focus();
   else $("list").focus({ preventScroll: true });
 }
