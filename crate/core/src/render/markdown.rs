@@ -293,12 +293,12 @@ impl<'a> Ctx<'a> {
             }
             Block::Attachment { asset } => self.file("Attachment", "file", asset, out)?,
             Block::Audio { asset } => self.file("Audio", "recording", asset, out)?,
-            // ChatGPT's spoken replies are transcribed as Markdown: kept as its text is.
+            // ChatGPT's spoken replies are transcribed as Markdown: written as its text is.
             // What the user said is plain speech: escaped.
             Block::Transcription { text, direction }
                 if direction.as_deref() != Some("in") && !text.trim().is_empty() =>
             {
-                write!(out, "*(voice)*\n\n{}", close_open_fence(text.trim()))?;
+                write!(out, "*(voice)*\n\n{}", chat_markdown(text.trim()))?;
             }
             Block::Transcription { text, .. } => {
                 let text = md_paragraphs(text);
