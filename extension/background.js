@@ -25,11 +25,22 @@ class SaveError extends Error {
 const MESSAGES = {
   not_chatgpt: "This tab isn't a ChatGPT conversation. Open one on chatgpt.com, or open your ChatGPT export from chatkeep's menu.",
   no_conversation: "This ChatGPT page shows no conversation. Open a conversation, then try again.",
+  // On ChatGPT, but not in a conversation (the home page, a GPT's or project's page).
+  open_a_conversation: "Open a conversation first: this ChatGPT page shows none. Pick one in ChatGPT's sidebar, then save it.",
   logged_out: "You're not logged in to ChatGPT in this browser. Log in to ChatGPT, then try again.",
   rate_limited: "ChatGPT is limiting requests right now. Wait a minute, then try again.",
   no_access: "chatkeep can't read this tab. Reload the page, then try again.",
   cancelled: "Cancelled: the page was not read to the end, and nothing was saved.",
 };
+
+/** Why a chat was read from the page instead (one sentence for what happened, one for what
+ *  it means), by the kind of the API's failure. */
+const FALLBACK = {
+  api_down: (e) => `ChatGPT's API did not answer${/HTTP \d+/.test(e.message) ? ` (${/HTTP \d+/.exec(e.message)[0]})` : ""}, so chatkeep read the chat from the page. ${PAGE_COPY}`,
+  rate_limited: () => `ChatGPT was limiting requests, so chatkeep read the chat from the page. ${PAGE_COPY}`,
+  not_found: () => `ChatGPT's API did not find this chat, so chatkeep read it from the page. ${PAGE_COPY}`,
+};
+const PAGE_COPY = "The file has what the page shows: other versions of answers and hidden messages are not in it.";
 
 // ---------------------------------------------------------------------------------------
 // Where we are
@@ -187,13 +198,46 @@ function ensureOffscreen() {
   return offscreenReady;
 }
 
+/** Downloads `blob` as `fileName` (a name already taken gets " (1)" from the browser) and
+ *  resolves, once the browser has written it, with `{id, name}`: the download's id and the
+ *  name the file actually got. */
 async function download(fileName, blob, saveAs) {
   const url = await objectUrl(blob);
+  let id;
   try {
-    return await api.downloads.download({ url, filename: fileName, saveAs, conflictAction: "uniquify" });
+    id = await api.downloads.download({ url, filename: fileName, saveAs, conflictAction: "uniquify" });
   } catch (e) {
     throw new SaveError("download", `The download of ${fileName} failed: ${e.message}. Check the browser's download settings, then try again.`);
   }
+  const item = await downloadDone(id);
+  if (item?.state === "interrupted") {
+    throw new SaveError("download", `The download of ${fileName} failed (${item.error ?? "interrupted"}). Check the browser's download settings, then try again.`);
+  }
+  // The path the browser chose; only its last part is the user's business.
+  return { id, name: item?.filename ? item.filename.split(/[\\/]/).pop() : fileName };
+}
+
+/** The download item `id` once it is complete or interrupted (or, if the browser takes
+ *  longer than a minute, as it is then). */
+function downloadDone(id) {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = async () => {
+      if (done) return;
+      done = true;
+      api.downloads.onChanged.removeListener(onChanged);
+      clearTimeout(timer);
+      const [item] = await api.downloads.search({ id }).catch(() => []);
+      resolve(item);
+    };
+    const onChanged = (delta) => {
+      if (delta.id === id && delta.state && delta.state.current !== "in_progress") finish();
+    };
+    const timer = setTimeout(finish, 60_000);
+    api.downloads.onChanged.addListener(onChanged);
+    // It may have finished before the listener was added.
+    api.downloads.search({ id }).then(([item]) => item && item.state !== "in_progress" && finish(), () => {});
+  });
 }
 
 /** Told how far the offscreen document's backup ZIP is (Chromium). */
@@ -227,23 +271,39 @@ const backups = createBackupRunner({ ready, zipUrl: backupZipUrl, clearZips: cle
 // Feedback
 // ---------------------------------------------------------------------------------------
 
-/** The badge, and the note on the page (page-note.js): `note` is a sentence, or the note's
- *  fields ({state, text, title, labels, warnings, detail, downloadId}). */
+/** The note on the page (page-note.js) and the badge: `note` is a sentence, or the note's
+ *  fields ({state, text, title, labels, warnings, detail, downloadId}). An error the page
+ *  cannot show (off ChatGPT) is kept for the popup. */
 async function feedback(tabId, note, isError) {
-  try {
-    await api.action.setBadgeBackgroundColor({ tabId, color: isError ? "#b42318" : "#15803d" });
-    await api.action.setBadgeText({ tabId, text: isError ? "!" : "✓" });
-    setTimeout(() => api.action.setBadgeText({ tabId, text: "" }).catch(() => {}), 5000);
-  } catch {
-    // The tab may be gone.
-  }
   const spec = typeof note === "string" ? { text: note } : note;
   spec.state ??= isError ? "error" : "done";
+  let shown = false;
   try {
     await api.scripting.executeScript({ target: { tabId }, files: ["page-note.js"] });
     await api.scripting.executeScript({ target: { tabId }, func: (s) => globalThis.__chatkeepNote(s), args: [spec] });
+    shown = true;
   } catch {
-    // Not a page we can write to (or gone): the badge and the returned error suffice.
+    // Not a page we can write to (any page off ChatGPT, or gone): see below.
+  }
+  if (isError && !shown) await keepNotice(tabId, spec.text);
+  try {
+    await api.action.setBadgeBackgroundColor({ tabId, color: isError ? "#b42318" : "#15803d" });
+    await api.action.setBadgeText({ tabId, text: isError ? "!" : "✓" });
+    // An explanation kept for the popup keeps its badge until the popup shows it.
+    if (shown || !isError) setTimeout(() => api.action.setBadgeText({ tabId, text: "" }).catch(() => {}), 5000);
+  } catch {
+    // The tab may be gone.
+  }
+}
+
+/** Keeps a message the page could not show (the shortcut pressed off ChatGPT) for the
+ *  popup: the toolbar button's tooltip says it, and the popup shows it when next opened. */
+async function keepNotice(tabId, text) {
+  try {
+    await api.storage.session.set({ notice: { text, tabId, at: Date.now() } });
+    await api.action.setTitle({ tabId, title: `chatkeep: ${text}` });
+  } catch {
+    // No session storage (an old browser): the badge is all there is.
   }
 }
 
@@ -324,10 +384,16 @@ async function read(tabId, options) {
       // to fall back to. Anything else is a fault to report, not to hide.
       const apiFailed = e instanceof SaveError && ["api_down", "not_found", "rate_limited"].includes(e.kind);
       if (!apiFailed || readerPref === "api" || where.viaLink) throw e;
-      warnings.push(`Saved from the page because ChatGPT's API was unavailable (${e.message.replace(/\.$/, "")}); hidden details such as other branches may be missing.`);
+      warnings.push(FALLBACK[e.kind](e));
     }
   }
-  return { converted: await convertCapturedPage(tabId, coreOptions), reader: "dom", warnings };
+  try {
+    return { converted: await convertCapturedPage(tabId, coreOptions), reader: "dom", warnings };
+  } catch (e) {
+    // On ChatGPT but not in a conversation (its home page): say what to do there.
+    if (where.kind === "chatgpt" && e?.kind === "no_conversation") throw new SaveError("no_conversation", MESSAGES.open_a_conversation);
+    throw e;
+  }
 }
 
 /** Saves the conversation of a tab. Resolves once the downloads have started with
@@ -343,9 +409,9 @@ async function save(tabId, options = {}) {
     const files = [];
     let downloadId = null;
     for (const f of converted.files) {
-      const id = await download(f.fileName, new Blob([f.text], { type: f.mime }), saveAs && files.length === 0);
-      downloadId ??= id ?? null;
-      files.push(f.fileName);
+      const got = await download(f.fileName, new Blob([f.text], { type: f.mime }), saveAs && files.length === 0);
+      downloadId ??= got.id ?? null;
+      files.push(got.name);
     }
     const assets = [];
     for (const a of converted.assets ?? []) {
@@ -359,7 +425,8 @@ async function save(tabId, options = {}) {
         title: converted.title,
         labels: files.map((f) => FORMAT_LABELS[f.slice(f.lastIndexOf(".") + 1)] ?? f.slice(f.lastIndexOf(".") + 1).toUpperCase()),
         warnings: converted.incomplete ?? [],
-        detail: reader === "dom" ? "Read from the page: some hidden details may be missing." : null,
+        // A page read says so in its own sentence (what happened, what it means).
+        detail: reader === "dom" ? (warnings[0] ?? `Read from the page. ${PAGE_COPY}`) : null,
         downloadId,
       }, false);
     }

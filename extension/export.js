@@ -239,7 +239,6 @@ function opened(info) {
   $("close-file").hidden = false;
   $("skip-link").hidden = false;
   $("subtitle").textContent = `${state.file.name} · ${size(state.file.size)} · ${plural(info.count, "conversation")} · read in ${duration(info.seconds)}`;
-  $("save-all").textContent = `Save all ${numberFmt.format(state.all.length)}`;
   showOpenErrors();
   refreshView();
   if (state.view.length) {
@@ -273,6 +272,7 @@ function closeFile() {
   clearRows();
   $("list-spacer").style.height = "0px";
   $("browser").hidden = true;
+  $("browser").classList.remove("previewing");
   $("progress-card").hidden = true;
   $("errors-card").hidden = true;
   $("close-file").hidden = true;
@@ -350,6 +350,8 @@ function refreshView({ keepCurrent = true } = {}) {
   state.active = keepCurrent && previous !== undefined ? (state.positions.get(previous) ?? (view.length ? 0 : -1)) : view.length ? 0 : -1;
   $("list-spacer").style.height = `${view.length * ROW_HEIGHT}px`;
   $("list-empty").hidden = view.length > 0 || !state.all.length;
+  const filters = from !== null || to !== null || show !== "all";
+  $("list-empty").textContent = state.search ? `No conversation matches “${state.search.query}”${filters ? " with these filters" : ""}.` : "No conversation matches these filters.";
   const total = state.all.length;
   $("list-count").textContent = view.length === total ? plural(total, "conversation") : `${numberFmt.format(view.length)} of ${plural(total, "conversation")}`;
   clearRows();
@@ -401,10 +403,9 @@ async function runSearch() {
   result.indexes?.forEach((i, k) => hits.set(i, result.snippets[k]));
   state.search = { query, terms, hits };
   refreshView({ keepCurrent: false });
-  status.hidden = false;
-  status.textContent = state.view.length
-    ? `${plural(state.view.length, "conversation")} ${state.view.length === 1 ? "matches" : "match"} “${query}”.`
-    : `No conversation matches “${query}”.`;
+  // None: the empty list says so, once.
+  status.hidden = !state.view.length;
+  status.textContent = state.view.length ? `${plural(state.view.length, "conversation")} ${state.view.length === 1 ? "matches" : "match"} “${query}”.` : "";
   if (state.view.length) setActive(0, { preview: true, scroll: true });
 }
 
@@ -571,7 +572,10 @@ function onListKey(e) {
     }
   } else if (e.key === "Enter") {
     e.preventDefault();
-    if (state.view[state.active]) setActive(state.active, { now: true });
+    if (state.view[state.active]) {
+      setActive(state.active, { now: true });
+      if (narrow.matches) previewOver(true);
+    }
   } else if ((e.key === "a" || e.key === "A") && (e.ctrlKey || e.metaKey)) {
     e.preventDefault();
     checkAllShown(true);
@@ -596,6 +600,12 @@ function onListClick(e) {
   }
   $("list").focus({ preventScroll: true });
   setActive(i, { scroll: false, now: true, preview: !e.target.closest(".box") || state.current === -1 });
+  if (narrow.matches && !e.target.closest(".box") && !e.shiftKey && !e.ctrlKey && !e.metaKey) previewOver(true);
+}
+
+/** Whether a search or a filter hides some conversations. */
+function filtered() {
+  return state.view.length !== state.all.length;
 }
 
 function checkAllShown(on) {
@@ -611,11 +621,14 @@ function updateSelectionUi() {
   all.checked = state.view.length > 0 && shownChecked === state.view.length;
   all.indeterminate = shownChecked > 0 && shownChecked < state.view.length;
   all.disabled = !state.view.length;
-  $("selection-count").textContent = n ? `${numberFmt.format(n)} selected` : "";
+  const hidden = n - shownChecked;
+  $("selection-count").textContent = n ? `${numberFmt.format(n)} selected${hidden ? ` (${numberFmt.format(hidden)} hidden by the filters)` : ""}` : "";
   const busy = Boolean(state.job && state.job.kind === "save");
-  $("save-selected").textContent = n ? `Save ${numberFmt.format(n)} selected` : "Save selected";
+  $("save-selected").textContent = n ? `Save ${numberFmt.format(n)} selected${hidden ? `, ${numberFmt.format(hidden)} not shown` : ""}` : "Save selected";
+  // While a search or filter narrows the list, the second button saves what it shows.
+  $("save-all").textContent = filtered() ? `Save the ${numberFmt.format(state.view.length)} shown` : `Save all ${numberFmt.format(state.all.length)}`;
   $("save-selected").disabled = !n || busy;
-  $("save-all").disabled = !state.all.length || busy;
+  $("save-all").disabled = !state.view.length || busy;
   $("save-one").disabled = state.current < 0 || busy;
   updateRenderedRows();
 }
@@ -649,6 +662,9 @@ async function showPreview(index) {
     const { converted } = await ask(state.worker, { type: "convert", index, options: { ...state.options, formats: ["html"] } });
     if (seq !== previewSeq) return;
     const frame = $("preview-frame");
+    const terms = state.search?.terms;
+    delete document.documentElement.dataset.previewMatch;
+    frame.onload = () => markFirstMatch(frame, terms);
     frame.srcdoc = converted.files[0].text;
     frame.hidden = false;
     $("preview-message").hidden = true;
@@ -658,6 +674,47 @@ async function showPreview(index) {
     clearTimeout(waiting);
   }
 }
+
+/** Marks the first occurrence of a search term in the previewed page (the same matching as
+ *  the list's highlights: lowercase, within one text) and scrolls the preview to it. */
+function markFirstMatch(frame, terms) {
+  const doc = frame.contentDocument;
+  if (!doc?.body || !terms?.length) return;
+  const walker = doc.createTreeWalker(doc.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const lower = node.data.toLowerCase();
+    if (lower.length !== node.data.length) continue;
+    let at = -1;
+    let length = 0;
+    for (const t of terms) {
+      const k = lower.indexOf(t);
+      if (k >= 0 && (at < 0 || k < at)) [at, length] = [k, t.length];
+    }
+    if (at < 0) continue;
+    const range = doc.createRange();
+    range.setStart(node, at);
+    range.setEnd(node, at + length);
+    const mark = doc.createElement("mark");
+    mark.id = "chatkeep-first-match";
+    range.surroundContents(mark);
+    // Scroll the preview only, not the page around it.
+    const scroller = doc.scrollingElement ?? doc.documentElement;
+    scroller.scrollTop += mark.getBoundingClientRect().top - frame.clientHeight / 3;
+    document.documentElement.dataset.previewMatch = mark.textContent;
+    return;
+  }
+}
+
+/** Narrow windows: shows the preview over the list, or goes back to the list. */
+function previewOver(on) {
+  const panes = $("browser");
+  if (panes.classList.contains("previewing") === on) return;
+  panes.classList.toggle("previewing", on);
+  if (on) $("close-preview").focus();
+  else $("list").focus({ preventScroll: true });
+}
+
+const narrow = matchMedia("(max-width: 64rem)");
 
 // ---------------------------------------------------------------------------------------
 // Saving
@@ -922,8 +979,16 @@ function main() {
   $("check-all").addEventListener("change", (e) => checkAllShown(e.target.checked));
   $("save-one").addEventListener("click", saveOne);
   $("save-selected").addEventListener("click", () => saveMany([...state.checked].sort((a, b) => a - b)));
-  $("save-all").addEventListener("click", () => saveMany(null));
+  $("save-all").addEventListener("click", () => saveMany(filtered() ? state.view.map((r) => r.index).sort((a, b) => a - b) : null));
   $("cancel-save").addEventListener("click", cancelJob);
+  $("close-preview").addEventListener("click", () => previewOver(false));
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && $("browser").classList.contains("previewing")) {
+      e.preventDefault();
+      previewOver(false);
+    }
+  });
+  narrow.addEventListener("change", () => !narrow.matches && previewOver(false));
   for (const input of document.querySelectorAll('input[name="format"]')) {
     input.addEventListener("change", () => {
       if (chosenFormats().length) {

@@ -124,8 +124,8 @@ function describeLocalTimeZone() {
   }
   const offset = formatOffset(browserOffset());
   $("time-zone-local-desc").textContent = name && name !== "UTC"
-    ? `This browser's: ${name.replaceAll("_", " ")}, now ${offset}.`
-    : `This browser's: now ${offset}.`;
+    ? `Your browser's time zone: ${name.replaceAll("_", " ")} (now ${offset}).`
+    : `Your browser's time zone (now ${offset}).`;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -194,9 +194,9 @@ function readForm() {
   const before = JSON.stringify([state.options, state.extension]);
   const o = state.options;
 
+  // The last format can't be unticked (see keepOneFormat): page, storage and saves agree.
   const formats = [...form.elements.formats].filter((b) => b.checked).map((b) => b.value);
   if (formats.length) o.formats = formats;
-  showError("formats", formats.length ? "" : "Choose at least one format.");
 
   o.branches = checkedValue("branches") ?? o.branches;
   o.include_reasoning = form.elements.include_reasoning.checked;
@@ -209,13 +209,11 @@ function readForm() {
   o.flavor = checkedValue("flavor") ?? o.flavor;
   o.front_matter = frontMatterBoxes().filter((b) => b.checked).map((b) => b.value);
 
+  // Whatever is typed is what saves use; the example below shows what the core makes of it
+  // (an empty template is the core's default).
   const template = form.elements.filename_template.value;
-  if (template.trim()) {
-    o.filename_template = template;
-    showError("template", unknownPlaceholderNote(template), "note");
-  } else {
-    showError("template", "Enter a file name template, for example {date} {title}.");
-  }
+  o.filename_template = template;
+  showError("template", template.trim() ? unknownPlaceholderNote(template) : `Empty: the default, ${state.defaults.filename_template}, is used.`, "note");
 
   state.extension.save_as = form.elements.save_as.checked;
   readPrivacy(form, o);
@@ -251,9 +249,23 @@ function showError(which, message, kind = "error") {
   }
 }
 
+/** Unticking the last format ticks it again and says why. */
+function keepOneFormat(box) {
+  const boxes = [...form.elements.formats];
+  if (boxes.some((b) => b.checked)) {
+    showError("formats", "");
+    return;
+  }
+  box.checked = true;
+  showError("formats", `At least one format is needed, so ${FORMAT_NAMES[box.value] ?? box.value} stays ticked.`, "note");
+}
+
 function wireEvents() {
   const onEdit = (event) => {
     if (!event.target.name) return;
+    // (A checkbox fires "input", then "change": one is enough.)
+    if (event.target.name === "formats" && event.type === "change") keepOneFormat(event.target);
+    editedCard = event.target.closest(".card");
     if (readForm()) {
       scheduleSave();
       schedulePreview();
@@ -270,6 +282,13 @@ function wireEvents() {
   $("front-matter-all").addEventListener("click", () => setAllFrontMatter(true));
   $("front-matter-none").addEventListener("click", () => setAllFrontMatter(false));
   $("reset").addEventListener("click", resetToDefaults);
+  $("preview-toggle").addEventListener("click", () => openPreview(!$("preview").classList.contains("open")));
+  addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && $("preview").classList.contains("open")) {
+      openPreview(false);
+      $("preview-toggle").focus();
+    }
+  });
 
   // Save before the page goes away (closing the tab within the debounce delay).
   const flush = () => {
@@ -281,10 +300,23 @@ function wireEvents() {
   });
 }
 
+/** Opens or closes the preview panel of narrow windows. */
+function openPreview(open) {
+  $("preview").classList.toggle("open", open);
+  $("preview-toggle").setAttribute("aria-expanded", String(open));
+  $("preview-toggle").textContent = open ? "Hide" : "Show";
+}
+
+/** Inserts a placeholder at the cursor, with a space on either side where it would touch
+ *  other text ("{date} {title}", not "{date}{title}"). */
 function insertPlaceholder(text) {
   const input = form.elements.filename_template;
   const start = input.selectionStart ?? input.value.length;
   const end = input.selectionEnd ?? input.value.length;
+  const before = input.value.slice(0, start);
+  const after = input.value.slice(end);
+  if (before && !/\s$/.test(before)) text = ` ${text}`;
+  if (after && !/^\s/.test(after)) text = `${text} `;
   input.setRangeText(text, start, end, "end");
   input.focus();
   input.dispatchEvent(new Event("input", { bubbles: true }));
@@ -298,14 +330,32 @@ function setAllFrontMatter(on) {
   }
 }
 
+/** Restores the defaults, and offers to undo that until the next change. */
 function resetToDefaults() {
+  const before = { options: structuredClone(state.options), extension: { ...state.extension } };
   state.options = structuredClone(state.defaults);
   state.extension = { ...state.extension, save_as: false, time_zone: "local" };
   state.options.utc_offset_minutes = offsetFor("local");
+  applyAll("Defaults restored");
+  const undo = Object.assign(document.createElement("button"), { type: "button", className: "small", id: "undo-reset", textContent: "Undo" });
+  undo.addEventListener("click", () => {
+    state.options = before.options;
+    state.extension = before.extension;
+    state.options.utc_offset_minutes = offsetFor(state.extension.time_zone);
+    applyAll("Your settings are back");
+    $("reset-status").textContent = "Your settings are back.";
+    $("reset").focus();
+  });
+  $("reset-status").replaceChildren("Defaults restored.", undo);
+  undo.focus();
+}
+
+function applyAll(message) {
   fillForm();
+  editedCard = null;
   save();
   renderPreview();
-  setStatus("Defaults restored", "ok");
+  setStatus(message, "ok");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -314,10 +364,14 @@ function resetToDefaults() {
 
 let saveTimer;
 let statusTimer;
+/** The card of the last change, where "Saved" is shown. */
+let editedCard = null;
 
 function scheduleSave() {
   clearTimeout(saveTimer);
   setStatus("Saving…", "busy");
+  // Any change ends the offer to undo a reset.
+  $("reset-status").replaceChildren();
   saveTimer = setTimeout(save, SAVE_DELAY_MS);
 }
 
@@ -335,9 +389,28 @@ async function save({ quiet = false } = {}) {
   try {
     await saveSettings({ options, extension: { ...state.extension } });
     if (!quiet && $("save-status").dataset.kind !== "ok") setStatus("Saved", "ok");
+    if (!quiet) cardStatus("Saved", "ok");
   } catch (e) {
     setStatus(`Not saved: ${e?.message ?? e}`, "error");
+    cardStatus(`Not saved: ${e?.message ?? e}`, "error");
   }
+}
+
+/** "Saved" (or the error) in the card that was changed, in sight of the change. */
+function cardStatus(text, kind) {
+  const card = editedCard;
+  if (!card) return;
+  let el = card.querySelector(":scope > .card-status");
+  if (!el) {
+    el = Object.assign(document.createElement("p"), { className: "card-status" });
+    el.setAttribute("role", "status");
+    card.append(el);
+  }
+  clearTimeout(el.timer);
+  el.textContent = kind === "ok" ? `✓ ${text}` : text;
+  el.dataset.kind = kind;
+  el.classList.add("visible");
+  if (kind === "ok") el.timer = setTimeout(() => el.classList.remove("visible"), 2500);
 }
 
 /** The small indicator in the header: busy, ok (fades after a moment) or error. */

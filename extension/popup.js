@@ -60,6 +60,26 @@ async function main() {
     show("elsewhere");
     $("open-export").focus();
   }
+  await showNotice(tab?.tabId);
+}
+
+/** What the background could not say on the page (the shortcut pressed off ChatGPT),
+ *  shown once, within ten minutes. */
+async function showNotice(tabId) {
+  let notice;
+  try {
+    ({ notice } = await api.storage.session.get("notice"));
+  } catch {
+    return; // No session storage: nothing was kept.
+  }
+  if (!notice?.text) return;
+  await api.storage.session.remove("notice").catch(() => {});
+  const target = notice.tabId ?? tabId;
+  if (target != null) {
+    await api.action.setBadgeText({ tabId: target, text: "" }).catch(() => {});
+    await api.action.setTitle({ tabId: target, title: api.runtime.getManifest().action?.default_title ?? "chatkeep" }).catch(() => {});
+  }
+  if (Date.now() - notice.at < 10 * 60_000) setStatus(notice.text, "error");
 }
 
 function show(section) {

@@ -93,7 +93,8 @@ async function checkRealExport(d, t) {
     const f = document.getElementById("preview-frame");
     return { sandbox: f.getAttribute("sandbox"), title: document.getElementById("preview-title").textContent, html: f.srcdoc.slice(0, 400) };
   });
-  assert.equal(preview.sandbox, "");
+  // No scripts in the preview; same origin only for marking the search's first match.
+  assert.equal(preview.sandbox, "allow-same-origin");
   assert.match(preview.html, /^<!DOCTYPE html>/i);
 
   // Keyboard: ↓ moves and previews, Space selects.
@@ -138,7 +139,8 @@ async function checkRealExport(d, t) {
 
   // A search nothing matches, then back to everything.
   await d.type("#search", "zqxjkv-nothing-has-this");
-  await d.waitFor(() => /No conversation matches/.test(document.getElementById("search-status").textContent), 20000);
+  await d.waitFor(() => /^No conversation matches “zqxjkv-nothing-has-this”\.$/.test(document.getElementById("list-empty").textContent) && !document.getElementById("list-empty").hidden, 20000);
+  assert.equal(await d.eval(() => document.getElementById("search-status").hidden), true, "the empty list says it once");
   await d.type("#search", "");
   await d.waitFor(() => document.getElementById("list-count").textContent === "491 conversations", 10000);
 

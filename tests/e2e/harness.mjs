@@ -170,13 +170,14 @@ export function readText(dir, name) {
 // ---------------------------------------------------------------------------------------
 
 /**
- * Compares the downloaded file `name` in `dir` with golden/<goldenCase>/<name>, byte for
- * byte. On a difference, copies the downloaded file to out/<browser>/<goldenCase>/ and
- * fails with the first differing line.
+ * Compares the downloaded file `name` in `dir` with golden/<goldenCase>/<goldenName>
+ * (`name` unless given: a page read's name carries the day of the save), byte for byte. On
+ * a difference, copies the downloaded file to out/<browser>/<goldenCase>/ and fails with
+ * the first differing line.
  */
-export function checkGolden(browser, goldenCase, dir, name) {
+export function checkGolden(browser, goldenCase, dir, name, goldenName = name) {
   const shared = coreGolden(goldenCase);
-  const golden = shared ? path.join(shared, name) : path.join(GOLDEN, goldenCase, name);
+  const golden = shared ? path.join(shared, goldenName) : path.join(GOLDEN, goldenCase, goldenName);
   const actual = readFileSync(path.join(dir, name));
   if (UPDATE_GOLDEN && !shared) {
     if (!existsSync(golden) || !readFileSync(golden).equals(actual)) {

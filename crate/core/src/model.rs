@@ -53,6 +53,11 @@ pub struct Transcript {
     /// Set by [`crate::redact::apply`]: what was replaced (every writer says so).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redaction: Option<crate::redact::RedactionNote>,
+    /// When the conversation was read, set only for an input that carries no times of its
+    /// own (a rendered page): file names then take `{date}` and `{time}` from it (see
+    /// [`Transcript::date_by_read_time`]). Never written into an output.
+    #[serde(skip)]
+    pub read_time: Option<Timestamp>,
 }
 
 /// The beginning of every warning that says the transcript lacks part of the conversation:
@@ -68,6 +73,20 @@ impl Transcript {
         self.warnings
             .iter()
             .filter_map(|w| w.strip_prefix(INCOMPLETE_WARNING))
+    }
+
+    /// Dates a transcript that has no times of its own (read from a page) by the time it
+    /// was read, `now`, for its file names, and adds a warning saying which date the names
+    /// carry. A transcript with a creation or update time is left as it is.
+    pub fn date_by_read_time(&mut self, now: Timestamp) {
+        if self.create_time.is_some() || self.update_time.is_some() || !now.is_finite() {
+            return;
+        }
+        self.read_time = Some(now);
+        self.warnings.push(
+            "the page shows no dates, so the date in the file name is the day it was saved"
+                .to_owned(),
+        );
     }
 
     /// Whether the conversation belongs to a project (gizmo id `g-p-…`).

@@ -18,7 +18,8 @@ pub fn stem(t: &Transcript, opts: &Options) -> String {
         opts.filename_template.as_str()
     };
     let off = opts.utc_offset_minutes;
-    let created = t.create_time.or(t.update_time);
+    // A transcript without times (read from a page) is named by the time it was read.
+    let created = t.create_time.or(t.update_time).or(t.read_time);
     let mut out = String::with_capacity(template.len() + t.title.len());
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -210,6 +211,27 @@ mod tests {
         let long = "가".repeat(200);
         let s = stem(&t(&long), &o3);
         assert!(s.len() <= MAX_STEM && s.chars().all(|c| c == '가'));
+    }
+
+    #[test]
+    fn a_page_without_times_is_named_by_the_time_it_was_read() {
+        let mut page = Transcript {
+            title: "From the page".into(),
+            ..Transcript::default()
+        };
+        let o = Options::default();
+        assert_eq!(stem(&page, &o), "From the page");
+        page.date_by_read_time(1735478635.89);
+        assert_eq!(stem(&page, &o), "2024-12-29 From the page");
+        assert!(page
+            .warnings
+            .iter()
+            .any(|w| w.contains("the day it was saved")));
+        // Its own times win, and no warning is added.
+        let mut dated = t("Dated");
+        dated.date_by_read_time(1_800_000_000.0);
+        assert_eq!(stem(&dated, &o), "2024-12-29 Dated");
+        assert!(dated.warnings.is_empty() && dated.read_time.is_none());
     }
 
     #[test]

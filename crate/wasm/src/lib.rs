@@ -131,7 +131,8 @@ pub fn convert_share_page(html: &str, options: JsValue) -> Result<JsValue, JsVal
 /// capture)`): `tree` is the page's turns as `{t, a, c}` elements, as a JSON string or an
 /// object; `capture`, optional, what the page reader could establish (`{top_reached, gaps}`,
 /// see [`page::Capture`]); a read it could not prove complete gets an `Incomplete: …`
-/// warning, in every file.
+/// warning, in every file. The page shows no times, so the file names'
+/// `{date}` is the day of the save (and a warning says so).
 ///
 /// # Errors
 ///
@@ -160,8 +161,11 @@ pub fn convert_page(
             })
         })?
     };
-    let transcript = page::read_captured_page(&root, url.as_deref(), title.as_deref(), &capture)
-        .map_err(|e| core_error(&e))?;
+    let mut transcript =
+        page::read_captured_page(&root, url.as_deref(), title.as_deref(), &capture)
+            .map_err(|e| core_error(&e))?;
+    // The page shows no times: its file names carry the day of the save.
+    transcript.date_by_read_time(js_sys::Date::now() / 1000.0);
     converted(&transcript, &opts)
 }
 

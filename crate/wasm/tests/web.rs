@@ -220,7 +220,26 @@ fn pages_and_share_pages() {
         .unwrap_or_default();
     assert!(md.contains("Hello **page**"), "{md}");
     assert!(!md.contains("Incomplete"), "{md}");
-    assert_eq!(Array::from(&get(&out, "warnings")).length(), 1);
+    // The page shows no dates: named by the template with the day of the save (UTC, the
+    // options' default offset), and a warning says so (beside the page reader's).
+    let today: String = String::from(js_sys::Date::new_0().to_iso_string())
+        .chars()
+        .take(10)
+        .collect();
+    let name = get(&Array::from(&get(&out, "files")).get(0), "fileName")
+        .as_string()
+        .unwrap_or_default();
+    assert_eq!(name, format!("{today} Page chat.md"));
+    let warnings = Array::from(&get(&out, "warnings"));
+    assert_eq!(warnings.length(), 2, "{:?}", warnings.to_vec());
+    assert!(
+        warnings.iter().any(|w| w
+            .as_string()
+            .unwrap_or_default()
+            .contains("the day it was saved")),
+        "{:?}",
+        warnings.to_vec()
+    );
     // The page reader's report: a top it never reached is said in the file and the warnings.
     let out = convert_page(
         JsValue::from_str(tree),

@@ -250,15 +250,24 @@ impl Ctx<'_> {
             }
             Block::Attachment { asset } => self.file("Attachment", "file", asset, out)?,
             Block::Audio { asset } => self.file("Audio", "recording", asset, out)?,
-            Block::Transcription { text, .. } => {
-                if !text.trim().is_empty() {
+            // ChatGPT's spoken replies are transcribed as Markdown (`**…**`, lists): written
+            // like its text. What the user said is plain speech: kept as text.
+            Block::Transcription { text, direction } if !text.trim().is_empty() => {
+                if direction.as_deref() == Some("in") {
                     writeln!(
                         out,
                         "<p class=\"transcription\"><span class=\"voice\">(voice)</span>{}</p>",
                         lines(text)
                     )?;
+                } else {
+                    out.push_str(
+                        "<div class=\"transcription\"><span class=\"voice\">(voice)</span>",
+                    );
+                    self.markdown(text, out);
+                    out.push_str("</div>\n");
                 }
             }
+            Block::Transcription { .. } => {}
             Block::Quote {
                 title,
                 url,
@@ -626,7 +635,8 @@ mod tests {
         assert!(out.contains("<blockquote class=\"web-quote\">\n<p>Rust is a language empowering everyone.</p>\n<footer>— <a href=\"https://doc.rust-lang.org/book/\">Rust &lt;Book&gt;</a>"));
         assert!(out.contains("Canvas · <strong>plot.py</strong> · code/python</div>\n<div class=\"code-block\"><div class=\"code-lang\">python</div>"));
         assert!(out.contains("<div class=\"canvas-body\">\n<h1>Notes</h1>"));
-        assert!(out.contains("<span class=\"voice\">(voice)</span>Hello there *friend*"));
+        // ChatGPT's spoken reply is Markdown, rendered like its text.
+        assert!(out.contains("<div class=\"transcription\"><span class=\"voice\">(voice)</span><p>Hello there <em>friend</em></p>"), "{out}");
         assert!(out.contains("<p class=\"recap\">Thought for 17s</p>"));
         assert!(out.contains("<strong>Error: RateLimit</strong><p>Too many &lt;requests&gt;</p>"));
         assert!(out.contains("(unsupported content: app_pairing_content)"));

@@ -328,6 +328,13 @@ impl<'a> Ctx<'a> {
             }
             Block::Attachment { asset } => self.file("Attachment", "file", asset, out)?,
             Block::Audio { asset } => self.file("Audio", "recording", asset, out)?,
+            // ChatGPT's spoken replies are transcribed as Markdown: written as its text is.
+            // What the user said is plain speech: escaped.
+            Block::Transcription { text, direction }
+                if direction.as_deref() != Some("in") && !text.trim().is_empty() =>
+            {
+                write!(out, "*(voice)*\n\n{}", chat_markdown(text.trim()))?;
+            }
             Block::Transcription { text, .. } => {
                 let text = md_paragraphs(text);
                 if !text.is_empty() {
@@ -596,7 +603,8 @@ mod tests {
         assert!(out.contains("*Canvas:* **plot.py**\n\n```python\nimport matplotlib"));
         assert!(out.contains("*Canvas:* **Notes** *(document)*\n\n# Notes\n\nSome **notes**."));
         assert!(out.contains("*Audio:* [file\\_audio](assets/file_audio.wav) (16 bytes)"));
-        assert!(out.contains("*(voice)* Hello there \\*friend\\*"));
+        // ChatGPT's spoken reply is Markdown, kept as such.
+        assert!(out.contains("*(voice)*\n\nHello there *friend*"), "{out}");
         assert!(out.contains("*Thought for 17s*"));
         assert!(out.contains("> **Error: RateLimit**\n> Too many \\<requests\\>"));
         assert!(out.contains("*(unsupported content: app\\_pairing\\_content)*"));
