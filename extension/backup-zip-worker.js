@@ -10,7 +10,6 @@
 
 import init, { conversationAssets, indexFiles, NameSet } from "./pkg/chatkeep_wasm.js";
 import { scratchZip, writeBackupZip } from "./backup-zip.js";
-import { ZipWriter } from "./zip-writer.js";
 
 self.onmessage = async ({ data: { layout, options, level } }) => {
   let names = null;
@@ -26,8 +25,7 @@ self.onmessage = async ({ data: { layout, options, level } }) => {
         index: (saved, failed) => indexFiles(title, saved, failed, options?.utc_offset_minutes ?? 0),
       };
     }
-    const scratch = await scratchZip("backup", level);
-    const zip = scratch?.zip ?? new ZipWriter({ level });
+    const { zip, finish } = await scratchZip("backup", level);
     let last = 0;
     await writeBackupZip(zip, layout, {
       readable,
@@ -37,8 +35,7 @@ self.onmessage = async ({ data: { layout, options, level } }) => {
         postMessage({ type: "progress", ...p });
       },
     });
-    const blob = zip.finish();
-    postMessage({ type: "done", file: scratch ? await scratch.file() : blob });
+    postMessage({ type: "done", file: await finish() });
   } catch (e) {
     postMessage({ type: "failed", message: e?.message ?? String(e) });
   } finally {

@@ -8,7 +8,7 @@
 // origin private file system, so memory stays flat whatever the backup's size; the File it
 // hands back is read from disk by the download. `backupZipInWorker` starts that worker
 // from a page (Chromium's offscreen document, Firefox's background page); the export
-// page's worker calls `backupZip` itself.
+// page's worker calls `writeBackupZip` itself.
 
 import { getMany, getRows } from "./backup-store.js";
 import { FileSink, ZipWriter } from "./zip-writer.js";
@@ -127,16 +127,18 @@ function titleOf(json) {
 }
 
 /**
- * A ZipWriter over a new file of the origin private file system (dedicated workers only),
- * and `file()`, the File once finished; older files are deleted first. Null when the
- * browser offers no such file system (the caller then writes a Blob).
+ * A ZipWriter for a ZIP to hand on, and `finish()`, which finishes it and resolves with the
+ * archive: written into a new file of the origin private file system (dedicated workers
+ * only; older files are deleted first) and read back as a File, or, where the browser
+ * offers no such file system, built as a Blob.
  */
 export async function scratchZip(prefix, level) {
   let dir;
   try {
     dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(SCRATCH, { create: true });
   } catch {
-    return null;
+    const zip = new ZipWriter({ level });
+    return { zip, finish: async () => zip.finish() };
   }
   const now = Date.now();
   for await (const [name] of dir.entries()) {
@@ -145,7 +147,14 @@ export async function scratchZip(prefix, level) {
   }
   const handle = await dir.getFileHandle(`${prefix}-${now}.zip`, { create: true });
   const access = await handle.createSyncAccessHandle();
-  return { zip: new ZipWriter({ level, sink: new FileSink(access) }), file: () => handle.getFile() };
+  const zip = new ZipWriter({ level, sink: new FileSink(access) });
+  return {
+    zip,
+    finish: async () => {
+      zip.finish();
+      return handle.getFile();
+    },
+  };
 }
 
 /** Deletes the ZIPs written (with the backup's data). */

@@ -342,10 +342,9 @@ self.onmessage = async ({ data: msg }) => {
         // Written to disk (the private file system) where the browser allows, so a big
         // backup does not sit in memory; without the readable copies, which the page makes.
         const layout = { ...Backup.fromJson(state).layout(Date.now(), undefined, undefined), readable: null };
-        const scratch = await scratchZip("open", 0);
-        const zip = scratch?.zip ?? new ZipWriter({ level: 0 });
+        const { zip, finish } = await scratchZip("open", 0);
         await writeBackupZip(zip, layout);
-        const blob = zip.finish() ?? (await scratch.file());
+        const blob = await finish();
         postMessage({ type: "result", id: msg.id, file: new File([blob], "Your chatkeep backup.zip", { type: "application/zip" }) });
         break;
       }
