@@ -5,7 +5,8 @@
 // feedback of issue #16 (the name a download actually got, the page reader's file names and
 // message, the home page's message, the shortcut pressed off ChatGPT).
 //
-// UI_SHOTS=1 also rewrites docs/popup.png, docs/options.png and docs/options-dark.png.
+// UI_SHOTS=1 also rewrites docs/popup.png, docs/saved-toast.png, docs/options.png and
+// docs/options-dark.png.
 
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -204,6 +205,73 @@ describe("what a person sees, in Chromium", () => {
     // Shown once.
     assert.deepEqual(await popup.evaluate(() => chrome.storage.session.get("notice")), {});
     await popup.close();
+  });
+
+  // --- The note on the chat page ----------------------------------------------------------
+
+  it("the note on the chat page: the title once, short labels, stays until closed, at 1280 and 700 px, light and dark", async (t) => {
+    await openChat(`/c/${BASIC}`);
+    freshDownloads(t, link);
+    /** The note's parts as a person reads them, and its box. */
+    const readNote = () => page.evaluate(() => {
+      const root = document.getElementById("chatkeep-note")?.shadowRoot;
+      const note = root?.querySelector(".note");
+      if (!note) return null;
+      const r = note.getBoundingClientRect();
+      const lineHeight = (e) => parseFloat(getComputedStyle(e).lineHeight);
+      const title = root.querySelector(".title");
+      return {
+        line: root.querySelector(".line").textContent,
+        labels: root.querySelector(".labels")?.textContent ?? null,
+        title: title?.textContent ?? null,
+        titleLines: title ? Math.round(title.getBoundingClientRect().height / lineHeight(title)) : 0,
+        theme: root.firstElementChild?.nextElementSibling?.className ?? root.querySelector(".note").parentElement.className,
+        show: root.querySelector("button.link")?.textContent ?? null,
+        close: root.querySelector("button.close")?.getAttribute("aria-label") ?? null,
+        box: { x: r.x, y: r.y, width: r.width, height: r.height },
+        viewport: { width: innerWidth, height: innerHeight },
+      };
+    });
+    for (const width of WIDTHS) {
+      await page.setViewportSize({ width, height: 900 });
+      for (const scheme of SCHEMES) {
+        // The note takes the page's scheme when it is shown: set it first, then save.
+        await page.emulateMedia({ colorScheme: scheme });
+        expectSaved(await call("save", { formats: ["markdown", "html", "json"] }));
+        await page.waitForFunction(() => document.getElementById("chatkeep-note")?.shadowRoot?.querySelector(".note.done"));
+        const note = await readNote();
+        assert.equal(note.line, "Saved MD · HTML · JSON");
+        assert.equal(note.labels, "MD · HTML · JSON");
+        assert.equal(note.title, "Markdown cheat sheet", "the chat's title once, not the file names");
+        assert.equal(note.titleLines, 1, `${width} px: the title fits on one line`);
+        assert.equal(note.theme, scheme);
+        assert.equal(note.show, "Show in folder");
+        assert.equal(note.close, "Close the chatkeep note");
+        // In the corner, whole, and not wider than its text needs.
+        const { box: b, viewport: v } = note;
+        assert.ok(b.x >= 0 && b.y >= 0 && b.x + b.width <= v.width && b.y + b.height <= v.height, `${width} px: the note is on screen (${JSON.stringify(b)})`);
+        assert.ok(v.width - (b.x + b.width) <= 24 && v.height - (b.y + b.height) <= 24, `${width} px: the note sits in the bottom-right corner`);
+        assert.ok(b.width <= 28 * 16 + 1, `${width} px: the note is ${b.width} px wide`);
+        mkdirSync(SHOTS, { recursive: true });
+        await page.screenshot({ path: path.join(SHOTS, `page-note-${width}-${scheme}.png`) });
+        if (DOCS_SHOTS && width === 1280 && scheme === "light") await page.screenshot({ path: path.join(ROOT, "docs", "saved-toast.png") });
+        // axe looks into the note's open shadow root.
+        await checkAccessibility(page, `the page note, ${width} px, ${scheme}`);
+      }
+    }
+    await page.emulateMedia({ colorScheme: "light" });
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    // It stays (the old one went after 4 s) until its close button, or Esc.
+    await page.waitForTimeout(4500);
+    assert.ok(await readNote(), "the note is still there after 4.5 s");
+    await page.locator("#chatkeep-note button.close").click();
+    assert.equal(await readNote(), null, "the close button removes it");
+    expectSaved(await call("save", { formats: ["markdown"] }));
+    await page.waitForFunction(() => document.getElementById("chatkeep-note")?.shadowRoot?.querySelector(".note.done"));
+    assert.equal((await readNote()).line, "Saved MD");
+    await page.keyboard.press("Escape");
+    assert.equal(await readNote(), null, "Esc removes it");
   });
 
   // --- The popup --------------------------------------------------------------------------
