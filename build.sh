@@ -150,7 +150,9 @@ build_wasm() {
 
     section "wasm-bindgen --target web → extension/pkg"
     rm -rf "$PKG_DIR"
-    wasm-bindgen --target web --out-dir "$PKG_DIR" --no-typescript "$wasm"
+    # With its TypeScript declarations: the type check of the extension reads them (they are
+    # not shipped: assemble_extension leaves *.d.ts out).
+    wasm-bindgen --target web --out-dir "$PKG_DIR" "$wasm"
 
     section "wasm-opt -Os"
     local out=$PKG_DIR/chatkeep_wasm_bg.wasm before
@@ -164,6 +166,7 @@ build_wasm() {
 
     mkdir -p "$ROOT/extension/vendor"
     cp "$FFLATE" "$ROOT/extension/vendor/fflate.js"
+    cp "${FFLATE%.js}.d.ts" "$ROOT/extension/vendor/fflate.d.ts"
 }
 
 # Loads extension/pkg exactly as shipped (the browser tests use their own unoptimised
@@ -229,7 +232,7 @@ def for_browser(browser):
 
 for browser in ("chromium", "firefox"):
     out = dist / browser
-    shutil.copytree(root / "extension", out)
+    shutil.copytree(root / "extension", out, ignore=shutil.ignore_patterns("*.d.ts"))
     (out / "manifest.json").write_text(json.dumps(for_browser(browser), indent=2) + "\n")
     archive = dist / f"chatkeep-{browser}.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
@@ -294,6 +297,15 @@ test_web_ext_lint() {
     "$ROOT/node_modules/.bin/web-ext" lint --source-dir "$DIST/firefox" --warnings-as-errors --no-config-discovery
 }
 
+# TypeScript's checker over the extension's plain JavaScript (tsconfig.json: JSDoc types, the
+# DOM, the WebExtension API, the wasm boundary's declarations from the build); nothing is
+# emitted, the shipped files are the ones checked.
+test_types() {
+    [[ -f $PKG_DIR/chatkeep_wasm.d.ts ]] || die "extension/pkg has no type declarations: run ./build.sh first"
+    [[ -x $ROOT/node_modules/.bin/tsc ]] || PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund
+    "$ROOT/node_modules/.bin/tsc" --project "$ROOT/tsconfig.json"
+}
+
 # End-to-end tests of the built extension (tests/e2e, see its README.md): dist/chromium in
 # Chromium through Playwright, dist/firefox in Firefox ESR through Puppeteer (WebDriver
 # BiDi), both against a local HTTPS stand-in for chatgpt.com. Uses the system browsers
@@ -328,6 +340,7 @@ cmd_test() {
         cargo clippy -p chatkeep-wasm --target "$WASM_TARGET" --all-targets -- -D warnings
     step "Native tests (core, CLI)" cargo test --workspace --exclude chatkeep-wasm
     step "wasm boundary tests in headless Chromium" test_wasm_in_chromium
+    step "Type check of the extension's JavaScript (tsc)" test_types
     step "web-ext lint (Firefox package)" test_web_ext_lint
     step "End-to-end tests of the built extension" test_e2e
     step "Fuzz targets, a few thousand runs each" test_fuzz_smoke

@@ -6,7 +6,7 @@
 
 import init, * as core from "./pkg/chatkeep_wasm.js";
 import { api, isFirefox, loadSettings } from "./browser.js";
-import { messageProblem, Msg } from "./messages.js";
+import { KindError as SaveError, messageProblem, Msg } from "./messages.js";
 import { createBackupRunner } from "./backup-runner.js";
 import { backupZipInWorker, clearScratch } from "./backup-zip.js";
 import { fromBase64, pageRequest, pageSession } from "./page-requests.js";
@@ -15,12 +15,6 @@ import { fromBase64, pageRequest, pageSession } from "./page-requests.js";
 const ready = init();
 
 /** An error with a stable kind and a sentence for the user. */
-class SaveError extends Error {
-  constructor(kind, message) {
-    super(message);
-    this.kind = kind;
-  }
-}
 
 const MESSAGES = {
   not_chatgpt: "This tab isn't a ChatGPT conversation. Open one on chatgpt.com, or open your ChatGPT export from chatkeep's menu.",
@@ -71,6 +65,8 @@ export function classify(url) {
 // Reading the conversation
 // ---------------------------------------------------------------------------------------
 
+/** @param {number} tabId  @param {(...args: any[]) => any} func  @param {any[]} args
+ *  @param {"MAIN" | "ISOLATED"} [world] */
 async function inPage(tabId, func, args, world = "MAIN") {
   let results;
   try {
@@ -181,7 +177,7 @@ async function objectUrl(blob) {
 async function blobToBase64(blob) {
   const buf = new Uint8Array(await blob.arrayBuffer());
   let bin = "";
-  for (let i = 0; i < buf.length; i += 0x8000) bin += String.fromCharCode.apply(null, buf.subarray(i, i + 0x8000));
+  for (let i = 0; i < buf.length; i += 0x8000) bin += String.fromCharCode(...buf.subarray(i, i + 0x8000));
   return btoa(bin);
 }
 
@@ -578,7 +574,8 @@ api.runtime.onMessage.addListener((message, sender, sendResponse) => {
     case Msg.COPY_MARKDOWN:
       return reply(copyMarkdown(message.tabId, message.options ?? {}));
     case Msg.SHOW_DOWNLOAD:
-      return reply(api.downloads.show(message.downloadId).then(() => null));
+      // Chromium's downloads.show returns nothing, Firefox's a promise.
+      return reply(Promise.resolve(api.downloads.show(message.downloadId)).then(() => null));
     case Msg.TAB_STATUS:
       return reply(
         (async () => {
@@ -620,6 +617,6 @@ globalThis.chatkeep = {
   /** Converts one conversation's JSON (for tests and the console). */
   convert: async (json, options) => {
     await ready;
-    return core.convertConversation(json, options);
+    return core.convertConversation(json, options, undefined);
   },
 };

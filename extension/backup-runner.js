@@ -10,6 +10,7 @@ import { Backup } from "./pkg/chatkeep_wasm.js";
 import { api } from "./browser.js";
 import { clearStore, commit, getMeta, keptSinceState, putMeta, putState } from "./backup-store.js";
 import { fromBase64, pageRequest, pageSession } from "./page-requests.js";
+import { KindError as BackupError } from "./messages.js";
 
 const CHATGPT_TABS = ["https://chatgpt.com/*", "https://chat.openai.com/*"];
 const ALARM = "chatkeep-backup";
@@ -32,13 +33,6 @@ const BLOCKED = {
   chatgpt_down: "ChatGPT is not answering right now: the backup tries again in a moment.",
 };
 
-/** An error with a stable kind and a sentence for the user. */
-class BackupError extends Error {
-  constructor(kind, message) {
-    super(message);
-    this.kind = kind;
-  }
-}
 
 /**
  * The backup's controls. `ready` resolves once the wasm core is initialised;
@@ -120,7 +114,7 @@ export function createBackupRunner({ ready, zipUrl, clearZips }) {
     const woke = new Promise((resolve) => {
       wakeUp = () => {
         woken = true;
-        resolve();
+        resolve(undefined);
       };
     });
     while (!woken && Date.now() < until) {
@@ -254,7 +248,8 @@ export function createBackupRunner({ ready, zipUrl, clearZips }) {
           // If even that cannot be read, pause: carrying on with the state in memory could
           // write a state that claims bytes that were never kept.
           const saved = await getMeta("state");
-          const cancelled = info.status === "done";
+          // (A cancel while the step awaited may have changed the status.)
+          const cancelled = /** @type {string} */ (info.status) === "done";
           if (saved) backup = await restore(saved);
           else {
             const fresh = new Backup(backup.options);
@@ -452,6 +447,7 @@ export function createBackupRunner({ ready, zipUrl, clearZips }) {
     },
     /** Downloads the ZIP of what is kept; `readable` (optional) sets whether it gets the
      *  readable copies (kept as the backup's option). */
+    /** @param {{readable?: boolean}} [choice] */
     async download({ readable } = {}) {
       if (readable !== undefined && typeof readable !== "boolean") throw new BackupError("options", "Invalid option: readable must be true or false.");
       await load();

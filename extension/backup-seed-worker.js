@@ -10,6 +10,7 @@
 
 import init, { Backup, ZipStream } from "./pkg/chatkeep_wasm.js";
 import { isZip, zipReader } from "./file-read.js";
+import { KindError } from "./messages.js";
 
 const ready = init();
 
@@ -17,15 +18,13 @@ self.onmessage = async ({ data: { file, state } }) => {
   try {
     await ready;
     if (!isZip(file)) {
-      const e = new Error("This is not a ZIP file. Choose the ZIP from ChatGPT's “Export data” e-mail, or a chatkeep backup ZIP.");
-      e.kind = "not_an_export";
-      throw e;
+      throw new KindError("not_an_export", "This is not a ZIP file. Choose the ZIP from ChatGPT's “Export data” e-mail, or a chatkeep backup ZIP.");
     }
     const backup = state ? Backup.fromJson(state) : new Backup(null);
     const zip = new ZipStream(file.size, zipReader(file, { bytes: 0 }));
     let shown = 0;
     const stats = backup.seedZip(zip, (item, progress) => {
-      self.postMessage({ type: "item", item }, [item.bytes.buffer]);
+      self.postMessage({ type: "item", item }, { transfer: [item.bytes.buffer] });
       const now = Date.now();
       if (now - shown > 200) {
         shown = now;

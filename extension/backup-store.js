@@ -23,7 +23,7 @@ function done(req) {
 /** Resolves when a transaction commits. */
 function committed(tx) {
   return new Promise((resolve, reject) => {
-    tx.oncomplete = () => resolve();
+    tx.oncomplete = () => resolve(undefined);
     tx.onabort = tx.onerror = () => reject(tx.error ?? new Error("the backup database refused the write"));
   });
 }
@@ -143,7 +143,7 @@ export async function keptSinceState(conversation, file) {
       const req = tx.objectStore(name).index("at").openCursor(after);
       req.onsuccess = () => {
         const cursor = req.result;
-        if (!cursor) return resolve();
+        if (!cursor) return resolve(undefined);
         fn(cursor.value);
         cursor.continue();
       };

@@ -33,6 +33,8 @@ const decoder = new TextDecoder();
  * conversation the layout names is not in the database (a missing file is left out: the
  * manifest lists what failed).
  */
+/** @param {import("./zip-writer.js").ZipWriter} zip  @param {any} layout
+ *  @param {{readable?: any, progress?: (p: {done: number, total: number}) => void}} [how] */
 export async function writeBackupZip(zip, layout, { readable, progress } = {}) {
   const total = layout.parts.reduce((n, p) => n + p.ids.length, 0) * (layout.readable ? 2 : 1);
   let done = 0;
@@ -172,6 +174,8 @@ export async function clearScratch() {
  * readable copies (when the layout asks for them); `progress({done, total})` is told as it
  * goes. For pages (the worker is a dedicated one).
  */
+/** @param {any} layout
+ *  @param {{options?: object, progress?: (p: {done: number, total: number}) => void, level?: number}} [how] */
 export function backupZipInWorker(layout, { options, progress, level = 6 } = {}) {
   const worker = new Worker(new URL("./backup-zip-worker.js", import.meta.url), { type: "module" });
   return new Promise((resolve, reject) => {

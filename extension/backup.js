@@ -44,8 +44,9 @@ function start() {
   document.getElementById("version").textContent = `chatkeep ${api.runtime.getManifest().version}`;
   main.addEventListener("click", onClick);
   main.addEventListener("change", (event) => {
-    if (event.target.matches?.('input[data-option="readable"]')) {
-      page.ui.readable = event.target.checked;
+    const target = event.target;
+    if (target instanceof HTMLInputElement && target.matches('input[data-option="readable"]')) {
+      page.ui.readable = target.checked;
       show();
     }
   });
@@ -139,7 +140,7 @@ async function act(action) {
   }
   // The action's button may have gone (after Delete or Cancel): keep the focus on the page.
   if (!document.activeElement || document.activeElement === document.body) {
-    main.querySelector("button[data-action]:not([aria-disabled])")?.focus();
+    /** @type {HTMLElement | null} */ (main.querySelector("button[data-action]:not([aria-disabled])"))?.focus();
   }
 }
 
@@ -157,5 +158,5 @@ function keepData() {
   const hadFocus = main.contains(document.activeElement);
   page.ui.confirmDelete = false;
   show();
-  if (hadFocus) main.querySelector('button[data-action="delete"]')?.focus();
+  if (hadFocus) /** @type {HTMLElement | null} */ (main.querySelector('button[data-action="delete"]'))?.focus();
 }

@@ -126,7 +126,7 @@
       const timer = setTimeout(resolve, 100);
       requestAnimationFrame(() => {
         clearTimeout(timer);
-        resolve();
+        resolve(undefined);
       });
     });
   }
@@ -145,7 +145,7 @@
         clearTimeout(timer);
         clearTimeout(hard);
         obs.disconnect();
-        resolve();
+        resolve(undefined);
       }
     });
   }

@@ -10,10 +10,10 @@
 import { loadSettings } from "./browser.js";
 import { getMeta } from "./backup-store.js";
 import { ZipWriter } from "./zip-writer.js";
+import { $, inputs } from "./dom.js";
 
 const ROW_HEIGHT = 64;
 const OVERSCAN = 6;
-const $ = (id) => document.getElementById(id);
 
 const state = {
   file: null,
@@ -193,9 +193,9 @@ function openFile(file) {
   $("open-error").hidden = true;
   $("progress-card").hidden = false;
   $("progress-title").textContent = `Reading ${file.name}…`;
-  $("progress-bar").removeAttribute("value");
+  $("progress-bar", HTMLProgressElement).removeAttribute("value");
   $("progress-text").textContent = `${size(file.size)} · starting…`;
-  $("cancel-open").focus();
+  $("cancel-open", HTMLButtonElement).focus();
   state.worker = newWorker(openProgress);
   state.worker.postMessage({ type: "open", file });
 }
@@ -208,7 +208,7 @@ function openProgress(p) {
   }
   if (p.phase !== "open") return;
   const fraction = p.bytesTotal ? Math.min(1, p.bytesRead / p.bytesTotal) : 0;
-  $("progress-bar").value = fraction;
+  $("progress-bar", HTMLProgressElement).value = fraction;
   const elapsed = (performance.now() - openStarted) / 1000;
   const parts = [
     `${plural(p.conversations, "conversation")} found`,
@@ -236,8 +236,8 @@ function opened(info) {
   document.documentElement.dataset.openSeconds = info.seconds.toFixed(2);
   $("progress-card").hidden = true;
   $("browser").hidden = false;
-  $("close-file").hidden = false;
-  $("skip-link").hidden = false;
+  $("close-file", HTMLButtonElement).hidden = false;
+  $("skip-link", HTMLAnchorElement).hidden = false;
   $("subtitle").textContent = `${state.file.name} · ${size(state.file.size)} · ${plural(info.count, "conversation")} · read in ${duration(info.seconds)}`;
   showOpenErrors();
   refreshView();
@@ -275,15 +275,15 @@ function closeFile() {
   $("browser").classList.remove("previewing");
   $("progress-card").hidden = true;
   $("errors-card").hidden = true;
-  $("close-file").hidden = true;
-  $("skip-link").hidden = true;
+  $("close-file", HTMLButtonElement).hidden = true;
+  $("skip-link", HTMLAnchorElement).hidden = true;
   $("open-card").hidden = false;
-  $("search").value = "";
+  $("search", HTMLInputElement).value = "";
   $("search-status").hidden = true;
   $("save-result").replaceChildren();
   $("save-progress").hidden = true;
-  $("preview-frame").hidden = true;
-  $("preview-frame").removeAttribute("srcdoc");
+  $("preview-frame", HTMLIFrameElement).hidden = true;
+  $("preview-frame", HTMLIFrameElement).removeAttribute("srcdoc");
   $("subtitle").textContent = "Browse, search and save the conversations of ChatGPT's “Export data” file. Everything stays on this computer.";
   document.title = "Open a ChatGPT export · chatkeep";
   delete document.documentElement.dataset.openSeconds;
@@ -329,10 +329,10 @@ function dayStart(value) {
 }
 
 function refreshView({ keepCurrent = true } = {}) {
-  const from = dayStart($("date-from").value);
-  const toStart = dayStart($("date-to").value);
+  const from = dayStart($("date-from", HTMLInputElement).value);
+  const toStart = dayStart($("date-to", HTMLInputElement).value);
   const to = toStart === null ? null : toStart + 86400;
-  const show = $("show").value;
+  const show = $("show", HTMLSelectElement).value;
   const hits = state.search?.hits ?? null;
   const view = state.all.filter((r) => {
     if (hits && !hits.has(r.index)) return false;
@@ -343,7 +343,7 @@ function refreshView({ keepCurrent = true } = {}) {
     if (to !== null && (t == null || t >= to)) return false;
     return true;
   });
-  view.sort(SORTS[$("sort").value] ?? SORTS["created-desc"]);
+  view.sort(SORTS[$("sort", HTMLSelectElement).value] ?? SORTS["created-desc"]);
   const previous = state.view[state.active]?.index;
   state.view = view;
   state.positions = new Map(view.map((r, i) => [r.index, i]));
@@ -367,7 +367,7 @@ function onSearchInput() {
 }
 
 async function runSearch() {
-  const query = $("search").value.trim();
+  const query = $("search", HTMLInputElement).value.trim();
   const seq = ++state.searchSeq;
   const status = $("search-status");
   if (state.job?.kind === "search") cancelJob();
@@ -617,19 +617,19 @@ function updateSelectionUi() {
   const n = state.checked.size;
   let shownChecked = 0;
   for (const r of state.view) if (state.checked.has(r.index)) shownChecked++;
-  const all = $("check-all");
+  const all = $("check-all", HTMLInputElement);
   all.checked = state.view.length > 0 && shownChecked === state.view.length;
   all.indeterminate = shownChecked > 0 && shownChecked < state.view.length;
   all.disabled = !state.view.length;
   const hidden = n - shownChecked;
   $("selection-count").textContent = n ? `${numberFmt.format(n)} selected${hidden ? ` (${numberFmt.format(hidden)} hidden by the filters)` : ""}` : "";
   const busy = Boolean(state.job && state.job.kind === "save");
-  $("save-selected").textContent = n ? `Save ${numberFmt.format(n)} selected${hidden ? `, ${numberFmt.format(hidden)} not shown` : ""}` : "Save selected";
+  $("save-selected", HTMLButtonElement).textContent = n ? `Save ${numberFmt.format(n)} selected${hidden ? `, ${numberFmt.format(hidden)} not shown` : ""}` : "Save selected";
   // While a search or filter narrows the list, the second button saves what it shows.
-  $("save-all").textContent = filtered() ? `Save the ${numberFmt.format(state.view.length)} shown` : `Save all ${numberFmt.format(state.all.length)}`;
-  $("save-selected").disabled = !n || busy;
-  $("save-all").disabled = !state.view.length || busy;
-  $("save-one").disabled = state.current < 0 || busy;
+  $("save-all", HTMLButtonElement).textContent = filtered() ? `Save the ${numberFmt.format(state.view.length)} shown` : `Save all ${numberFmt.format(state.all.length)}`;
+  $("save-selected", HTMLButtonElement).disabled = !n || busy;
+  $("save-all", HTMLButtonElement).disabled = !state.view.length || busy;
+  $("save-one", HTMLButtonElement).disabled = state.current < 0 || busy;
   updateRenderedRows();
 }
 
@@ -640,7 +640,7 @@ function updateSelectionUi() {
 let previewSeq = 0;
 
 function showPreviewMessage(text, error = false) {
-  $("preview-frame").hidden = true;
+  $("preview-frame", HTMLIFrameElement).hidden = true;
   const m = $("preview-message");
   m.hidden = false;
   m.textContent = text;
@@ -661,7 +661,7 @@ async function showPreview(index) {
   try {
     const { converted } = await ask(state.worker, { type: "convert", index, options: { ...state.options, formats: ["html"] } });
     if (seq !== previewSeq) return;
-    const frame = $("preview-frame");
+    const frame = $("preview-frame", HTMLIFrameElement);
     const terms = state.search?.terms;
     delete document.documentElement.dataset.previewMatch;
     frame.onload = () => markFirstMatch(frame, terms);
@@ -710,7 +710,7 @@ function previewOver(on) {
   const panes = $("browser");
   if (panes.classList.contains("previewing") === on) return;
   panes.classList.toggle("previewing", on);
-  if (on) $("close-preview").focus();
+  if (on) $("close-preview", HTMLButtonElement).focus();
   else $("list").focus({ preventScroll: true });
 }
 
@@ -721,16 +721,16 @@ const narrow = matchMedia("(max-width: 64rem)");
 // ---------------------------------------------------------------------------------------
 
 function chosenFormats() {
-  return [...document.querySelectorAll('input[name="format"]:checked')].map((i) => i.value);
+  return inputs(document, 'input[name="format"]:checked').map((i) => i.value);
 }
 
 function chosenImages() {
-  return document.querySelector('input[name="images"]:checked')?.value ?? "link";
+  return inputs(document, 'input[name="images"]:checked')[0]?.value ?? "link";
 }
 
 function checkFormats() {
   const formats = chosenFormats();
-  $("formats").classList.toggle("invalid", !formats.length);
+  $("formats", HTMLFieldSetElement).classList.toggle("invalid", !formats.length);
   if (!formats.length) {
     showSaveResult([errorLine("Choose at least one format.")]);
     return null;
@@ -832,14 +832,14 @@ async function saveMany(indexes) {
   const started = performance.now();
   showSaveResult([]);
   $("save-progress").hidden = false;
-  $("save-bar").value = 0;
+  $("save-bar", HTMLProgressElement).value = 0;
   $("save-text").textContent = `Saving ${plural(goal, "conversation")}…`;
-  $("cancel-save").focus();
+  $("cancel-save", HTMLButtonElement).focus();
   const onProgress = (p) => {
     if (p.phase !== "save") return;
     // Progress through the file (the job reads it up to the last chosen conversation).
     const fraction = p.goal ? p.conversations / p.goal : p.bytesTotal ? p.bytesRead / p.bytesTotal : 0;
-    $("save-bar").value = Math.min(1, fraction);
+    $("save-bar", HTMLProgressElement).value = Math.min(1, fraction);
     const elapsed = (performance.now() - started) / 1000;
     const parts = [`${numberFmt.format(p.conversations)} of ${plural(goal, "conversation")}`, `${size(p.zipBytes)} written`];
     if (elapsed > 1.5 && fraction > 0.02 && fraction < 1) parts.push(`about ${duration((elapsed / fraction) * (1 - fraction))} left`);
@@ -854,6 +854,7 @@ async function saveMany(indexes) {
     download(result.blob, name);
     const seconds = (performance.now() - started) / 1000;
     document.documentElement.dataset.saveSeconds = seconds.toFixed(2);
+    /** @type {HTMLElement[]} */
     const lines = [okLine(`Saved ${plural(result.saved, "conversation")} in ${name} (${size(result.blob.size)}, ${duration(seconds)}).`)];
     if (result.errors.length) lines.push(errorDetails(result.errors));
     showSaveResult(lines);
@@ -870,7 +871,8 @@ async function saveMany(indexes) {
 // ---------------------------------------------------------------------------------------
 
 async function loadPreferences() {
-  let settings = { options: {}, extension: {} };
+  /** @type {import("./browser.js").Settings} */
+  let settings = { options: {}, extension: { save_as: false } };
   try {
     settings = await loadSettings();
   } catch {
@@ -880,9 +882,9 @@ async function loadPreferences() {
   if (settings.extension.time_zone !== "utc") options.utc_offset_minutes = -new Date().getTimezoneOffset();
   state.options = options;
   const formats = Array.isArray(options.formats) && options.formats.length ? options.formats : ["markdown"];
-  for (const input of document.querySelectorAll('input[name="format"]')) input.checked = formats.includes(input.value);
+  for (const input of inputs(document, 'input[name="format"]')) input.checked = formats.includes(input.value);
   const images = options.images === "embed" ? "embed" : "link";
-  for (const input of document.querySelectorAll('input[name="images"]')) input.checked = input.value === images;
+  for (const input of inputs(document, 'input[name="images"]')) input.checked = input.value === images;
 }
 
 function setUpDrop() {
@@ -924,11 +926,11 @@ async function offerLocalBackup() {
 function openLocalBackup() {
   const worker = new Worker("export-worker.js", { type: "module" });
   $("open-error").hidden = true;
-  $("open-backup").disabled = true;
+  $("open-backup", HTMLButtonElement).disabled = true;
   worker.onmessage = ({ data }) => {
     if (data.type !== "result" && data.type !== "failed") return;
     worker.terminate();
-    $("open-backup").disabled = false;
+    $("open-backup", HTMLButtonElement).disabled = false;
     if (data.file) openFile(data.file);
     else openFailed(data.error ?? { message: "chatkeep could not read its backup." });
   };
@@ -939,18 +941,19 @@ function main() {
   loadPreferences();
   setUpDrop();
   offerLocalBackup();
-  $("open-backup").addEventListener("click", openLocalBackup);
-  $("file-input").addEventListener("change", (e) => {
-    openFile(e.target.files[0]);
-    e.target.value = "";
+  $("open-backup", HTMLButtonElement).addEventListener("click", openLocalBackup);
+  const fileInput = $("file-input", HTMLInputElement);
+  fileInput.addEventListener("change", () => {
+    openFile(fileInput.files[0]);
+    fileInput.value = "";
   });
-  $("cancel-open").addEventListener("click", () => {
+  $("cancel-open", HTMLButtonElement).addEventListener("click", () => {
     closeFile();
-    $("file-input").focus();
+    $("file-input", HTMLInputElement).focus();
   });
-  $("close-file").addEventListener("click", () => {
+  $("close-file", HTMLButtonElement).addEventListener("click", () => {
     closeFile();
-    $("file-input").focus();
+    $("file-input", HTMLInputElement).focus();
   });
   const list = $("list");
   let frame = 0;
@@ -966,8 +969,8 @@ function main() {
   list.addEventListener("focus", () => {
     if (state.active < 0 && state.view.length) setActive(0, { preview: false });
   });
-  $("search").addEventListener("input", onSearchInput);
-  $("search").addEventListener("keydown", (e) => {
+  $("search", HTMLInputElement).addEventListener("input", onSearchInput);
+  $("search", HTMLInputElement).addEventListener("keydown", (e) => {
     if (e.key === "ArrowDown" || e.key === "Enter") {
       e.preventDefault();
       clearTimeout(searchTimer);
@@ -976,12 +979,12 @@ function main() {
     }
   });
   for (const id of ["date-from", "date-to", "show", "sort"]) $(id).addEventListener("change", () => refreshView());
-  $("check-all").addEventListener("change", (e) => checkAllShown(e.target.checked));
-  $("save-one").addEventListener("click", saveOne);
-  $("save-selected").addEventListener("click", () => saveMany([...state.checked].sort((a, b) => a - b)));
-  $("save-all").addEventListener("click", () => saveMany(filtered() ? state.view.map((r) => r.index).sort((a, b) => a - b) : null));
-  $("cancel-save").addEventListener("click", cancelJob);
-  $("close-preview").addEventListener("click", () => previewOver(false));
+  $("check-all", HTMLInputElement).addEventListener("change", (e) => checkAllShown(/** @type {HTMLInputElement} */ (e.target).checked));
+  $("save-one", HTMLButtonElement).addEventListener("click", saveOne);
+  $("save-selected", HTMLButtonElement).addEventListener("click", () => saveMany([...state.checked].sort((a, b) => a - b)));
+  $("save-all", HTMLButtonElement).addEventListener("click", () => saveMany(filtered() ? state.view.map((r) => r.index).sort((a, b) => a - b) : null));
+  $("cancel-save", HTMLButtonElement).addEventListener("click", cancelJob);
+  $("close-preview", HTMLButtonElement).addEventListener("click", () => previewOver(false));
   document.addEventListener("keydown", (e) => {
     if (e.key === "Escape" && $("browser").classList.contains("previewing")) {
       e.preventDefault();
@@ -989,10 +992,10 @@ function main() {
     }
   });
   narrow.addEventListener("change", () => !narrow.matches && previewOver(false));
-  for (const input of document.querySelectorAll('input[name="format"]')) {
+  for (const input of inputs(document, 'input[name="format"]')) {
     input.addEventListener("change", () => {
       if (chosenFormats().length) {
-        $("formats").classList.remove("invalid");
+        $("formats", HTMLFieldSetElement).classList.remove("invalid");
         showSaveResult([]);
       }
     });

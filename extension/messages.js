@@ -89,7 +89,15 @@ export function messageProblem(message) {
 export async function request(api, message) {
   const reply = await api.runtime.sendMessage(message);
   if (reply?.ok) return reply.result;
-  const e = new Error(reply?.error?.message ?? "chatkeep did not answer. Reload the extension and try again.");
-  e.kind = reply?.error?.kind ?? "internal";
-  throw e;
+  throw new KindError(reply?.error?.kind ?? "internal", reply?.error?.message ?? "chatkeep did not answer. Reload the extension and try again.");
+}
+
+/** An Error with the `kind` every reply and the core's errors carry ("options",
+ *  "not_an_export", …): what the pages match on, never the message's words. */
+export class KindError extends Error {
+  /** @param {string} kind  @param {string} message */
+  constructor(kind, message) {
+    super(message);
+    this.kind = kind;
+  }
 }

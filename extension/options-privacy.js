@@ -30,5 +30,5 @@ function kindBoxes(form) {
 }
 
 function showKinds(form, enabled) {
-  document.getElementById("redact-details").disabled = !enabled;
+  /** @type {HTMLFieldSetElement} */ (document.getElementById("redact-details")).disabled = !enabled;
 }

@@ -9,6 +9,7 @@
 import { loadSettings, saveSettings } from "./browser.js";
 import init, { defaultOptions, convertConversation, version } from "./pkg/chatkeep_wasm.js";
 import { fillPrivacy, readPrivacy } from "./options-privacy.js";
+import { $, inputs } from "./dom.js";
 
 const SAVE_DELAY_MS = 400;
 const PREVIEW_DELAY_MS = 120;
@@ -28,8 +29,10 @@ const FRONT_MATTER_LABELS = {
 const FORMAT_NAMES = { markdown: "Markdown", html: "HTML", json: "JSON" };
 const PLACEHOLDERS = ["title", "date", "time", "updated", "id", "short_id", "model"];
 
-const $ = (id) => document.getElementById(id);
-const form = $("settings");
+const form = $("settings", HTMLFormElement);
+/** The settings form's single named controls (options.html).
+ *  @type {HTMLFormControlsCollection & Record<"include_reasoning" | "include_hidden" | "include_custom_instructions" | "timestamps" | "filename_template" | "save_as", HTMLInputElement>} */
+const fields = /** @type {any} */ (form.elements);
 
 /** The state of the page. */
 const state = {
@@ -155,18 +158,18 @@ function buildFrontMatter(fields) {
 /** Puts state into the controls. */
 function fillForm() {
   const o = state.options;
-  for (const box of form.elements.formats) box.checked = o.formats.includes(box.value);
+  for (const box of formatBoxes()) box.checked = o.formats.includes(box.value);
   setRadio("branches", o.branches);
-  form.elements.include_reasoning.checked = o.include_reasoning;
-  form.elements.include_hidden.checked = o.include_hidden;
-  form.elements.include_custom_instructions.checked = o.include_custom_instructions;
-  form.elements.timestamps.checked = o.timestamps;
+  fields.include_reasoning.checked = o.include_reasoning;
+  fields.include_hidden.checked = o.include_hidden;
+  fields.include_custom_instructions.checked = o.include_custom_instructions;
+  fields.timestamps.checked = o.timestamps;
   setRadio("time_zone", state.extension.time_zone);
   setRadio("images", o.images);
   setRadio("flavor", o.flavor);
   for (const box of frontMatterBoxes()) box.checked = o.front_matter.includes(box.value);
-  form.elements.filename_template.value = o.filename_template;
-  form.elements.save_as.checked = state.extension.save_as;
+  fields.filename_template.value = o.filename_template;
+  fields.save_as.checked = state.extension.save_as;
   fillPrivacy(form, o.redact);
   showError("formats", "");
   showError("template", "");
@@ -177,15 +180,19 @@ function setRadio(name, value) {
 }
 
 function radios(name) {
-  return form.querySelectorAll(`input[type=radio][name="${name}"]`);
+  return inputs(form, `input[type=radio][name="${name}"]`);
+}
+
+function formatBoxes() {
+  return inputs(form, 'input[name="formats"]');
 }
 
 function frontMatterBoxes() {
-  return [...form.querySelectorAll('input[name="front_matter"]')];
+  return inputs(form, 'input[name="front_matter"]');
 }
 
 function checkedValue(name) {
-  return form.querySelector(`input[name="${name}"]:checked`)?.value;
+  return inputs(form, `input[name="${name}"]:checked`)[0]?.value;
 }
 
 /** Reads the controls into state. Invalid parts keep their last valid value and show an
@@ -195,14 +202,14 @@ function readForm() {
   const o = state.options;
 
   // The last format can't be unticked (see keepOneFormat): page, storage and saves agree.
-  const formats = [...form.elements.formats].filter((b) => b.checked).map((b) => b.value);
+  const formats = formatBoxes().filter((b) => b.checked).map((b) => b.value);
   if (formats.length) o.formats = formats;
 
   o.branches = checkedValue("branches") ?? o.branches;
-  o.include_reasoning = form.elements.include_reasoning.checked;
-  o.include_hidden = form.elements.include_hidden.checked;
-  o.include_custom_instructions = form.elements.include_custom_instructions.checked;
-  o.timestamps = form.elements.timestamps.checked;
+  o.include_reasoning = fields.include_reasoning.checked;
+  o.include_hidden = fields.include_hidden.checked;
+  o.include_custom_instructions = fields.include_custom_instructions.checked;
+  o.timestamps = fields.timestamps.checked;
   state.extension.time_zone = checkedValue("time_zone") ?? state.extension.time_zone;
   o.utc_offset_minutes = offsetFor(state.extension.time_zone);
   o.images = checkedValue("images") ?? o.images;
@@ -211,11 +218,11 @@ function readForm() {
 
   // Whatever is typed is what saves use; the example below shows what the core makes of it
   // (an empty template is the core's default).
-  const template = form.elements.filename_template.value;
+  const template = fields.filename_template.value;
   o.filename_template = template;
   showError("template", template.trim() ? unknownPlaceholderNote(template) : `Empty: the default, ${state.defaults.filename_template}, is used.`, "note");
 
-  state.extension.save_as = form.elements.save_as.checked;
+  state.extension.save_as = fields.save_as.checked;
   readPrivacy(form, o);
   return JSON.stringify([state.options, state.extension]) !== before;
 }
@@ -238,10 +245,10 @@ function showError(which, message, kind = "error") {
   el.classList.toggle("note", kind === "note");
   const invalid = Boolean(message) && kind === "error";
   if (which === "template") {
-    form.elements.filename_template.setAttribute("aria-invalid", String(invalid));
+    fields.filename_template.setAttribute("aria-invalid", String(invalid));
   } else {
-    $("formats").classList.toggle("invalid", invalid);
-    for (const box of form.elements.formats) {
+    $("formats", HTMLFieldSetElement).classList.toggle("invalid", invalid);
+    for (const box of formatBoxes()) {
       box.setAttribute("aria-invalid", String(invalid));
       if (invalid) box.setAttribute("aria-errormessage", "formats-error");
       else box.removeAttribute("aria-errormessage");
@@ -251,7 +258,7 @@ function showError(which, message, kind = "error") {
 
 /** Unticking the last format ticks it again and says why. */
 function keepOneFormat(box) {
-  const boxes = [...form.elements.formats];
+  const boxes = formatBoxes();
   if (boxes.some((b) => b.checked)) {
     showError("formats", "");
     return;
@@ -276,17 +283,17 @@ function wireEvents() {
   form.addEventListener("submit", (e) => e.preventDefault());
 
   $("placeholders").addEventListener("click", (event) => {
-    const button = event.target.closest("button[data-insert]");
+    const button = event.target instanceof Element ? /** @type {HTMLButtonElement | null} */ (event.target.closest("button[data-insert]")) : null;
     if (button) insertPlaceholder(button.dataset.insert);
   });
-  $("front-matter-all").addEventListener("click", () => setAllFrontMatter(true));
-  $("front-matter-none").addEventListener("click", () => setAllFrontMatter(false));
-  $("reset").addEventListener("click", resetToDefaults);
-  $("preview-toggle").addEventListener("click", () => openPreview(!$("preview").classList.contains("open")));
+  $("front-matter-all", HTMLButtonElement).addEventListener("click", () => setAllFrontMatter(true));
+  $("front-matter-none", HTMLButtonElement).addEventListener("click", () => setAllFrontMatter(false));
+  $("reset", HTMLButtonElement).addEventListener("click", resetToDefaults);
+  $("preview-toggle", HTMLButtonElement).addEventListener("click", () => openPreview(!$("preview").classList.contains("open")));
   addEventListener("keydown", (e) => {
     if (e.key === "Escape" && $("preview").classList.contains("open")) {
       openPreview(false);
-      $("preview-toggle").focus();
+      $("preview-toggle", HTMLButtonElement).focus();
     }
   });
 
@@ -303,14 +310,14 @@ function wireEvents() {
 /** Opens or closes the preview panel of narrow windows. */
 function openPreview(open) {
   $("preview").classList.toggle("open", open);
-  $("preview-toggle").setAttribute("aria-expanded", String(open));
-  $("preview-toggle").textContent = open ? "Hide" : "Show";
+  $("preview-toggle", HTMLButtonElement).setAttribute("aria-expanded", String(open));
+  $("preview-toggle", HTMLButtonElement).textContent = open ? "Hide" : "Show";
 }
 
 /** Inserts a placeholder at the cursor, with a space on either side where it would touch
  *  other text ("{date} {title}", not "{date}{title}"). */
 function insertPlaceholder(text) {
-  const input = form.elements.filename_template;
+  const input = fields.filename_template;
   const start = input.selectionStart ?? input.value.length;
   const end = input.selectionEnd ?? input.value.length;
   const before = input.value.slice(0, start);
@@ -344,7 +351,7 @@ function resetToDefaults() {
     state.options.utc_offset_minutes = offsetFor(state.extension.time_zone);
     applyAll("Your settings are back");
     $("reset-status").textContent = "Your settings are back.";
-    $("reset").focus();
+    $("reset", HTMLButtonElement).focus();
   });
   $("reset-status").replaceChildren("Defaults restored.", undo);
   undo.focus();
@@ -442,10 +449,10 @@ function schedulePreview() {
 function renderPreview() {
   let result;
   try {
-    result = convertConversation(state.sample, state.options);
+    result = convertConversation(state.sample, state.options, undefined);
   } catch (e) {
     showPreviewMessage(e?.message ?? String(e), true);
-    $("template-example").textContent = "—";
+    $("template-example", HTMLOutputElement).textContent = "—";
     return;
   }
   const files = result.files;
@@ -454,12 +461,12 @@ function renderPreview() {
   const index = Math.max(0, formats.indexOf(state.tab));
   const file = files[index];
 
-  $("template-example").textContent = files[0]?.fileName ?? "";
+  $("template-example", HTMLOutputElement).textContent = files[0]?.fileName ?? "";
   renderTabs(formats);
   $("preview-file-name").textContent = file.fileName;
 
   const pre = $("preview-text");
-  const frame = $("preview-html");
+  const frame = $("preview-html", HTMLIFrameElement);
   $("preview-message").hidden = true;
   if (state.tab === "html") {
     pre.hidden = true;
@@ -486,7 +493,7 @@ function showPreviewMessage(text, isError) {
   message.classList.toggle("error", Boolean(isError));
   message.setAttribute("role", isError ? "alert" : "status");
   $("preview-text").hidden = true;
-  $("preview-html").hidden = true;
+  $("preview-html", HTMLIFrameElement).hidden = true;
 }
 
 /** The tab list (only when several formats are chosen): roving tabindex, arrow keys. */
@@ -494,7 +501,8 @@ function renderTabs(formats) {
   const list = $("preview-tabs");
   const panel = $("preview-panel");
   list.hidden = formats.length < 2;
-  const current = [...list.children].map((b) => b.dataset.format).join();
+  const tabs = () => /** @type {HTMLButtonElement[]} */ ([...list.children]);
+  const current = tabs().map((b) => b.dataset.format).join();
   if (current !== formats.join()) {
     list.replaceChildren(
       ...formats.map((format) => {
@@ -511,7 +519,7 @@ function renderTabs(formats) {
       }),
     );
   }
-  for (const tab of list.children) {
+  for (const tab of tabs()) {
     const selected = tab.dataset.format === state.tab;
     tab.setAttribute("aria-selected", String(selected));
     tab.tabIndex = selected ? 0 : -1;

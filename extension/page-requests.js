@@ -36,7 +36,7 @@ export function pageRequest(url, token, timeoutMs) {
       const r = await fetch(url, { headers, credentials: "include", signal: abort.signal });
       const buf = new Uint8Array(await r.arrayBuffer());
       let bin = "";
-      for (let i = 0; i < buf.length; i += 0x8000) bin += String.fromCharCode.apply(null, buf.subarray(i, i + 0x8000));
+      for (let i = 0; i < buf.length; i += 0x8000) bin += String.fromCharCode(...buf.subarray(i, i + 0x8000));
       return { status: r.status, retryAfter: r.headers.get("Retry-After"), base64: btoa(bin) };
     } catch (e) {
       return { status: 0, error: abort.signal.aborted ? "timed out" : String(e?.message ?? e) };

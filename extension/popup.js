@@ -4,10 +4,10 @@
 
 import { api, loadSettings } from "./browser.js";
 import { Msg, request } from "./messages.js";
+import { $ } from "./dom.js";
 
 const FORMAT_NAMES = { markdown: "Markdown", html: "HTML", json: "JSON" };
 
-const $ = (id) => document.getElementById(id);
 const statusEl = $("status");
 
 /** The formats of the settings (what "Save" writes). */
@@ -24,13 +24,14 @@ async function main() {
       openOptions();
     });
   }
-  $("open-export").addEventListener("click", openExport);
-  $("open-backup").addEventListener("click", openBackup);
-  $("save").addEventListener("click", () => save(defaultFormats));
+  $("open-export", HTMLButtonElement).addEventListener("click", openExport);
+  $("open-backup", HTMLButtonElement).addEventListener("click", openBackup);
+  $("save", HTMLButtonElement).addEventListener("click", () => save(defaultFormats));
   for (const button of document.querySelectorAll("button[data-formats]")) {
+    if (!(button instanceof HTMLButtonElement)) continue;
     button.addEventListener("click", () => save(button.dataset.formats.split(",")));
   }
-  $("copy").addEventListener("click", copyMarkdown);
+  $("copy", HTMLButtonElement).addEventListener("click", copyMarkdown);
 
   settingsFormats().then(
     (formats) => {
@@ -55,10 +56,10 @@ async function main() {
   // explains in one sentence when a page shows no conversation.
   if (tab?.chatgpt) {
     show("chat");
-    $("save").focus();
+    $("save", HTMLButtonElement).focus();
   } else {
     show("elsewhere");
-    $("open-export").focus();
+    $("open-export", HTMLButtonElement).focus();
   }
   await showNotice(tab?.tabId);
 }
@@ -170,7 +171,7 @@ async function writeClipboard(text) {
 function setBusy(on) {
   busy = on;
   for (const button of document.querySelectorAll("#chat button")) {
-    button.disabled = on;
+    if (button instanceof HTMLButtonElement) button.disabled = on;
   }
   document.body.setAttribute("aria-busy", String(on));
 }

@@ -179,7 +179,7 @@ function localHeader(nameBytes, { crc, size, csize, method, time, day }, zip64) 
 
 export class ZipWriter {
   /**
-   * @param {{flushBytes?: number, level?: number, sink?: BlobSink|FileSink}} [opts] how
+   * @param {{flushBytes?: number, level?: 0|1|2|3|4|5|6|7|8|9, sink?: BlobSink|FileSink}} [opts] how
    *   many bytes a BlobSink gathers before making a Blob; the deflate level (0 stores
    *   everything, 1 fastest … 9 smallest); where the bytes go (a BlobSink by default).
    */
