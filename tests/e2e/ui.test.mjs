@@ -272,6 +272,32 @@ describe("what a person sees, in Chromium", () => {
     assert.equal((await readNote()).line, "Saved MD");
     await page.keyboard.press("Escape");
     assert.equal(await readNote(), null, "Esc removes it");
+
+    // "Show in folder" asks the browser to show the file just saved (Chromium's
+    // downloads.show answers nothing, Firefox's a promise: both must reply).
+    const sw = await worker();
+    await sw.evaluate(() => {
+      globalThis.__shown = [];
+      const show = chrome.downloads.show.bind(chrome.downloads);
+      chrome.downloads.show = (id) => {
+        globalThis.__shown.push(id);
+        return show(id);
+      };
+    });
+    expectSaved(await call("save", { formats: ["markdown"] }));
+    await page.waitForFunction(() => document.getElementById("chatkeep-note")?.shadowRoot?.querySelector(".note.done"));
+    await page.locator("#chatkeep-note button.link").click();
+    await sw.evaluate(() => new Promise((resolve) => {
+      const wait = () => (globalThis.__shown.length ? resolve() : setTimeout(wait, 50));
+      wait();
+    }));
+    const [latest] = await sw.evaluate(() => chrome.downloads.search({ orderBy: ["-startTime"], limit: 1 }));
+    assert.deepEqual(await sw.evaluate(() => globalThis.__shown), [latest.id], "the note's button shows the file it saved");
+    const ext = await context.newPage();
+    t.after(() => ext.close());
+    await ext.goto(`chrome-extension://${extensionId}/popup.html`);
+    const reply = await ext.evaluate((id) => chrome.runtime.sendMessage({ type: "chatkeep/show-download", downloadId: id }), latest.id);
+    assert.deepEqual(reply, { ok: true, result: null }, "the background answers the request to show a download");
   });
 
   // --- The popup --------------------------------------------------------------------------
