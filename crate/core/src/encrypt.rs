@@ -2,11 +2,21 @@
 //! 7-Zip, WinRAR, Keka, macOS Archive Utility alternatives and most archive tools open),
 //! written by the `zip` crate (no cipher code here).
 //!
+//! The extension writes its ZIPs itself, entry by entry and piece by piece; [`AesEntry`]
+//! is the cipher of one such entry (AES-256-CTR with WinZip's little-endian counter,
+//! HMAC-SHA1-80 over the ciphertext, PBKDF2-HMAC-SHA1 keys), built on RustCrypto's `aes`,
+//! `ctr`, `hmac`, `sha1` and `pbkdf2`, the crates the `zip` crate's own AES uses.
+//!
 //! ZIP's key derivation (PBKDF2-HMAC-SHA1, 1000 rounds) is weak against short passwords:
 //! [`strength`] says how long a password resists guessing, and [`passphrase`] makes a
 //! strong one from random numbers the caller supplies.
 
 use std::io::{Seek, Write};
+
+use aes::cipher::{KeyIvInit, StreamCipher};
+use hmac::{KeyInit, Mac, SimpleHmac};
+use sha1::Sha1;
+use zeroize::Zeroizing;
 
 use zip::write::SimpleFileOptions;
 use zip::{AesMode, CompressionMethod, ZipWriter};
@@ -26,11 +36,7 @@ impl<W: Write + Seek> EncryptedZip<W> {
     /// Starts an archive. Refuses a password shorter than [`MIN_PASSWORD_CHARS`].
     pub fn new(sink: W, password: &str) -> Result<Self> {
         if password.chars().count() < MIN_PASSWORD_CHARS {
-            return Err(Error::Options {
-                detail: format!(
-                    "the password is too short: use at least {MIN_PASSWORD_CHARS} characters (a passphrase of four or more words is best)"
-                ),
-            });
+            return Err(too_short());
         }
         Ok(EncryptedZip {
             zip: ZipWriter::new(sink),
@@ -56,6 +62,105 @@ impl<W: Write + Seek> EncryptedZip<W> {
             .finish()
             .map_err(|e| zip_error("the archive's index", e))
     }
+}
+
+/// Bytes of salt at the start of an AES-256 entry's data.
+pub const AES_SALT_LEN: usize = 16;
+/// Bytes of the password verifier after the salt.
+pub const AES_VERIFIER_LEN: usize = 2;
+/// Bytes of the authentication code at the end of an entry's data.
+pub const AES_AUTH_LEN: usize = 10;
+/// PBKDF2 rounds, fixed by the WinZip AE format.
+const PBKDF2_ROUNDS: u32 = 1000;
+
+type Ctr = ctr::Ctr128LE<aes::Aes256>;
+
+/// The cipher of one WinZip AE-2 entry, AES-256, fed piece by piece: the ZIP writer puts
+/// [`header`](Self::header) (salt and password verifier) before the entry's compressed
+/// bytes, each piece passed through [`update`](Self::update), then the code returned by
+/// [`finish`](Self::finish). The entry's header says method 99 with the `0x9901` extra
+/// field (AE-2, strength 3, the real method) and CRC 0.
+///
+/// Every entry needs a salt of its own (the caller's random numbers): keys are derived per
+/// entry, with the format's 1000 rounds of PBKDF2-HMAC-SHA1.
+pub struct AesEntry {
+    cipher: Ctr,
+    mac: SimpleHmac<Sha1>,
+    header: [u8; AES_SALT_LEN + AES_VERIFIER_LEN],
+}
+
+impl AesEntry {
+    /// Derives the entry's keys from `password` and `salt` (16 random bytes, new for every
+    /// entry). Refuses a password shorter than [`MIN_PASSWORD_CHARS`] and a salt of
+    /// another length.
+    pub fn new(password: &str, salt: &[u8]) -> Result<Self> {
+        if password.chars().count() < MIN_PASSWORD_CHARS {
+            return Err(too_short());
+        }
+        let salt: [u8; AES_SALT_LEN] = salt.try_into().map_err(|_| Error::Options {
+            detail: format!(
+                "an AES-256 entry needs a salt of {AES_SALT_LEN} random bytes, not {}: pass crypto.getRandomValues(new Uint8Array({AES_SALT_LEN}))",
+                salt.len()
+            ),
+        })?;
+        // Encryption key, authentication key, password verifier.
+        let mut keys = Zeroizing::new([0u8; 32 + 32 + AES_VERIFIER_LEN]);
+        pbkdf2::pbkdf2::<SimpleHmac<Sha1>>(
+            password.as_bytes(),
+            &salt,
+            PBKDF2_ROUNDS,
+            keys.as_mut_slice(),
+        )
+        .map_err(|e| key_error(&e))?;
+        // WinZip's counter: the whole block, little-endian, from 1.
+        let mut counter = [0u8; 16];
+        counter[0] = 1;
+        let cipher = Ctr::new_from_slices(&keys[..32], &counter).map_err(|e| key_error(&e))?;
+        let mac = <SimpleHmac<Sha1> as KeyInit>::new_from_slice(&keys[32..64])
+            .map_err(|e| key_error(&e))?;
+        let mut header = [0u8; AES_SALT_LEN + AES_VERIFIER_LEN];
+        header[..AES_SALT_LEN].copy_from_slice(&salt);
+        header[AES_SALT_LEN..].copy_from_slice(&keys[64..]);
+        Ok(AesEntry {
+            cipher,
+            mac,
+            header,
+        })
+    }
+
+    /// The salt and password verifier, written before the entry's encrypted bytes.
+    pub fn header(&self) -> [u8; AES_SALT_LEN + AES_VERIFIER_LEN] {
+        self.header
+    }
+
+    /// Encrypts the next piece of the entry's (compressed) bytes in place.
+    pub fn update(&mut self, bytes: &mut [u8]) {
+        self.cipher.apply_keystream(bytes);
+        self.mac.update(bytes);
+    }
+
+    /// The authentication code (HMAC-SHA1 of the encrypted bytes, first 10 bytes), written
+    /// after them.
+    pub fn finish(self) -> [u8; AES_AUTH_LEN] {
+        let full = self.mac.finalize().into_bytes();
+        let mut code = [0u8; AES_AUTH_LEN];
+        code.copy_from_slice(&full[..AES_AUTH_LEN]);
+        code
+    }
+}
+
+fn too_short() -> Error {
+    Error::Options {
+        detail: format!(
+            "the password is too short: use at least {MIN_PASSWORD_CHARS} characters (a passphrase of four or more words is best)"
+        ),
+    }
+}
+
+fn key_error(e: &dyn std::fmt::Display) -> Error {
+    Error::Io(std::io::Error::other(format!(
+        "could not derive the encryption keys: {e}"
+    )))
 }
 
 fn zip_error(what: &str, e: zip::result::ZipError) -> Error {
@@ -201,6 +306,202 @@ mod tests {
         let mut text = String::new();
         f.read_to_string(&mut text).unwrap();
         assert_eq!(text, "# hello secret");
+    }
+
+    /// A ZIP whose entries are framed here as the extension's zip-writer.js frames them
+    /// (method 99, the 0x9901 extra field, CRC 0), with the data through [`AesEntry`]:
+    /// `(name, real method, uncompressed size, compressed bytes)`.
+    fn ae2_zip(password: &str, entries: &[(&str, u16, usize, Vec<u8>)]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut central = Vec::new();
+        for (k, (name, method, size, packed)) in entries.iter().enumerate() {
+            let mut salt = [0u8; AES_SALT_LEN];
+            salt.iter_mut()
+                .enumerate()
+                .for_each(|(i, b)| *b = (i * 31 + k * 7) as u8);
+            let mut entry = AesEntry::new(password, &salt).unwrap();
+            let mut data = entry.header().to_vec();
+            // In uneven pieces: the counter must carry across calls.
+            let mut rest = packed.clone();
+            let mut at = 0;
+            for len in [1, 15, 17, 33, usize::MAX] {
+                let end = at + len.min(rest.len() - at);
+                entry.update(&mut rest[at..end]);
+                at = end;
+            }
+            data.extend_from_slice(&rest);
+            data.extend_from_slice(&entry.finish());
+            let extra = [
+                &[0x01, 0x99, 7, 0, 2, 0, b'A', b'E', 3][..],
+                &method.to_le_bytes(),
+            ]
+            .concat();
+            let fixed = |sig: u32, central: bool| {
+                let mut h = sig.to_le_bytes().to_vec();
+                if central {
+                    h.extend_from_slice(&51u16.to_le_bytes());
+                }
+                h.extend_from_slice(&51u16.to_le_bytes());
+                h.extend_from_slice(&0x0801u16.to_le_bytes());
+                h.extend_from_slice(&99u16.to_le_bytes());
+                h.extend_from_slice(&[0, 0, 0x21, 0]); // 1980-01-01 00:00
+                h.extend_from_slice(&0u32.to_le_bytes()); // AE-2: no CRC
+                h.extend_from_slice(&(data.len() as u32).to_le_bytes());
+                h.extend_from_slice(&(*size as u32).to_le_bytes());
+                h.extend_from_slice(&(name.len() as u16).to_le_bytes());
+                h.extend_from_slice(&(extra.len() as u16).to_le_bytes());
+                h
+            };
+            let offset = out.len() as u32;
+            out.extend(fixed(0x0403_4b50, false));
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(&extra);
+            out.extend_from_slice(&data);
+            central.extend(fixed(0x0201_4b50, true));
+            central.extend_from_slice(&[0; 6]); // comment, disk, internal attributes
+            central.extend_from_slice(&0u32.to_le_bytes());
+            central.extend_from_slice(&offset.to_le_bytes());
+            central.extend_from_slice(name.as_bytes());
+            central.extend_from_slice(&extra);
+        }
+        let cd_at = out.len() as u32;
+        out.extend_from_slice(&central);
+        out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+        out.extend_from_slice(&[0; 4]);
+        let n = (entries.len() as u16).to_le_bytes();
+        out.extend_from_slice(&[n, n].concat());
+        out.extend_from_slice(&(central.len() as u32).to_le_bytes());
+        out.extend_from_slice(&cd_at.to_le_bytes());
+        out.extend_from_slice(&[0, 0]);
+        out
+    }
+
+    /// The raw DEFLATE bytes of `text`, from an ordinary ZIP the zip crate writes.
+    fn deflated(text: &[u8]) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        w.start_file(
+            "x",
+            SimpleFileOptions::default().compression_method(CompressionMethod::Deflated),
+        )
+        .unwrap();
+        w.write_all(text).unwrap();
+        let mut archive = zip::ZipArchive::new(w.finish().unwrap()).unwrap();
+        let mut raw = Vec::new();
+        archive
+            .by_index_raw(0)
+            .unwrap()
+            .read_to_end(&mut raw)
+            .unwrap();
+        raw
+    }
+
+    fn streamed_entries() -> Vec<(&'static str, Vec<u8>, u16, Vec<u8>)> {
+        let long = "Ünïcode secret line, repeated.\n".repeat(400).into_bytes();
+        let short = b"tiny".to_vec();
+        let image: Vec<u8> = (0..=255u8).cycle().take(3000).collect();
+        vec![
+            ("chat/long.md", long.clone(), 8, deflated(&long)),
+            ("chat/short.txt", short.clone(), 0, short),
+            ("chat/assets/image.png", image.clone(), 0, image),
+            ("chat/empty.json", Vec::new(), 0, Vec::new()),
+        ]
+    }
+
+    fn streamed_zip(password: &str) -> Vec<u8> {
+        let files = streamed_entries();
+        let framed: Vec<_> = files
+            .iter()
+            .map(|(name, plain, method, packed)| (*name, *method, plain.len(), packed.clone()))
+            .collect();
+        ae2_zip(password, &framed)
+    }
+
+    #[test]
+    fn streamed_entries_open_with_the_zip_crate_and_the_password_only() {
+        let bytes = streamed_zip("lemon-4-otter-8-quartz");
+        assert!(!bytes.windows(6).any(|w| w == b"secret"));
+        let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+        for (k, (name, plain, _, _)) in streamed_entries().iter().enumerate() {
+            assert!(archive
+                .by_index_decrypt(k, b"lemon-4-otter-8-quartX")
+                .is_err());
+            let mut f = archive
+                .by_index_decrypt(k, b"lemon-4-otter-8-quartz")
+                .unwrap();
+            assert_eq!(f.name().unwrap(), *name);
+            let mut got = Vec::new();
+            f.read_to_end(&mut got).unwrap();
+            assert_eq!(&got, plain, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_tampered_entry_fails_its_authentication_code() {
+        let mut bytes = streamed_zip("lemon-4-otter-8-quartz");
+        // A byte of the first entry's ciphertext (after its header, salt and verifier).
+        let at = 30 + "chat/long.md".len() + 11 + AES_SALT_LEN + AES_VERIFIER_LEN + 5;
+        bytes[at] ^= 1;
+        let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+        let mut f = archive
+            .by_index_decrypt(0, b"lemon-4-otter-8-quartz")
+            .unwrap();
+        assert!(f.read_to_end(&mut Vec::new()).is_err());
+    }
+
+    #[test]
+    fn streamed_entries_open_with_7z_and_the_password_only() {
+        let found = std::process::Command::new("7z").arg("i").output();
+        assert!(
+            found.is_ok(),
+            "Debian's 7z is needed: apt-get install -y p7zip-full"
+        );
+        let dir = std::env::temp_dir().join(format!("chatkeep-aes-entry-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let zip_path = dir.join("streamed.zip");
+        std::fs::write(&zip_path, streamed_zip("lemon-4-otter-8-quartz")).unwrap();
+        let seven = |password: &str, out: &str| {
+            std::process::Command::new("7z")
+                .args([
+                    "x",
+                    "-y",
+                    &format!("-p{password}"),
+                    &format!("-o{}", dir.join(out).display()),
+                ])
+                .arg(&zip_path)
+                .output()
+                .unwrap()
+        };
+        let wrong = seven("not-the-password", "wrong");
+        assert!(!wrong.status.success());
+        for (name, _, _, _) in streamed_entries() {
+            let got = std::fs::read(dir.join("wrong").join(name)).unwrap_or_default();
+            assert!(got.is_empty(), "{name} came out with a wrong password");
+        }
+        let right = seven("lemon-4-otter-8-quartz", "right");
+        assert!(
+            right.status.success(),
+            "{}",
+            String::from_utf8_lossy(&right.stdout)
+        );
+        for (name, plain, _, _) in streamed_entries() {
+            assert_eq!(
+                std::fs::read(dir.join("right").join(name)).unwrap(),
+                plain,
+                "{name}"
+            );
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn aes_entries_refuse_short_passwords_and_bad_salts() {
+        let e = AesEntry::new("1234567", &[0; 16]).err().unwrap();
+        assert!(e.to_string().contains("at least 8 characters"), "{e}");
+        let e = AesEntry::new("long enough", &[0; 8]).err().unwrap();
+        assert!(
+            e.to_string().contains("salt of 16 random bytes, not 8"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -24,7 +24,9 @@
 mod backup;
 mod privacy;
 pub use backup::Backup;
-pub use privacy::{passphrase, password_strength, redact_text, redaction_findings, EncryptedZip};
+pub use privacy::{
+    passphrase, password_strength, redact_text, redaction_findings, AesEntry, EncryptedZip,
+};
 
 use chatkeep_core::source::export::{Progress, ZipExport};
 use chatkeep_core::source::page;

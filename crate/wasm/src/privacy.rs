@@ -107,3 +107,64 @@ fn finished() -> JsValue {
         "this encrypted ZIP is already finished: start a new one",
     )))
 }
+
+/// The cipher of one AES-256 (WinZip AE-2) entry of a ZIP the extension writes itself
+/// (`new AesEntry(password, crypto.getRandomValues(new Uint8Array(16)))`, a new salt for
+/// every entry): `header()` (salt and password verifier) before the entry's compressed
+/// bytes, `update(bytes)` → the same bytes encrypted, piece by piece, then `finish()` → the
+/// 10-byte authentication code after them.
+#[wasm_bindgen]
+pub struct AesEntry {
+    entry: Option<encrypt::AesEntry>,
+    header: Vec<u8>,
+}
+
+#[wasm_bindgen]
+impl AesEntry {
+    /// Derives the entry's keys.
+    ///
+    /// # Errors
+    ///
+    /// Kind `options` when the password is too short or the salt is not 16 bytes.
+    #[wasm_bindgen(constructor)]
+    pub fn new(password: &str, salt: &[u8]) -> Result<AesEntry, JsValue> {
+        let entry = encrypt::AesEntry::new(password, salt).map_err(|e| core_error(&e))?;
+        Ok(AesEntry {
+            header: entry.header().to_vec(),
+            entry: Some(entry),
+        })
+    }
+
+    /// The salt and password verifier (18 bytes).
+    pub fn header(&self) -> Vec<u8> {
+        self.header.clone()
+    }
+
+    /// The next piece of the entry's bytes, encrypted.
+    ///
+    /// # Errors
+    ///
+    /// Kind `io` after `finish()`.
+    pub fn update(&mut self, bytes: &[u8]) -> Result<Vec<u8>, JsValue> {
+        let entry = self.entry.as_mut().ok_or_else(entry_finished)?;
+        let mut out = bytes.to_vec();
+        entry.update(&mut out);
+        Ok(out)
+    }
+
+    /// The authentication code (10 bytes); the entry is then spent.
+    ///
+    /// # Errors
+    ///
+    /// Kind `io` when called twice.
+    pub fn finish(&mut self) -> Result<Vec<u8>, JsValue> {
+        let entry = self.entry.take().ok_or_else(entry_finished)?;
+        Ok(entry.finish().to_vec())
+    }
+}
+
+fn entry_finished() -> JsValue {
+    core_error(&chatkeep_core::Error::Io(std::io::Error::other(
+        "this AES entry is already finished: start a new one for the next entry",
+    )))
+}

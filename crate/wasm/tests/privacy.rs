@@ -5,7 +5,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use chatkeep_wasm::{
-    convert_conversation, passphrase, password_strength, redact_text, redaction_findings,
+    convert_conversation, passphrase, password_strength, redact_text, redaction_findings, AesEntry,
     EncryptedZip,
 };
 use js_sys::{Array, Reflect, JSON};
@@ -121,4 +121,40 @@ fn strength_passphrase_and_an_encrypted_zip() {
     assert_eq!(u16::from_le_bytes([bytes[8], bytes[9]]), 99);
     assert!(!bytes.windows(6).any(|w| w == b"secret"));
     assert!(z.finish().is_err(), "finished once");
+}
+
+#[wasm_bindgen_test]
+fn an_aes_entry_encrypts_piece_by_piece() {
+    let short = AesEntry::new("short", &[7; 16]).err().expect("refused");
+    assert_eq!(
+        Reflect::get(&short, &JsValue::from_str("kind"))
+            .ok()
+            .and_then(|k| k.as_string())
+            .as_deref(),
+        Some("options")
+    );
+    assert!(
+        AesEntry::new("long enough", &[7; 15]).is_err(),
+        "a salt of 15 bytes"
+    );
+    let whole = {
+        let mut e = AesEntry::new("lemon-4-otter", &[7; 16]).expect("starts");
+        let bytes = e
+            .update(b"a secret, encrypted in one piece")
+            .expect("encrypts");
+        (e.header(), bytes, e.finish().expect("finishes"))
+    };
+    let mut e = AesEntry::new("lemon-4-otter", &[7; 16]).expect("starts");
+    let mut pieces = e.update(b"a secret, ").expect("encrypts");
+    pieces.extend(e.update(b"encrypted in one piece").expect("encrypts"));
+    assert_eq!(e.header().len(), 18);
+    assert_eq!(&e.header()[..16], &[7; 16]);
+    assert_eq!(e.header(), whole.0, "same salt, same verifier");
+    assert_eq!(pieces, whole.1, "the counter carries across pieces");
+    assert!(!pieces.windows(6).any(|w| w == b"secret"));
+    let code = e.finish().expect("finishes");
+    assert_eq!(code.len(), 10);
+    assert_eq!(code, whole.2);
+    assert!(e.finish().is_err(), "finished once");
+    assert!(e.update(b"more").is_err(), "nothing after finish");
 }
