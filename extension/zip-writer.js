@@ -18,6 +18,13 @@
 //   const blob = zip.finish();                  // application/zip
 //
 // Names are stored as UTF-8 (general purpose flag bit 11). Works in pages and workers.
+//
+// Encrypted ZIPs: `new ZipWriter({encryption: {password, AesEntry}})` (AesEntry: the wasm
+// core's class) encrypts every entry with AES-256, WinZip AE-2, which 7-Zip, WinRAR, Keka
+// and most archive tools open: each entry is compressed as usual, then its bytes go through
+// an AesEntry of its own (a fresh random salt, keys derived from the password), framed as
+// method 99 with the 0x9901 extra field naming the real method, and CRC 0 (AE-2 relies on
+// the entry's authentication code instead). The cipher is the core's; only the framing is here.
 
 import { Deflate, deflateSync } from "./vendor/fflate.js";
 
@@ -62,6 +69,7 @@ class Bytes {
     this.view = new DataView(this.buf.buffer);
     this.at = 0;
   }
+  u8(v) { this.buf[this.at++] = v; return this; }
   u16(v) { this.view.setUint16(this.at, v, true); this.at += 2; return this; }
   u32(v) { this.view.setUint32(this.at, v >>> 0, true); this.at += 4; return this; }
   u64(v) {
@@ -158,33 +166,57 @@ export class FileSink {
   }
 }
 
+/** Bytes of the AE-2 extra field (0x9901). */
+const AES_EXTRA = 11;
+
+/** Method, version needed and flags of an entry as written: an encrypted one (`aes`: its
+ *  real method) says method 99, version 5.1 and flag bit 0. */
+function framing({ method, aes }, version) {
+  if (aes == null) return { method, version, flags: 0x0800 };
+  return { method: 99, version: 51, flags: 0x0801 };
+}
+
+/** The AE-2 extra field of an encrypted entry: vendor version 2, "AE", AES-256, the real method. */
+function aesExtra(header, aes) {
+  header.u16(0x9901).u16(7).u16(2).u16(0x4541).u8(3).u16(aes);
+}
+
 /** The local header of an entry (ZIP64 sizes when `zip64`). */
-function localHeader(nameBytes, { crc, size, csize, method, time, day }, zip64) {
-  const header = new Bytes(30 + nameBytes.length + (zip64 ? 20 : 0))
+function localHeader(nameBytes, entry, zip64) {
+  const { crc, size, csize, time, day, aes } = entry;
+  const f = framing(entry, zip64 ? 45 : 20);
+  const extra = (zip64 ? 20 : 0) + (aes == null ? 0 : AES_EXTRA);
+  const header = new Bytes(30 + nameBytes.length + extra)
     .u32(0x04034b50)
-    .u16(zip64 ? 45 : 20) // version needed
-    .u16(0x0800) // UTF-8 names
-    .u16(method)
+    .u16(f.version) // version needed
+    .u16(f.flags) // UTF-8 names (and encrypted)
+    .u16(f.method)
     .u16(time)
     .u16(day)
     .u32(crc)
     .u32(zip64 ? U32_MAX : csize)
     .u32(zip64 ? U32_MAX : size)
     .u16(nameBytes.length)
-    .u16(zip64 ? 20 : 0)
+    .u16(extra)
     .bytes(nameBytes);
   if (zip64) header.u16(0x0001).u16(16).u64(size).u64(csize);
+  if (aes != null) aesExtra(header, aes);
   return header.buf;
 }
 
 export class ZipWriter {
   /**
-   * @param {{flushBytes?: number, level?: 0|1|2|3|4|5|6|7|8|9, sink?: BlobSink|FileSink}} [opts] how
-   *   many bytes a BlobSink gathers before making a Blob; the deflate level (0 stores
-   *   everything, 1 fastest … 9 smallest); where the bytes go (a BlobSink by default).
+   * @param {{flushBytes?: number, level?: 0|1|2|3|4|5|6|7|8|9, sink?: BlobSink|FileSink,
+   *   encryption?: {password: string, AesEntry: typeof import("./pkg/chatkeep_wasm.js").AesEntry}}} [opts]
+   *   how many bytes a BlobSink gathers before making a Blob; the deflate level (0 stores
+   *   everything, 1 fastest … 9 smallest); where the bytes go (a BlobSink by default); a
+   *   password to encrypt every entry with (and the wasm core's AesEntry, which checks it).
    */
-  constructor({ flushBytes = 8 * 1024 * 1024, level = 6, sink } = {}) {
+  constructor({ flushBytes = 8 * 1024 * 1024, level = 6, sink, encryption } = {}) {
     this.sink = sink ?? new BlobSink(flushBytes);
+    this.encryption = encryption ?? null;
+    // A password the core refuses (too short) fails here, before anything is written.
+    if (this.encryption) this.cipher().free();
     this.level = level;
     this.offset = 0;
     this.entries = [];
@@ -206,6 +238,13 @@ export class ZipWriter {
   /** Whether an entry of this name was added. */
   has(name) {
     return this.names.has(name);
+  }
+
+  /** A fresh AES entry cipher (its own random salt), when the archive is encrypted. */
+  cipher() {
+    if (!this.encryption) return null;
+    const { password, AesEntry } = this.encryption;
+    return new AesEntry(password, crypto.getRandomValues(new Uint8Array(16)));
   }
 
   /** Refuses to add `name` when it cannot be added now. */
@@ -234,10 +273,26 @@ export class ZipWriter {
         method = 8;
       }
     }
+    let aes = null;
+    const cipher = this.cipher();
+    if (cipher) {
+      try {
+        const head = cipher.header();
+        const body = cipher.update(stored);
+        const code = cipher.finish();
+        stored = new Uint8Array(head.length + body.length + code.length);
+        stored.set(head);
+        stored.set(body, head.length);
+        stored.set(code, head.length + body.length);
+      } finally {
+        cipher.free();
+      }
+      aes = method;
+    }
     const csize = stored.length;
     const offset = this.offset;
     const { time, date: day } = dosDateTime(date);
-    const entry = { nameBytes, crc, size, csize, method, offset, time, day };
+    const entry = { nameBytes, crc: aes == null ? crc : 0, size, csize, method, offset, time, day, aes };
     this.push(localHeader(nameBytes, entry, size >= U32_MAX || csize >= U32_MAX || offset >= U32_MAX));
     this.push(stored);
     this.entries.push(entry);
@@ -265,22 +320,26 @@ export class ZipWriter {
     const nameBytes = encoder.encode(name);
     const { time, date: day } = dosDateTime(date);
     const method = this.level > 0 && !PACKED.test(name) ? 8 : 0;
-    const entry = { nameBytes, crc: 0, size: 0, csize: 0, method, offset: this.offset, time, day };
-    const mark = this.sink.reserve(30 + nameBytes.length);
-    this.offset += 30 + nameBytes.length;
+    const cipher = this.cipher();
+    const entry = { nameBytes, crc: 0, size: 0, csize: 0, method, offset: this.offset, time, day, aes: cipher ? method : null };
+    const headerLength = 30 + nameBytes.length + (cipher ? AES_EXTRA : 0);
+    const mark = this.sink.reserve(headerLength);
+    this.offset += headerLength;
     this.opened = name;
+    const put = (bytes) => {
+      entry.csize += bytes.length;
+      this.push(bytes);
+    };
+    if (cipher) put(cipher.header());
     const out = (bytes) => {
-      if (bytes.length) {
-        entry.csize += bytes.length;
-        this.push(bytes);
-      }
+      if (bytes.length) put(cipher ? cipher.update(bytes) : bytes);
     };
     const deflate = method === 8 ? new Deflate({ level: this.level }, (chunk) => out(chunk)) : null;
     return {
       write: (data) => {
         if (this.opened !== name) throw new Error(`ZipWriter: ${name} is closed`);
         const bytes = typeof data === "string" ? encoder.encode(data) : data;
-        entry.crc = crc32(bytes, entry.crc);
+        if (!cipher) entry.crc = crc32(bytes, entry.crc); // AE-2: no CRC
         entry.size += bytes.length;
         if (deflate) deflate.push(bytes);
         else out(bytes);
@@ -288,6 +347,10 @@ export class ZipWriter {
       close: () => {
         if (this.opened !== name) throw new Error(`ZipWriter: ${name} is closed`);
         if (deflate) deflate.push(new Uint8Array(0), true);
+        if (cipher) {
+          put(cipher.finish());
+          cipher.free();
+        }
         if (entry.size >= U32_MAX || entry.csize >= U32_MAX) {
           throw new Error(`ZipWriter: ${name} is 4 GiB or more; write it in parts`);
         }
@@ -311,13 +374,14 @@ export class ZipWriter {
       const wide = e.size >= U32_MAX || e.csize >= U32_MAX;
       if (wide) big.push(e.size, e.csize); // uncompressed, compressed
       if (e.offset >= U32_MAX) big.push(e.offset);
-      const extraLen = big.length ? 4 + 8 * big.length : 0;
+      const extraLen = (big.length ? 4 + 8 * big.length : 0) + (e.aes == null ? 0 : AES_EXTRA);
+      const f = framing(e, big.length ? 45 : 20);
       const rec = new Bytes(46 + e.nameBytes.length + extraLen)
         .u32(0x02014b50)
-        .u16((3 << 8) | 45) // made by: Unix, 4.5
-        .u16(big.length ? 45 : 20)
-        .u16(0x0800)
-        .u16(e.method)
+        .u16((3 << 8) | (e.aes == null ? 45 : 51)) // made by: Unix, 4.5 (5.1: AES)
+        .u16(f.version)
+        .u16(f.flags)
+        .u16(f.method)
         .u16(e.time)
         .u16(e.day)
         .u32(e.crc)
@@ -335,6 +399,7 @@ export class ZipWriter {
         rec.u16(0x0001).u16(8 * big.length);
         for (const v of big) rec.u64(v);
       }
+      if (e.aes != null) aesExtra(rec, e.aes);
       this.push(rec.buf);
     }
     const cdSize = this.offset - cdStart;
