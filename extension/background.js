@@ -10,6 +10,7 @@ import { KindError as SaveError, messageProblem, Msg } from "./messages.js";
 import { createBackupRunner } from "./backup-runner.js";
 import { backupZipInWorker, clearScratch } from "./backup-zip.js";
 import { fromBase64, pageRequest, pageSession } from "./page-requests.js";
+import { ZipWriter } from "./zip-writer.js";
 
 // Service workers forbid top-level await: callers wait on this instead.
 const ready = init();
@@ -25,6 +26,7 @@ const MESSAGES = {
   rate_limited: "ChatGPT is limiting requests right now. Wait a minute, then try again.",
   no_access: "chatkeep can't read this tab. Reload the page, then try again.",
   cancelled: "Cancelled: the page was not read to the end, and nothing was saved.",
+  password_needed: "Your settings ask for a password for every save: click chatkeep's toolbar button, then type it there.",
 };
 
 /** Why a chat was read from the page instead (one sentence for what happened, one for what
@@ -243,17 +245,17 @@ let zipProgress = null;
  *  here where the background has a DOM (Firefox), else by the offscreen document, which
  *  reports its progress with OFFSCREEN_PROGRESS. The readable copies, when the backup asks
  *  for them, follow the user's settings. */
-async function backupZipUrl(layout, progress) {
+async function backupZipUrl(layout, progress, password) {
   const options = layout.readable ? await settingsOptions() : undefined;
   if (typeof URL.createObjectURL === "function") {
-    const url = URL.createObjectURL(await backupZipInWorker(layout, { options, progress }));
+    const url = URL.createObjectURL(await backupZipInWorker(layout, { options, progress, password }));
     setTimeout(() => URL.revokeObjectURL(url), 10 * 60_000);
     return url;
   }
   await ensureOffscreen();
   zipProgress = progress;
   try {
-    const reply = await api.runtime.sendMessage({ type: "chatkeep/offscreen-backup-zip", target: "offscreen", layout, options });
+    const reply = await api.runtime.sendMessage({ type: "chatkeep/offscreen-backup-zip", target: "offscreen", layout, options, password });
     if (!reply?.url) throw new SaveError("internal", `chatkeep could not write the backup ZIP: ${reply?.error ?? "no answer"}. Reload the extension and try again.`);
     return reply.url;
   } finally {
@@ -311,7 +313,7 @@ const FORMAT_LABELS = { md: "MD", html: "HTML", json: "JSON" };
 
 /** The keys of save()'s options that are the extension's (checked by checkCall); the others
  *  are the core's (checked by the core). */
-const EXTENSION_KEYS = new Set(["save_as", "reader", "conversation_id", "feedback", "download"]);
+const EXTENSION_KEYS = new Set(["save_as", "reader", "conversation_id", "feedback", "download", "password"]);
 
 async function activeTabId() {
   const [tab] = await api.tabs.query({ active: true, lastFocusedWindow: true });
@@ -332,9 +334,12 @@ function checkCall(tabId, options) {
     conversation_id: (v) => typeof v === "string" && v.length > 0,
     feedback: (v) => typeof v === "boolean",
     download: (v) => typeof v === "boolean",
+    password: (v) => typeof v === "string",
   };
   for (const [k, ok] of Object.entries(checks)) {
-    if (options[k] !== undefined && !ok(options[k])) throw new SaveError("options", `Invalid option: ${k} cannot be ${JSON.stringify(options[k])}.`);
+    // A password is never repeated, not even in an error.
+    const shown = k === "password" ? `a ${typeof options[k]}` : JSON.stringify(options[k]);
+    if (options[k] !== undefined && !ok(options[k])) throw new SaveError("options", `Invalid option: ${k} cannot be ${shown}.`);
   }
 }
 
@@ -392,27 +397,49 @@ async function read(tabId, options) {
   }
 }
 
+/** A save's password is asked for in the popup, never here: when the settings ask for one
+ *  and the save came without (a menu, the shortcut, the toolbar button), the popup is opened
+ *  for this tab where the browser allows it. */
+async function needPassword(tabId) {
+  await api.action.setPopup({ tabId, popup: "popup.html" }).catch(() => {});
+  await api.action.openPopup?.().catch(() => {});
+  throw new SaveError("password_needed", MESSAGES.password_needed);
+}
+
 /** Saves the conversation of a tab. Resolves once the downloads have started with
  *  `{files, assets, reader, warnings}` (`assets`: the images a Markdown file links to);
- *  rejects with an Error carrying a `kind`. */
+ *  rejects with an Error carrying a `kind`. With `password`, the files and images go into
+ *  one AES-256 encrypted ZIP (the password is used for it and kept nowhere). */
 async function save(tabId, options = {}) {
   checkCall(tabId, options);
   tabId ??= await activeTabId();
   try {
     const settings = await loadSettings();
     const saveAs = options.save_as ?? settings.extension.save_as;
+    if (settings.extension.encrypt === true && options.password === undefined) await needPassword(tabId);
+    await ready;
+    // A password the core refuses fails before the chat is read.
+    const zip = options.password !== undefined ? new ZipWriter({ encryption: { password: options.password, AesEntry: core.AesEntry } }) : null;
     const { converted, reader, warnings } = await read(tabId, options);
     const files = [];
     let downloadId = null;
-    for (const f of converted.files) {
-      const got = await download(f.fileName, new Blob([f.text], { type: f.mime }), saveAs && files.length === 0);
-      downloadId ??= got.id ?? null;
-      files.push(got.name);
-    }
     const assets = [];
-    for (const a of converted.assets ?? []) {
-      await download(a.path, new Blob([a.bytes], { type: "application/octet-stream" }), false);
-      assets.push(a.path);
+    if (zip) {
+      for (const f of converted.files) zip.add(f.fileName, f.text);
+      for (const a of converted.assets ?? []) if (!zip.has(a.path)) zip.add(a.path, a.bytes);
+      const got = await download(`${converted.files[0].fileName.replace(/\.[^.]+$/, "")}.zip`, zip.finish(), saveAs);
+      downloadId = got.id ?? null;
+      files.push(got.name);
+    } else {
+      for (const f of converted.files) {
+        const got = await download(f.fileName, new Blob([f.text], { type: f.mime }), saveAs && files.length === 0);
+        downloadId ??= got.id ?? null;
+        files.push(got.name);
+      }
+      for (const a of converted.assets ?? []) {
+        await download(a.path, new Blob([a.bytes], { type: "application/octet-stream" }), false);
+        assets.push(a.path);
+      }
     }
     const all = [...warnings, ...converted.warnings.filter((w) => reader !== "dom" || !w.startsWith("read from the rendered page"))];
     if (options.feedback !== false) {
@@ -517,7 +544,9 @@ async function onCommand(command, tab) {
 /** The toolbar button saves at once on ChatGPT; elsewhere it opens a popup that explains. */
 async function updateAction(tabId, url) {
   const onChatgpt = classify(url ?? "").kind !== "other";
-  await api.action.setPopup({ tabId, popup: onChatgpt ? "" : "popup.html" }).catch(() => {});
+  // Asked for a password on every save: the popup asks it, on ChatGPT too.
+  const ask = onChatgpt && (await loadSettings().catch(() => null))?.extension.encrypt === true;
+  await api.action.setPopup({ tabId, popup: onChatgpt && !ask ? "" : "popup.html" }).catch(() => {});
 }
 
 const swallow = (p) => Promise.resolve(p).catch(() => {});
@@ -564,7 +593,7 @@ api.runtime.onMessage.addListener((message, sender, sendResponse) => {
     case Msg.BACKUP_CANCEL:
       return reply(backups.cancel());
     case Msg.BACKUP_DOWNLOAD:
-      return reply(backups.download({ readable: message.readable }));
+      return reply(backups.download({ readable: message.readable, password: message.password }));
     case Msg.BACKUP_DELETE:
       return reply(backups.delete());
     case Msg.BACKUP_SEED:

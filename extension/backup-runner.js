@@ -7,7 +7,7 @@
 // run is under way.
 
 import { Backup } from "./pkg/chatkeep_wasm.js";
-import { api } from "./browser.js";
+import { api, loadSettings } from "./browser.js";
 import { clearStore, commit, getMeta, keptSinceState, putMeta, putState } from "./backup-store.js";
 import { fromBase64, pageRequest, pageSession } from "./page-requests.js";
 import { KindError as BackupError } from "./messages.js";
@@ -36,8 +36,9 @@ const BLOCKED = {
 
 /**
  * The backup's controls. `ready` resolves once the wasm core is initialised;
- * `zipUrl(layout, progress)` makes the backup ZIP and returns a URL the downloads API can
- * fetch, telling `progress({done, total})` as it goes; `clearZips()` deletes the ZIPs made.
+ * `zipUrl(layout, progress, password)` makes the backup ZIP (encrypted with `password` when
+ * given) and returns a URL the downloads API can fetch, telling `progress({done, total})`
+ * as it goes; `clearZips()` deletes the ZIPs made.
  */
 export function createBackupRunner({ ready, zipUrl, clearZips }) {
   /** @type {Backup|null} */
@@ -265,7 +266,11 @@ export function createBackupRunner({ ready, zipUrl, clearZips }) {
       session = null;
       await putState(backup.toJson(), info);
       message = null;
-      if (backup.options.download) {
+      // Encrypted saves ask for their password on the page: no ZIP is written unasked.
+      const encrypt = (await loadSettings().catch(() => null))?.extension.encrypt === true;
+      if (backup.options.download && encrypt) {
+        message = "The backup is complete. Your settings ask for a password for every save: use “Download backup” to download it encrypted.";
+      } else if (backup.options.download) {
         message = "Writing the backup ZIP…";
         try {
           await downloadZip();
@@ -301,7 +306,7 @@ export function createBackupRunner({ ready, zipUrl, clearZips }) {
   }
 
   /** Writes the backup ZIP and downloads it; resolves with the name the download got. */
-  async function downloadZip() {
+  async function downloadZip(password) {
     await load();
     if (!backup) throw new BackupError("empty", "There is no backup yet. Back up your account first.");
     const now = Date.now();
@@ -309,9 +314,13 @@ export function createBackupRunner({ ready, zipUrl, clearZips }) {
     const before = message;
     let url;
     try {
-      url = await zipUrl(layout, ({ done, total }) => {
-        message = `Writing the backup ZIP… ${Math.floor((100 * done) / Math.max(total, 1))} %`;
-      });
+      url = await zipUrl(
+        layout,
+        ({ done, total }) => {
+          message = `Writing the backup ZIP… ${Math.floor((100 * done) / Math.max(total, 1))} %`;
+        },
+        password,
+      );
     } finally {
       message = before;
     }
@@ -447,15 +456,15 @@ export function createBackupRunner({ ready, zipUrl, clearZips }) {
     },
     /** Downloads the ZIP of what is kept; `readable` (optional) sets whether it gets the
      *  readable copies (kept as the backup's option). */
-    /** @param {{readable?: boolean}} [choice] */
-    async download({ readable } = {}) {
+    /** @param {{readable?: boolean, password?: string}} [choice] */
+    async download({ readable, password } = {}) {
       if (readable !== undefined && typeof readable !== "boolean") throw new BackupError("options", "Invalid option: readable must be true or false.");
       await load();
       if (backup && readable !== undefined && backup.options.readable !== readable) {
         backup.setOptions({ ...backup.options, readable });
         if (!loop) await putState(backup.toJson(), info);
       }
-      return { fileName: await downloadZip() };
+      return { fileName: await downloadZip(password) };
     },
     async delete() {
       await load();

@@ -3,15 +3,15 @@
 // file system synchronously, which keeps memory flat however big the backup is; it also
 // loads the wasm core when the backup asks for readable copies.
 //
-// Message in: {layout, options, level} (the core's layout; the core's options for the
-// readable copies). Messages out: {type: "progress", done, total}, then {type: "done",
+// Message in: {layout, options, level, password?} (the core's layout; the core's options for
+// the readable copies; a password to encrypt the ZIP with, used here and kept nowhere). Messages out: {type: "progress", done, total}, then {type: "done",
 // file} (a File on disk, or a Blob where there is no such file system) or {type: "failed",
 // message}.
 
-import init, { conversationAssets, indexFiles, NameSet } from "./pkg/chatkeep_wasm.js";
+import init, { AesEntry, conversationAssets, indexFiles, NameSet } from "./pkg/chatkeep_wasm.js";
 import { scratchZip, writeBackupZip } from "./backup-zip.js";
 
-self.onmessage = async ({ data: { layout, options, level } }) => {
+self.onmessage = async ({ data: { layout, options, level, password } }) => {
   let names = null;
   try {
     let readable;
@@ -25,7 +25,9 @@ self.onmessage = async ({ data: { layout, options, level } }) => {
         index: (saved, failed) => indexFiles(title, saved, failed, options?.utc_offset_minutes ?? 0),
       };
     }
-    const { zip, finish } = await scratchZip("backup", level);
+    if (password !== undefined) await init();
+    const encryption = password === undefined ? undefined : { password, AesEntry };
+    const { zip, finish } = await scratchZip("backup", level, encryption);
     let last = 0;
     await writeBackupZip(zip, layout, {
       readable,

@@ -132,14 +132,15 @@ function titleOf(json) {
  * A ZipWriter for a ZIP to hand on, and `finish()`, which finishes it and resolves with the
  * archive: written into a new file of the origin private file system (dedicated workers
  * only; older files are deleted first) and read back as a File, or, where the browser
- * offers no such file system, built as a Blob.
+ * offers no such file system, built as a Blob. `encryption` ({password, AesEntry}, see
+ * ZipWriter) encrypts every entry.
  */
-export async function scratchZip(prefix, level) {
+export async function scratchZip(prefix, level, encryption) {
   let dir;
   try {
     dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(SCRATCH, { create: true });
   } catch {
-    const zip = new ZipWriter({ level });
+    const zip = new ZipWriter({ level, encryption });
     return { zip, finish: async () => zip.finish() };
   }
   const now = Date.now();
@@ -149,7 +150,13 @@ export async function scratchZip(prefix, level) {
   }
   const handle = await dir.getFileHandle(`${prefix}-${now}.zip`, { create: true });
   const access = await handle.createSyncAccessHandle();
-  const zip = new ZipWriter({ level, sink: new FileSink(access) });
+  let zip;
+  try {
+    zip = new ZipWriter({ level, sink: new FileSink(access), encryption });
+  } catch (e) {
+    access.close();
+    throw e;
+  }
   return {
     zip,
     finish: async () => {
@@ -172,11 +179,12 @@ export async function clearScratch() {
  * The backup ZIP of `layout` as a File (or a Blob where the browser offers no private file
  * system), written by backup-zip-worker.js. `options` are the core's options for the
  * readable copies (when the layout asks for them); `progress({done, total})` is told as it
- * goes. For pages (the worker is a dedicated one).
+ * goes; `password`, when given, encrypts the ZIP (it goes to the worker in its one message
+ * and is kept nowhere). For pages (the worker is a dedicated one).
  */
 /** @param {any} layout
- *  @param {{options?: object, progress?: (p: {done: number, total: number}) => void, level?: number}} [how] */
-export function backupZipInWorker(layout, { options, progress, level = 6 } = {}) {
+ *  @param {{options?: object, progress?: (p: {done: number, total: number}) => void, level?: number, password?: string}} [how] */
+export function backupZipInWorker(layout, { options, progress, level = 6, password } = {}) {
   const worker = new Worker(new URL("./backup-zip-worker.js", import.meta.url), { type: "module" });
   return new Promise((resolve, reject) => {
     worker.onmessage = ({ data }) => {
@@ -192,6 +200,6 @@ export function backupZipInWorker(layout, { options, progress, level = 6 } = {})
       worker.terminate();
       reject(new Error(event.message || "the ZIP writer stopped"));
     };
-    worker.postMessage({ layout, options, level });
+    worker.postMessage({ layout, options, level, password });
   });
 }

@@ -2,8 +2,9 @@
 // while the page is visible, shows it through backup-view.js, and sends the buttons'
 // actions (start or update, pause, resume, cancel, download, delete).
 
-import { api } from "./browser.js";
+import { api, loadSettings } from "./browser.js";
 import { Msg, request } from "./messages.js";
+import { askPassword } from "./password-dialog.js";
 import { pageTitle, patch, render } from "./backup-view.js";
 import "./backup-seed.js";
 
@@ -42,6 +43,9 @@ start();
 
 function start() {
   document.getElementById("version").textContent = `chatkeep ${api.runtime.getManifest().version}`;
+  loadSettings().then(({ extension }) => {
+    encryptBox().checked = extension.encrypt === true;
+  }, () => {});
   main.addEventListener("click", onClick);
   main.addEventListener("change", (event) => {
     const target = event.target;
@@ -118,6 +122,15 @@ function onClick(event) {
  *  then the status is asked for: it holds the ZIP's name). */
 async function act(action) {
   if (page.ui.pending) return;
+  let password;
+  if (action === "download" && encryptBox().checked) {
+    // The password goes to the background with the download's message, and no further
+    // than the worker that writes the ZIP.
+    const core = await import("./pkg/chatkeep_wasm.js");
+    await core.default();
+    password = await askPassword(core, { what: "the backup" });
+    if (password === null) return;
+  }
   clearTimeout(page.confirmTimer);
   page.ui.pending = action;
   page.ui.error = null;
@@ -126,7 +139,7 @@ async function act(action) {
   try {
     // The "readable copies" box goes with the run (its ZIP at the end) and the download.
     const readable = page.ui.readable ?? page.status?.readable ?? false;
-    const extra = action === "start" ? { options: { readable } } : action === "download" ? { readable } : {};
+    const extra = action === "start" ? { options: { readable } } : action === "download" ? { readable, password } : {};
     const result = await request(api, { type: ACTIONS[action], ...extra });
     page.ui.pending = null;
     if (action === "delete-confirm") page.ui.confirmDelete = false;
@@ -142,6 +155,11 @@ async function act(action) {
   if (!document.activeElement || document.activeElement === document.body) {
     /** @type {HTMLElement | null} */ (main.querySelector("button[data-action]:not([aria-disabled])"))?.focus();
   }
+}
+
+/** The "Encrypt the download" checkbox. */
+function encryptBox() {
+  return /** @type {HTMLInputElement} */ (document.getElementById("encrypt-download"));
 }
 
 /** The first click on "Delete local backup data": the same button asks "Really delete?". */

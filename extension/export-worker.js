@@ -15,7 +15,7 @@
 // query}. Messages out: {type: "progress", ...}, {type: "rows", rows}, {type: "opened", ...},
 // {type: "result", id, ...}, {type: "failed", id?, error: {kind, message}}.
 
-import init, { Backup, convertExportConversation, exportConversationIndex, indexFiles, JsonStream, mergeOptions, NameSet, Search, ZipStream } from "./pkg/chatkeep_wasm.js";
+import init, { AesEntry, Backup, convertExportConversation, exportConversationIndex, indexFiles, JsonStream, mergeOptions, NameSet, Search, ZipStream } from "./pkg/chatkeep_wasm.js";
 import { getMeta } from "./backup-store.js";
 import { scratchZip, writeBackupZip } from "./backup-zip.js";
 import { ZipWriter } from "./zip-writer.js";
@@ -283,12 +283,13 @@ async function scan(file, query) {
  * file; null for all) into a ZIP: their files, the Markdown's images under assets/, and
  * index.md + index.html. Conversations that fail are listed, the others saved.
  */
-async function save(file, indexes, options, title, summaries) {
+async function save(file, indexes, options, title, summaries, password) {
   await ready;
   const src = new Source(file);
   const wanted = indexes ? Uint32Array.from(new Set(indexes)).sort() : null;
   const goal = wanted ? wanted.length : null;
-  const zip = new ZipWriter();
+  // Encrypted when a password came with the job (it lives as long as this worker).
+  const zip = new ZipWriter({ encryption: password === undefined ? undefined : { password, AesEntry } });
   // Unique names as the CLI gives them ("Title (2).md").
   const names = new NameSet();
   const saved = [];
@@ -362,7 +363,7 @@ self.onmessage = async ({ data: msg }) => {
         postMessage({ type: "result", id: msg.id, ...(await scan(msg.file, msg.query)) });
         break;
       case "save":
-        postMessage({ type: "result", id: msg.id, ...(await save(msg.file, msg.indexes, coreOptions(msg.options), msg.title, msg.summaries)) });
+        postMessage({ type: "result", id: msg.id, ...(await save(msg.file, msg.indexes, coreOptions(msg.options), msg.title, msg.summaries, msg.password)) });
         break;
       default:
         throw new Error(`unknown message ${msg.type}`);

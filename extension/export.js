@@ -11,6 +11,7 @@ import { loadSettings } from "./browser.js";
 import { getMeta } from "./backup-store.js";
 import { ZipWriter } from "./zip-writer.js";
 import { $, inputs } from "./dom.js";
+import { askPassword } from "./password-dialog.js";
 
 const ROW_HEIGHT = 64;
 const OVERSCAN = 6;
@@ -787,10 +788,29 @@ function zipName(count) {
   return `${stem} (chatkeep, ${count}).zip`;
 }
 
+let coreLoaded;
+/** The wasm core on the page itself (the password dialog's hints, the encrypted ZIP of one
+ *  conversation), loaded once, when first needed. */
+function wasmCore() {
+  coreLoaded ??= import("./pkg/chatkeep_wasm.js").then(async (core) => {
+    await core.default();
+    return core;
+  });
+  return coreLoaded;
+}
+
+/** The password of an encrypted save (undefined when not encrypting, null when cancelled). */
+async function savePassword(what) {
+  if (!$("encrypt-save", HTMLInputElement).checked) return undefined;
+  return askPassword(await wasmCore(), { what });
+}
+
 async function saveOne() {
   const formats = checkFormats();
   if (!formats || state.current < 0) return;
   const index = state.current;
+  const password = await savePassword("this conversation");
+  if (password === null) return;
   const images = chosenImages();
   // One file: Markdown's images go inside it, unless several files are written anyway.
   const single = formats.length === 1;
@@ -798,12 +818,13 @@ async function saveOne() {
   showSaveResult([]);
   try {
     const { converted } = await ask(state.worker, { type: "convert", index, options });
-    if (single && !converted.assets?.length) {
+    if (single && !converted.assets?.length && password === undefined) {
       const f = converted.files[0];
       download(new Blob([f.text], { type: f.mime }), f.fileName);
       showSaveResult([okLine(`Saved ${f.fileName}`)]);
     } else {
-      const zip = new ZipWriter();
+      const encryption = password === undefined ? undefined : { password, AesEntry: (await wasmCore()).AesEntry };
+      const zip = new ZipWriter({ encryption });
       for (const f of converted.files) zip.add(f.fileName, f.text);
       for (const a of converted.assets ?? []) if (!zip.has(a.path)) zip.add(a.path, a.bytes);
       const name = `${converted.files[0].fileName.replace(/\.[^.]+$/, "")}.zip`;
@@ -823,6 +844,8 @@ async function saveMany(indexes) {
     state.current = indexes[0];
     return saveOne();
   }
+  const password = await savePassword(plural(goal, "conversation"));
+  if (password === null) return;
   const options = { ...state.options, formats, images: chosenImages() };
   const summaries = {};
   for (const i of indexes ?? state.all.map((r) => r.index)) {
@@ -846,7 +869,7 @@ async function saveMany(indexes) {
     $("save-text").textContent = parts.join(" · ");
   };
   const title = `ChatGPT conversations from ${state.file.name}`;
-  const job = runJob("save", { type: "save", file: state.file, indexes, options, title, summaries }, onProgress);
+  const job = runJob("save", { type: "save", file: state.file, indexes, options, title, summaries, password }, onProgress);
   updateSelectionUi();
   try {
     const result = await job;
@@ -885,6 +908,7 @@ async function loadPreferences() {
   for (const input of inputs(document, 'input[name="format"]')) input.checked = formats.includes(input.value);
   const images = options.images === "embed" ? "embed" : "link";
   for (const input of inputs(document, 'input[name="images"]')) input.checked = input.value === images;
+  $("encrypt-save", HTMLInputElement).checked = settings.extension.encrypt === true;
 }
 
 function setUpDrop() {

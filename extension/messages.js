@@ -27,9 +27,10 @@ export const Msg = Object.freeze({
   BACKUP_RESUME: "chatkeep/backup-resume",
   /** backup page → background: `{type}` → backup status. Stops the run; what is kept stays. */
   BACKUP_CANCEL: "chatkeep/backup-cancel",
-  /** backup page → background: `{type, readable?}` → `{fileName}`: downloads the ZIP of what
-   *  is kept (laid out like ChatGPT's export), even mid-run; `readable` (boolean) sets
-   *  whether it gets readable copies with an index (kept as the backup's option). */
+  /** backup page → background: `{type, readable?, password?}` → `{fileName}`: downloads the
+   *  ZIP of what is kept (laid out like ChatGPT's export), even mid-run; `readable`
+   *  (boolean) sets whether it gets readable copies with an index (kept as the backup's
+   *  option); `password` encrypts the ZIP (used for it, kept nowhere). */
   BACKUP_DOWNLOAD: "chatkeep/backup-download",
   /** backup page → background: `{type}` → backup status. Deletes every kept conversation
    *  and file and the backup's state; refused with kind "busy" while a run is under way. */
@@ -61,7 +62,7 @@ const ARGS = {
   [Msg.BACKUP_PAUSE]: {},
   [Msg.BACKUP_RESUME]: {},
   [Msg.BACKUP_CANCEL]: {},
-  [Msg.BACKUP_DOWNLOAD]: { readable: (v) => v === undefined || typeof v === "boolean" },
+  [Msg.BACKUP_DOWNLOAD]: { readable: (v) => v === undefined || typeof v === "boolean", password: (v) => v === undefined || typeof v === "string" },
   [Msg.BACKUP_DELETE]: {},
   [Msg.BACKUP_SEED]: { phase: (v) => v === "begin" || v === "end" },
   [Msg.BACKUP_SCHEDULE]: { schedule: (v) => ["off", "daily", "weekly"].includes(v), options: object },

@@ -12,7 +12,7 @@ api.runtime.onMessage.addListener((message, _sender, sendResponse) => {
     const progress = ({ done, total }) => {
       api.runtime.sendMessage({ type: Msg.OFFSCREEN_PROGRESS, done, total }).catch(() => {});
     };
-    backupZipInWorker(message.layout, { options: message.options, progress }).then(
+    backupZipInWorker(message.layout, { options: message.options, progress, password: message.password }).then(
       (blob) => {
         const url = URL.createObjectURL(blob);
         setTimeout(() => URL.revokeObjectURL(url), 10 * 60_000);

@@ -31,7 +31,7 @@ const PLACEHOLDERS = ["title", "date", "time", "updated", "id", "short_id", "mod
 
 const form = $("settings", HTMLFormElement);
 /** The settings form's single named controls (options.html).
- *  @type {HTMLFormControlsCollection & Record<"include_reasoning" | "include_hidden" | "include_custom_instructions" | "timestamps" | "filename_template" | "save_as", HTMLInputElement>} */
+ *  @type {HTMLFormControlsCollection & Record<"include_reasoning" | "include_hidden" | "include_custom_instructions" | "timestamps" | "filename_template" | "save_as" | "encrypt", HTMLInputElement>} */
 const fields = /** @type {any} */ (form.elements);
 
 /** The state of the page. */
@@ -68,6 +68,7 @@ async function main() {
   state.extension = {
     ...settings.extension,
     save_as: settings.extension.save_as === true,
+    encrypt: settings.extension.encrypt === true,
     time_zone: timeZoneOf(settings),
   };
   state.options.utc_offset_minutes = offsetFor(state.extension.time_zone);
@@ -170,6 +171,7 @@ function fillForm() {
   for (const box of frontMatterBoxes()) box.checked = o.front_matter.includes(box.value);
   fields.filename_template.value = o.filename_template;
   fields.save_as.checked = state.extension.save_as;
+  fields.encrypt.checked = state.extension.encrypt === true;
   fillPrivacy(form, o.redact);
   showError("formats", "");
   showError("template", "");
@@ -223,6 +225,7 @@ function readForm() {
   showError("template", template.trim() ? unknownPlaceholderNote(template) : `Empty: the default, ${state.defaults.filename_template}, is used.`, "note");
 
   state.extension.save_as = fields.save_as.checked;
+  state.extension.encrypt = fields.encrypt.checked;
   readPrivacy(form, o);
   return JSON.stringify([state.options, state.extension]) !== before;
 }
@@ -341,7 +344,7 @@ function setAllFrontMatter(on) {
 function resetToDefaults() {
   const before = { options: structuredClone(state.options), extension: { ...state.extension } };
   state.options = structuredClone(state.defaults);
-  state.extension = { ...state.extension, save_as: false, time_zone: "local" };
+  state.extension = { ...state.extension, save_as: false, encrypt: false, time_zone: "local" };
   state.options.utc_offset_minutes = offsetFor("local");
   applyAll("Defaults restored");
   const undo = Object.assign(document.createElement("button"), { type: "button", className: "small", id: "undo-reset", textContent: "Undo" });

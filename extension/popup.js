@@ -5,6 +5,7 @@
 import { api, loadSettings } from "./browser.js";
 import { Msg, request } from "./messages.js";
 import { $ } from "./dom.js";
+import { askPassword } from "./password-dialog.js";
 
 const FORMAT_NAMES = { markdown: "Markdown", html: "HTML", json: "JSON" };
 
@@ -13,6 +14,8 @@ const statusEl = $("status");
 /** The formats of the settings (what "Save" writes). */
 let defaultFormats = null;
 let busy = false;
+/** Whether the settings ask for a password to encrypt every save. */
+let alwaysEncrypt = false;
 
 main();
 
@@ -31,6 +34,11 @@ async function main() {
     if (!(button instanceof HTMLButtonElement)) continue;
     button.addEventListener("click", () => save(button.dataset.formats.split(",")));
   }
+  $("save-encrypted", HTMLButtonElement).addEventListener("click", () => save(defaultFormats, true));
+  loadSettings().then(({ extension }) => {
+    alwaysEncrypt = extension.encrypt === true;
+    if (alwaysEncrypt) $("save-encrypted").hidden = true;
+  }, () => {});
   $("copy", HTMLButtonElement).addEventListener("click", copyMarkdown);
 
   settingsFormats().then(
@@ -94,9 +102,17 @@ async function settingsFormats() {
   const { options } = await loadSettings();
   if (Array.isArray(options.formats) && options.formats.length) return options.formats;
   // Nothing stored: ask the core for its default (the one source of truth).
-  const { default: init, defaultOptions } = await import("./pkg/chatkeep_wasm.js");
-  await init();
-  return defaultOptions().formats;
+  return (await wasmCore()).defaultOptions().formats;
+}
+
+let coreLoaded;
+/** The wasm core, loaded once, when first needed. */
+function wasmCore() {
+  coreLoaded ??= import("./pkg/chatkeep_wasm.js").then(async (core) => {
+    await core.default();
+    return core;
+  });
+  return coreLoaded;
 }
 
 /** "A", "A and B", "A, B and C". */
@@ -105,13 +121,21 @@ function listOf(items) {
   return `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
 }
 
-async function save(formats) {
+/** Saves the chat; `encrypt` (or the settings) first asks for a password, which goes to the
+ *  background with this one message and is kept nowhere. */
+async function save(formats, encrypt = false) {
   if (busy) return;
+  let password;
+  if (encrypt || alwaysEncrypt) {
+    password = await askPassword(await wasmCore(), { what: "this chat" });
+    if (password === null) return;
+  }
   setBusy(true);
   setStatus("Saving…", "busy");
   try {
-    const message = { type: Msg.SAVE };
-    if (formats) message.options = { formats };
+    const message = { type: Msg.SAVE, options: {} };
+    if (formats) message.options.formats = formats;
+    if (password !== undefined) message.options.password = password;
     const result = await request(api, message);
     const names = fileNames(result?.files);
     const warnings = Array.isArray(result?.warnings) ? result.warnings : [];
