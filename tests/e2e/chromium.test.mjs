@@ -9,7 +9,7 @@ import { after, before, beforeEach, describe, it } from "node:test";
 import { chromium } from "playwright-core";
 import { DOM_TOUR_ID } from "./conversations.mjs";
 import {
-  allConversations, caseId, CASES, checkGolden, expectSaved, freshDownloads, makeDownloadLink,
+  allConversations, caseId, CASES, checkGolden, expectSaved, freshDownloads, listFiles, makeDownloadLink,
   requireDist, waitForDownloads,
 } from "./harness.mjs";
 import { scenarios } from "./scenarios.mjs";
@@ -184,6 +184,23 @@ describe("chatkeep in Chromium", () => {
     const files = await waitForDownloads(dir, 1);
     assert.deepEqual(files, [BASIC_MD]);
     checkGolden(BROWSER, "api/basic-markdown", dir, BASIC_MD);
+  });
+
+  it("settings ask for a password for every save: a save without one is refused, nothing written", async (t) => {
+    await driver.open(`/c/${BASIC}`);
+    const dir = freshDownloads(t, driver.link);
+    const sw = await worker();
+    await sw.evaluate(() => chrome.storage.sync.set({ extension: { encrypt: true } }));
+    try {
+      const outcome = await callChatkeep("save", ["$tabId", { formats: ["markdown"] }]);
+      assert.equal(outcome.ok, false, "saved without the password the settings ask for");
+      assert.equal(outcome.error.kind, "password_needed");
+      assert.match(outcome.error.message, /click chatkeep's toolbar button/);
+    } finally {
+      await sw.evaluate(() => chrome.storage.sync.remove("extension"));
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    assert.deepEqual(listFiles(dir), []);
   });
 
   describe("context menu: chatkeep.onMenu(info, tab)", () => {

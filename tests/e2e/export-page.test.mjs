@@ -16,6 +16,7 @@ import { after, before, describe, it } from "node:test";
 import { chromium } from "playwright-core";
 import puppeteer from "puppeteer-core";
 import { FIREFOX_UUID, firefoxExtensionPrefs, GECKO_ID, OUT, requireDist, ROOT } from "./harness.mjs";
+import { assertSameFiles, openEncrypted } from "./sevenzip.mjs";
 
 const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
 const FIREFOX = process.env.FIREFOX_BIN ?? "/usr/bin/firefox-esr";
@@ -205,6 +206,7 @@ async function checkSmallExports(d, t, tmp) {
   const names = zipEntries(all.path);
   assert.ok(names.some((n) => n.startsWith("assets/") && n.endsWith(".png")), `images in assets/: ${names.join(", ")}`);
   assert.equal(names.filter((n) => n.endsWith(".md")).length, 4);
+  await checkEncryptedSave(d, tmp, all.path);
 
   // A bare conversations.json with a broken conversation and two of the same name.
   await d.click("#close-file");
@@ -235,6 +237,39 @@ async function checkSmallExports(d, t, tmp) {
   const message = await d.eval(() => document.getElementById("open-error").textContent);
   assert.match(message, /conversations/i);
   t.diagnostic(`${d.name}: not an export → ${message}`);
+}
+
+/** "Encrypt" ticked, Save all asks for a password (the dialog refuses two that differ, hints
+ *  the strength) and writes the same ZIP as `plainZip`, AES-256, which 7z opens with the
+ *  password only. */
+async function checkEncryptedSave(d, tmp, plainZip) {
+  const password = "kettle-3-marsh-9-pixel-1-radar";
+  const dialog = "dialog.password-dialog[open]";
+  await d.eval(() => {
+    document.getElementById("encrypt-save").checked = true;
+  });
+  await d.click("#save-all");
+  await d.waitFor((sel) => document.querySelector(sel), 10000, dialog);
+  await d.type(`${dialog} input[id$="-password"]`, password);
+  await d.type(`${dialog} input[id$="-confirm"]`, `${password}x`);
+  await d.click(`${dialog} button[type="submit"]`);
+  const refused = await d.eval((sel) => ({
+    open: !!document.querySelector(sel),
+    problem: document.querySelector(`${sel} .password-problem`)?.textContent,
+    strength: document.querySelector(`${sel} .password-strength`)?.textContent,
+  }), dialog);
+  assert.deepEqual(refused, { open: true, problem: "The two passwords differ: type the same one twice.", strength: "Strong." });
+  await d.type(`${dialog} input[id$="-confirm"]`, password);
+  const encrypted = await d.download(() => d.click(`${dialog} button[type="submit"]`));
+  await d.eval(() => {
+    document.getElementById("encrypt-save").checked = false;
+  });
+  const plain = path.join(tmp, `plain-${Date.now()}`);
+  execFileSync("7z", ["x", "-y", "-pnone", `-o${plain}`, plainZip]);
+  const opened = path.join(tmp, `encrypted-${Date.now()}`);
+  const inside = openEncrypted(encrypted.path, password, opened);
+  assert.deepEqual(inside, zipEntries(plainZip).sort(), "the encrypted ZIP holds the plain one's files");
+  assertSameFiles(plain, opened, inside);
 }
 
 function readdirNames(dir) {

@@ -15,7 +15,8 @@
 // sends {type: "chatkeep/save", tabId, options} from an extension page.
 
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { DOM_TOUR_ID, LONG_ID, LONG_MESSAGES, threadId } from "./conversations.mjs";
 import {
@@ -23,6 +24,7 @@ import {
   expectRefused, expectSaved, freshDownloads, isStandInPng, keepIfFails, listFiles, readText, SHARE_ID,
   THREAD_SIZES, waitForDownloads,
 } from "./harness.mjs";
+import { assertSameFiles, openEncrypted } from "./sevenzip.mjs";
 
 const BASIC = caseId(CASES.basic);
 const BASIC_NAME = "2024-12-29 Markdown cheat sheet";
@@ -152,6 +154,28 @@ export function scenarios(browser) {
     }
     assert.equal(result.reader, "api");
   });
+
+  add("encrypted save: one AES-256 ZIP that 7z opens with the password only, holding the plain save's files", async (t, d) => {
+    await d.open(`/c/${caseId(CASES.tools)}`);
+    const formats = ["markdown", "html"];
+    const plain = await saveAndCollect(t, d, { formats });
+    const dir = freshDownloads(t, d.link);
+    const short = expectRefused(await d.save({ formats, password: "short" }), "options");
+    assert.match(short.message, /at least 8 characters/);
+    await assertNoDownloads(dir);
+    const password = "otter-4-lemon-7-quartz-2-ember";
+    const { files, dir: saved } = await saveAndCollect(t, d, { formats, password }, { count: 1 });
+    assert.deepEqual(files, ["2025-03-20 Tools tour_ images, code, canvas.zip"]);
+    const into = mkdtempSync(path.join(os.tmpdir(), "chatkeep-encrypted-"));
+    try {
+      const inside = openEncrypted(path.join(saved, files[0]), password, path.join(into, "x"));
+      assert.deepEqual(inside, listFiles(plain.dir), "the ZIP holds what the plain save downloads");
+      assert.ok(inside.some((f) => f.startsWith("assets/")), `no image in the ZIP: ${inside.join(", ")}`);
+      assertSameFiles(path.join(into, "x"), plain.dir, inside);
+    } finally {
+      rmSync(into, { recursive: true, force: true });
+    }
+  }, 60000);
 
   // --- The page path -------------------------------------------------------------------
 

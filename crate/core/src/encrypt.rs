@@ -14,7 +14,7 @@
 use std::io::{Seek, Write};
 
 use aes::cipher::{KeyIvInit, StreamCipher};
-use hmac::{KeyInit, Mac, SimpleHmac};
+use hmac::{Hmac, KeyInit, Mac};
 use sha1::Sha1;
 use zeroize::Zeroizing;
 
@@ -85,7 +85,7 @@ type Ctr = ctr::Ctr128LE<aes::Aes256>;
 /// entry, with the format's 1000 rounds of PBKDF2-HMAC-SHA1.
 pub struct AesEntry {
     cipher: Ctr,
-    mac: SimpleHmac<Sha1>,
+    mac: Hmac<Sha1>,
     header: [u8; AES_SALT_LEN + AES_VERIFIER_LEN],
 }
 
@@ -105,7 +105,7 @@ impl AesEntry {
         })?;
         // Encryption key, authentication key, password verifier.
         let mut keys = Zeroizing::new([0u8; 32 + 32 + AES_VERIFIER_LEN]);
-        pbkdf2::pbkdf2::<SimpleHmac<Sha1>>(
+        pbkdf2::pbkdf2::<Hmac<Sha1>>(
             password.as_bytes(),
             &salt,
             PBKDF2_ROUNDS,
@@ -116,7 +116,7 @@ impl AesEntry {
         let mut counter = [0u8; 16];
         counter[0] = 1;
         let cipher = Ctr::new_from_slices(&keys[..32], &counter).map_err(|e| key_error(&e))?;
-        let mac = <SimpleHmac<Sha1> as KeyInit>::new_from_slice(&keys[32..64])
+        let mac = <Hmac<Sha1> as KeyInit>::new_from_slice(&keys[32..64])
             .map_err(|e| key_error(&e))?;
         let mut header = [0u8; AES_SALT_LEN + AES_VERIFIER_LEN];
         header[..AES_SALT_LEN].copy_from_slice(&salt);
