@@ -8,13 +8,14 @@
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { makeAccount } from "./account.mjs";
 import { chromiumDriver, firefoxDriver } from "./backup-drivers.mjs";
 import { ROOT } from "./harness.mjs";
+import { openEncrypted } from "./sevenzip.mjs";
 import { startServer } from "./server.mjs";
 
 /** The request gap the tests use (the real default is a second). */
@@ -281,6 +282,25 @@ with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
       const links = [...page[1].matchAll(/!\[[^\]]*\]\(<?([^)>]+)>?\)/g)].map((m) => decodeURIComponent(m[1]));
       assert.ok(links.length > 0, "the readable copy shows its image");
       for (const link of links) assert.ok(entries.has(`readable/${link}`), `the image ${link} is in the ZIP`);
+      // Downloaded again, encrypted (no readable copies): the same entries, AES-256, which 7z
+      // opens with the password only.
+      const password = "heron-2-cedar-6-lotus-4-flint";
+      const encrypted = await d.download({ readable: false, password });
+      assert.ok(encrypted.ok, JSON.stringify(encrypted.error));
+      const locked = await newestZip(d.downloads, testStart);
+      assert.notEqual(locked, zip);
+      const into = mkdtempSync(path.join(os.tmpdir(), "chatkeep-backup-encrypted-"));
+      try {
+        const inside = openEncrypted(locked, password, into);
+        const plainNames = [...entries.keys()].filter((n) => !n.startsWith("readable/")).sort();
+        assert.deepEqual(inside, plainNames, "the encrypted ZIP holds the backup's entries");
+        // The manifest differs: it says whether readable copies are in.
+        for (const name of inside.filter((n) => n !== "chatkeep-backup.json")) {
+          assert.ok(readFileSync(path.join(into, name)).equals(entries.get(name)), `${name} differs from the plain download`);
+        }
+      } finally {
+        rmSync(into, { recursive: true, force: true });
+      }
     });
 
     it("carries on after the worker is stopped and the browser closed mid-run, and waits for a tab and a login", { timeout: 300_000 }, async (t) => {

@@ -249,7 +249,7 @@ async function checkEncryptedSave(d, tmp, plainZip) {
     document.getElementById("encrypt-save").checked = true;
   });
   await d.click("#save-all");
-  await d.waitFor((sel) => document.querySelector(sel), 10000, dialog);
+  await d.waitFor((sel) => !!document.querySelector(sel), 10000, dialog);
   await d.type(`${dialog} input[id$="-password"]`, password);
   await d.type(`${dialog} input[id$="-confirm"]`, `${password}x`);
   await d.click(`${dialog} button[type="submit"]`);

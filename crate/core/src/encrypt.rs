@@ -116,8 +116,8 @@ impl AesEntry {
         let mut counter = [0u8; 16];
         counter[0] = 1;
         let cipher = Ctr::new_from_slices(&keys[..32], &counter).map_err(|e| key_error(&e))?;
-        let mac = <Hmac<Sha1> as KeyInit>::new_from_slice(&keys[32..64])
-            .map_err(|e| key_error(&e))?;
+        let mac =
+            <Hmac<Sha1> as KeyInit>::new_from_slice(&keys[32..64]).map_err(|e| key_error(&e))?;
         let mut header = [0u8; AES_SALT_LEN + AES_VERIFIER_LEN];
         header[..AES_SALT_LEN].copy_from_slice(&salt);
         header[AES_SALT_LEN..].copy_from_slice(&keys[64..]);
