@@ -23,10 +23,12 @@
 
 mod backup;
 mod privacy;
+mod zip_feed;
 pub use backup::Backup;
 pub use privacy::{
     passphrase, password_strength, redact_text, redaction_findings, AesEntry, EncryptedZip,
 };
+pub use zip_feed::ZipFeed;
 
 use chatkeep_core::source::export::{Progress, ZipExport};
 use chatkeep_core::source::page;

@@ -453,6 +453,169 @@ impl<R: Read + Seek> ZipExport<R> {
     }
 }
 
+/// Where one entry of an export's conversation data lies in the ZIP, for a reader that
+/// inflates it itself (a browser's `DecompressionStream`) and feeds the result to a
+/// [`JsonFeed`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonEntry {
+    /// The entry's name (`conversations.json`, `conversations-001.json`).
+    pub name: String,
+    /// Where its data starts in the ZIP file.
+    pub data_start: u64,
+    /// Its size in the ZIP.
+    pub compressed_size: u64,
+    /// Its size once inflated.
+    pub size: u64,
+    /// Raw DEFLATE (method 8) when true; stored (method 0) when false.
+    pub deflated: bool,
+    /// The CRC-32 of its inflated bytes.
+    pub crc32: u32,
+}
+
+impl<R: Read + Seek> ZipExport<R> {
+    /// The entries holding the conversations, in order, for reading them outside the core;
+    /// `None` when they cannot be read that way (the conversations are in `chat.html`, or an
+    /// entry is encrypted or compressed otherwise than stored or deflated): read those with
+    /// [`ZipExport::for_each_json`].
+    pub fn json_entries(&mut self) -> Result<Option<Vec<JsonEntry>>> {
+        let Plan::Json(indexes) = &self.conversations.plan else {
+            return Ok(None);
+        };
+        let zip = &mut self.conversations.conversations;
+        let mut out = Vec::with_capacity(indexes.len());
+        for &i in indexes {
+            let e = zip.by_index_raw(i)?;
+            let deflated = match e.compression() {
+                zip::CompressionMethod::Stored => false,
+                zip::CompressionMethod::Deflated => true,
+                _ => return Ok(None),
+            };
+            let Some(data_start) = e.data_start() else {
+                return Ok(None);
+            };
+            if e.encrypted() {
+                return Ok(None);
+            }
+            out.push(JsonEntry {
+                name: e.name().map(|n| n.into_owned()).unwrap_or_default(),
+                data_start,
+                compressed_size: e.compressed_size(),
+                size: e.size(),
+                deflated,
+                crc32: e.crc32(),
+            });
+        }
+        Ok(Some(out))
+    }
+}
+
+/// The conversations of an export's [`JsonEntry`]s, fed their inflated bytes entry after
+/// entry, in chunks of any size: each entry's size and CRC-32 are checked at its end, as
+/// the core's own ZIP reader does.
+#[derive(Debug)]
+pub struct JsonFeed {
+    entries: Vec<JsonEntry>,
+    at: usize,
+    splitter: ArraySplitter,
+    crc: crc32fast::Hasher,
+    fed: u64,
+    /// Conversations of the entries before this one.
+    before: usize,
+}
+
+impl JsonFeed {
+    /// A feed of these entries (from [`ZipExport::json_entries`]).
+    pub fn new(entries: Vec<JsonEntry>) -> Self {
+        JsonFeed {
+            entries,
+            at: 0,
+            splitter: ArraySplitter::new(),
+            crc: crc32fast::Hasher::new(),
+            fed: 0,
+            before: 0,
+        }
+    }
+
+    /// Conversations completed so far, over every entry.
+    pub fn count(&self) -> usize {
+        self.before + self.splitter.count()
+    }
+
+    /// Feeds the next inflated bytes of the current entry; calls `emit(index, json)` for
+    /// each conversation they complete (`index` its position in the export).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Zip`] when the entry inflates to more than its declared size (nothing more
+    /// is read: a damaged archive or a zip bomb), and the splitter's errors on bytes that
+    /// are not a JSON array of conversations.
+    pub fn push(&mut self, chunk: &[u8], mut emit: impl FnMut(usize, Vec<u8>)) -> Result<()> {
+        let Some(entry) = self.entries.get(self.at) else {
+            return Err(Error::Zip {
+                detail: "more conversation data than the archive lists".to_owned(),
+            });
+        };
+        self.fed += chunk.len() as u64;
+        if self.fed > entry.size {
+            return Err(Error::Zip {
+                detail: format!(
+                    "{} inflates to more than its declared {} bytes",
+                    entry.name, entry.size
+                ),
+            });
+        }
+        self.crc.update(chunk);
+        if self.splitter.is_done() {
+            return Ok(());
+        }
+        let before = self.before;
+        let mut index = before + self.splitter.count();
+        self.splitter.push(chunk, |el| {
+            emit(index, el);
+            index += 1;
+        })?;
+        Ok(())
+    }
+
+    /// Ends the current entry: checks its size and CRC-32 and that its array is complete,
+    /// then moves to the next. Returns whether entries remain.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Zip`] naming the entry when its size or checksum is wrong;
+    /// [`Error::Truncated`]-like errors of the splitter when its array is incomplete.
+    pub fn end_entry(&mut self) -> Result<bool> {
+        let Some(entry) = self.entries.get(self.at) else {
+            return Ok(false);
+        };
+        let crc = std::mem::take(&mut self.crc).finalize();
+        let damaged = |what: &str| Error::Zip {
+            detail: format!(
+                "{} could not be read after {} conversation(s): {what}",
+                entry.name,
+                self.before + self.splitter.count()
+            ),
+        };
+        if self.fed != entry.size {
+            return Err(damaged(&format!(
+                "it inflates to {} bytes, not the {} the archive lists",
+                self.fed, entry.size
+            )));
+        }
+        if crc != entry.crc32 {
+            return Err(damaged("its checksum does not match its contents"));
+        }
+        if !self.splitter.is_done() {
+            self.splitter.finish()?;
+        }
+        self.before += self.splitter.count();
+        self.splitter = ArraySplitter::new();
+        self.fed = 0;
+        self.at += 1;
+        Ok(self.at < self.entries.len())
+    }
+}
+
 /// Reads the conversation entries of `plan` in order, handing each element to `f`.
 fn stream_elements<R: Read + Seek>(
     zip: &mut ZipArchive<R>,
