@@ -17,9 +17,6 @@ DIST=$ROOT/dist
 # binaryen 108 silently breaks wasm-bindgen's output (it re-points the exported externref
 # table at the function table, so init() throws in every browser).
 WASM_OPT=$ROOT/node_modules/.bin/wasm-opt
-# The one JavaScript library the extension ships (the ZIP writer's deflate), from
-# package-lock.json, copied unmodified into extension/vendor/ by the build.
-FFLATE=$ROOT/node_modules/fflate/esm/browser.js
 CARGO_FUZZ_VERSION=0.13.2
 WASM_OPT_VERSION=$(sed -n 's/.*"binaryen": "\(.*\)".*/\1/p' "$ROOT/package.json")
 # Features the wasm of current Rust uses (the wasm32 target's defaults since Rust 1.82).
@@ -132,7 +129,7 @@ ensure_tools() {
 
     # `wasm-opt --version` prints "wasm-opt version 132 (version_132)": the major only.
     have=$("$WASM_OPT" --version 2>/dev/null | awk '{print $3}' || true)
-    if [[ $have != "${WASM_OPT_VERSION%%.*}" || ! -f $FFLATE ]]; then
+    if [[ $have != "${WASM_OPT_VERSION%%.*}" ]]; then
         section "Installing npm packages (binaryen $WASM_OPT_VERSION; found: ${have:-none})"
         npm ci --no-audit --no-fund
     fi
@@ -163,10 +160,8 @@ build_wasm() {
 
     section "Smoke test: the optimised wasm loads and answers (node)"
     smoke_test_pkg
-
-    mkdir -p "$ROOT/extension/vendor"
-    cp "$FFLATE" "$ROOT/extension/vendor/fflate.js"
-    cp "${FFLATE%.js}.d.ts" "$ROOT/extension/vendor/fflate.d.ts"
+    # Older builds put fflate in extension/vendor (the browser deflates now): not shipped.
+    rm -rf "$ROOT/extension/vendor"
 }
 
 # Loads extension/pkg exactly as shipped (the browser tests use their own unoptimised

@@ -40,30 +40,30 @@ export async function writeBackupZip(zip, layout, { readable, progress } = {}) {
   let done = 0;
   const missing = (id) => new Error(`The backup's conversation ${id} is missing from the browser's storage. Run the backup again to fetch it.`);
   for (const part of layout.parts) {
-    const entry = zip.open(part.name);
-    entry.write(OPEN);
+    const entry = await zip.open(part.name);
+    await entry.write(OPEN);
     let first = true;
     for (let i = 0; i < part.ids.length; i += BATCH) {
       const ids = part.ids.slice(i, i + BATCH);
       const rows = await getMany("conversations", ids);
-      rows.forEach((bytes, j) => {
-        if (!bytes) throw missing(ids[j]);
-        if (!first) entry.write(COMMA);
-        entry.write(bytes);
+      for (let j = 0; j < rows.length; j++) {
+        if (!rows[j]) throw missing(ids[j]);
+        if (!first) await entry.write(COMMA);
+        await entry.write(rows[j]);
         first = false;
-      });
+      }
       done += ids.length;
       progress?.({ done, total });
     }
-    entry.write(CLOSE);
-    entry.close();
+    await entry.write(CLOSE);
+    await entry.close();
   }
   for (let i = 0; i < layout.files.length; i += BATCH) {
     const batch = layout.files.slice(i, i + BATCH);
     const rows = await getMany("files", batch.map((f) => f.id));
-    rows.forEach((bytes, j) => {
-      if (bytes) zip.add(batch[j].name, bytes);
-    });
+    for (let j = 0; j < rows.length; j++) {
+      if (rows[j]) await zip.add(batch[j].name, rows[j]);
+    }
   }
   if (layout.readable) {
     if (!readable) throw new Error("The backup asks for readable copies, but nothing was given to write them.");
@@ -86,8 +86,8 @@ export async function writeBackupZip(zip, layout, { readable, progress } = {}) {
             failed.push({ title: titleOf(json) ?? ids[j], message: e?.message ?? String(e) });
             continue;
           }
-          for (const f of c.files) zip.add(`${folder}/${f.fileName}`, f.bytes);
-          for (const a of c.assets) if (!zip.has(`${folder}/${a.path}`)) zip.add(`${folder}/${a.path}`, a.bytes);
+          for (const f of c.files) await zip.add(`${folder}/${f.fileName}`, f.bytes);
+          for (const a of c.assets) if (!zip.has(`${folder}/${a.path}`)) await zip.add(`${folder}/${a.path}`, a.bytes);
           saved.push({ title: c.title, files: c.files.map((f) => f.fileName), create_time: c.create_time ?? undefined, messages: c.messages });
         }
         done += ids.length;
@@ -96,10 +96,10 @@ export async function writeBackupZip(zip, layout, { readable, progress } = {}) {
     }
     saved.sort((a, b) => (b.create_time ?? 0) - (a.create_time ?? 0));
     const index = readable.index(saved, failed);
-    zip.addFree(`${folder}/index.md`, index.md);
-    zip.addFree(`${folder}/index.html`, index.html);
+    await zip.addFree(`${folder}/index.md`, index.md);
+    await zip.addFree(`${folder}/index.html`, index.html);
   }
-  zip.add(layout.manifestName, layout.manifest);
+  await zip.add(layout.manifestName, layout.manifest);
 }
 
 /** The kept files of these ids, as the core's convertConversation takes them: `{id:
@@ -133,14 +133,15 @@ function titleOf(json) {
  * archive: written into a new file of the origin private file system (dedicated workers
  * only; older files are deleted first) and read back as a File, or, where the browser
  * offers no such file system, built as a Blob. `encryption` ({password, AesEntry}, see
- * ZipWriter) encrypts every entry.
+ * ZipWriter) encrypts every entry; `compress`: the writer's compression stage
+ * (zip-writer.js), in this thread when not given.
  */
-export async function scratchZip(prefix, level, encryption) {
+export async function scratchZip(prefix, level, encryption = undefined, compress = undefined) {
   let dir;
   try {
     dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(SCRATCH, { create: true });
   } catch {
-    const zip = new ZipWriter({ level, encryption });
+    const zip = new ZipWriter({ level, encryption, compress });
     return { zip, finish: async () => zip.finish() };
   }
   const now = Date.now();
@@ -152,7 +153,7 @@ export async function scratchZip(prefix, level, encryption) {
   const access = await handle.createSyncAccessHandle();
   let zip;
   try {
-    zip = new ZipWriter({ level, sink: new FileSink(access), encryption });
+    zip = new ZipWriter({ level, sink: new FileSink(access), encryption, compress });
   } catch (e) {
     access.close();
     throw e;
@@ -160,7 +161,7 @@ export async function scratchZip(prefix, level, encryption) {
   return {
     zip,
     finish: async () => {
-      zip.finish();
+      await zip.finish();
       return handle.getFile();
     },
   };

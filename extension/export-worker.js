@@ -1,5 +1,8 @@
 // The export page's worker: reads ChatGPT's "Export data" file (the ZIP, or its
-// conversations.json) with the wasm core, never holding the whole file.
+// conversations.json) with the wasm core, never holding the whole file. A ZIP's
+// conversations are inflated by the browser (DecompressionStream) and fed to the core,
+// which splits, checks (size, CRC-32) and converts them; the core's own ZIP reader is the
+// fallback (old exports whose conversations are in chat.html, browsers without it).
 //
 // Two roles, one script (export.js starts one worker per role):
 //   - the index worker lives as long as the file is open: it reads every conversation once
@@ -11,14 +14,16 @@
 //
 // Messages in: {type: "open", file}, {type: "backup-file", id} (the local backup as a
 // File), {type: "search", id, query}, {type: "convert", id,
-// index, options}, {type: "save", file, indexes|null, options, title, summaries}, {type: "scan", file,
-// query}. Messages out: {type: "progress", ...}, {type: "rows", rows}, {type: "opened", ...},
+// index, options}, {type: "save", file, indexes|null, options, title, summaries, target}
+// (target: a FileSystemFileHandle the user chose, or null for a ZIP of the private file
+// system), {type: "scan", file, query}. Messages out: {type: "progress", ...}, {type: "rows", rows}, {type: "opened", ...},
 // {type: "result", id, ...}, {type: "failed", id?, error: {kind, message}}.
 
 import init, { AesEntry, Backup, convertExportConversation, exportConversationIndex, indexFiles, JsonStream, mergeOptions, NameSet, Search, ZipStream } from "./pkg/chatkeep_wasm.js";
 import { getMeta } from "./backup-store.js";
 import { scratchZip, writeBackupZip } from "./backup-zip.js";
-import { ZipWriter } from "./zip-writer.js";
+import { compressHere, StreamSink, ZipWriter } from "./zip-writer.js";
+import { DeflatePool } from "./deflate-pool.js";
 import { isZip, readBytes, zipReader } from "./file-read.js";
 
 const ready = init();
@@ -31,6 +36,8 @@ const TEXT_BUDGET = 128 * 1024 * 1024;
 const JSON_BUDGET = 128 * 1024 * 1024;
 /** How much of a bare conversations.json is read at a time. */
 const JSON_CHUNK = 4 * 1024 * 1024;
+/** Inflated bytes are gathered into pieces of this size before crossing into the core. */
+const INFLATED_PIECE = 1024 * 1024;
 
 /**
  * Reads a bare conversations.json in chunks and calls `each(item, progress)` for every
@@ -38,7 +45,7 @@ const JSON_CHUNK = 4 * 1024 * 1024;
  * and returns the items of the conversations completed (their JSON with `push`, their list
  * entries with `pushIndex`, their files with `pushConvert`: see the wasm docs).
  */
-function streamJsonFile(file, push, each) {
+async function streamJsonFile(file, push, each) {
   const stream = new JsonStream();
   let count = 0;
   for (let at = 0; at < file.size; at += JSON_CHUNK) {
@@ -46,11 +53,64 @@ function streamJsonFile(file, push, each) {
     for (const item of push(stream, bytes)) {
       count++;
       const progress = { bytesRead: Math.min(at + bytes.length, file.size), bytesTotal: file.size, conversations: count };
-      if (each(item, progress) === false) return;
+      if ((await each(item, progress)) === false) return;
     }
     if (stream.done) return;
   }
   stream.finish();
+}
+
+/**
+ * Reads the conversation entries of a ZIP's `feed` (a ZipFeed): each entry's data from
+ * `file`, inflated by the browser, handed to `push(feed, bytes)` in pieces of about a
+ * megabyte; `push` returns the items completed (see ZipFeed.pushJson / pushConvert), and
+ * `each(item, progress)` is awaited for each, until it returns false. Each entry's size
+ * and checksum are checked by the core at its end.
+ */
+async function streamZipFeed(file, feed, total, push, each) {
+  let read = 0;
+  let count = 0;
+  let piece = new Uint8Array(INFLATED_PIECE);
+  let filled = 0;
+  const deliver = async () => {
+    const bytes = piece.subarray(0, filled);
+    read += filled;
+    const items = push(feed, bytes);
+    piece = new Uint8Array(INFLATED_PIECE);
+    filled = 0;
+    for (const item of items) {
+      count++;
+      if ((await each(item, { bytesRead: read, bytesTotal: total, conversations: count, fileBytes: 0 })) === false) return false;
+    }
+    return true;
+  };
+  for (const entry of feed.entries) {
+    let stream = file.slice(entry.start, entry.start + entry.compressedSize).stream();
+    if (entry.deflated) stream = stream.pipeThrough(new DecompressionStream("deflate-raw"));
+    const reader = stream.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        let at = 0;
+        while (at < value.length) {
+          const n = Math.min(value.length - at, INFLATED_PIECE - filled);
+          piece.set(value.subarray(at, at + n), filled);
+          filled += n;
+          at += n;
+          if (filled === INFLATED_PIECE && !(await deliver())) return;
+        }
+      }
+    } catch (e) {
+      if (e?.kind) throw e; // the core's, or the page's
+      // The browser could not inflate the data: the ZIP is damaged.
+      throw Object.assign(new Error(`The ZIP file is damaged or incomplete (${entry.name} could not be inflated after ${count} conversation(s): ${e?.message ?? e}). Download the export again.`), { kind: "zip" });
+    } finally {
+      reader.cancel().catch(() => {});
+    }
+    if (filled && !(await deliver())) return;
+    feed.endEntry();
+  }
 }
 
 /** An opened export: a ZIP (two ZipStreams: one streams, one fetches images) or a bare
@@ -66,12 +126,19 @@ class Source {
     }
   }
 
+  /** A ZipFeed over the conversation entries, for the browser to inflate them (null when
+   *  the core must read them itself). A new feed for each read. */
+  feed() {
+    if (!this.zip || typeof DecompressionStream !== "function") return null;
+    return this.stream.jsonFeed() ?? null;
+  }
+
   /** Total bytes the progress counts against. */
   get total() {
     return this.zip ? this.stream.jsonBytes : this.file.size;
   }
 
-  /** Calls `each(json, progress)` for every conversation. */
+  /** Calls `each(json, progress)` for every conversation (synchronously, by the core). */
   forEach(each) {
     if (this.zip) {
       this.stream.forEachJson((json, progress) => {
@@ -87,10 +154,10 @@ class Source {
    *  text going to `search` (a Search): a ZIP's conversations come with their JSON; those
    *  of a bare conversations.json with `offset` and `length` instead (their JSON stays in
    *  the core). */
-  forEachIndexed(search, each) {
+  async forEachIndexed(search, each) {
     if (this.zip) {
       let index = 0;
-      this.forEach((json, progress) => {
+      const indexed = (json, progress) => {
         let entry;
         try {
           entry = exportConversationIndex(json, index, search);
@@ -99,9 +166,19 @@ class Source {
         }
         index++;
         return each(entry, json, progress);
-      });
+      };
+      const feed = this.feed();
+      if (feed) {
+        try {
+          await streamZipFeed(this.file, feed, this.total, (f, bytes) => f.pushJson(bytes), indexed);
+        } finally {
+          feed.free();
+        }
+      } else {
+        this.forEach(indexed);
+      }
     } else {
-      streamJsonFile(this.file, (stream, bytes) => stream.pushIndex(bytes, search), (entry, progress) => each(entry, null, progress));
+      await streamJsonFile(this.file, (stream, bytes) => stream.pushIndex(bytes, search), (entry, progress) => each(entry, null, progress));
     }
   }
 
@@ -111,14 +188,27 @@ class Source {
    *  converted}` (file contents as bytes), `{index, error}` (the error has the `title` when
    *  it could be read), or `{index}` for one left out. The conversations' JSON stays in
    *  the core. */
-  forEachConverted(options, names, wanted, each) {
-    if (this.zip) {
+  async forEachConverted(options, names, wanted, each) {
+    const feed = this.feed();
+    if (feed) {
+      try {
+        await streamZipFeed(this.file, feed, this.total, (f, bytes) => f.pushConvert(bytes, this.stream, options, names, wanted), each);
+      } finally {
+        feed.free();
+      }
+    } else if (this.zip) {
+      // The core reads the ZIP synchronously: its items are kept until it is done (only
+      // for exports the browser cannot inflate itself, such as the old chat.html ones).
+      const items = [];
+      let chosen = 0;
       this.stream.forEachConverted(options, names, wanted, (item, progress) => {
-        progress.fileBytes = this.stats.bytes;
-        return each(item, progress);
+        items.push([item, { ...progress, fileBytes: this.stats.bytes }]);
+        if (item.converted || item.error) chosen++;
+        return !(wanted && chosen >= wanted.length);
       });
+      for (const [item, progress] of items) if ((await each(item, progress)) === false) return;
     } else {
-      streamJsonFile(this.file, (stream, bytes) => stream.pushConvert(bytes, options, names, wanted), each);
+      await streamJsonFile(this.file, (stream, bytes) => stream.pushConvert(bytes, options, names, wanted), each);
     }
   }
 
@@ -187,7 +277,7 @@ async function open(file) {
   let jsonBytes = 0;
   let jsonComplete = true;
   let index = 0;
-  source.forEachIndexed(search, (entry, json, progress) => {
+  await source.forEachIndexed(search, (entry, json, progress) => {
     const i = index++;
     if (entry.length !== undefined) places[i] = { offset: entry.offset, length: entry.length };
     if (json !== null && jsonComplete) {
@@ -268,7 +358,7 @@ async function scan(file, query) {
   let i = 0;
   try {
     // A conversation that cannot be read is listed among the errors already.
-    src.forEachIndexed(scanning, (_entry, _json, progress) => {
+    await src.forEachIndexed(scanning, (_entry, _json, progress) => {
       i++;
       post({ conversations: i, matches: scanning.found, bytesRead: progress.bytesRead, bytesTotal: progress.bytesTotal ?? src.total });
     });
@@ -279,29 +369,47 @@ async function scan(file, query) {
 }
 
 /**
+ * The ZIP a save writes, and `finish()`, which resolves with what to download (null when
+ * it went straight into the file the user chose): into `target` (a FileSystemFileHandle,
+ * from showSaveFilePicker) when given, else into the private file system (read back as a
+ * File on disk), else in memory. Memory stays flat but for the last. `compress`: the
+ * writer's compression stage; `encryption`: {password, AesEntry} to encrypt every entry.
+ */
+async function saveZip(target, compress, encryption) {
+  if (target) {
+    const zip = new ZipWriter({ sink: new StreamSink(await target.createWritable()), compress, encryption });
+    return { zip, finish: async () => (await zip.finish(), null) };
+  }
+  return scratchZip("save", 6, encryption, compress);
+}
+
+/**
  * Reads the file again and writes the chosen conversations (`indexes`, positions in the
  * file; null for all) into a ZIP: their files, the Markdown's images under assets/, and
  * index.md + index.html. Conversations that fail are listed, the others saved.
  */
-async function save(file, indexes, options, title, summaries, password) {
+async function save(file, indexes, options, title, summaries, password, target) {
   await ready;
   const src = new Source(file);
   const wanted = indexes ? Uint32Array.from(new Set(indexes)).sort() : null;
   const goal = wanted ? wanted.length : null;
   // Encrypted when a password came with the job (it lives as long as this worker).
-  const zip = new ZipWriter({ encryption: password === undefined ? undefined : { password, AesEntry } });
+  const encryption = password === undefined ? undefined : { password, AesEntry };
+  // Conversion here, deflate in other workers where there are cores for them.
+  const pool = DeflatePool.forThisMachine();
+  const { zip, finish } = await saveZip(target, pool?.compress ?? compressHere, encryption);
   // Unique names as the CLI gives them ("Title (2).md").
   const names = new NameSet();
   const saved = [];
   const errors = [];
   const post = progressPoster("save");
   let done = 0;
-  src.forEachConverted(options, names, wanted, (item, progress) => {
+  await src.forEachConverted(options, names, wanted, async (item, progress) => {
     const { index, converted: c, error } = item;
     if (c) {
       done++;
-      for (const f of c.files) zip.add(f.fileName, f.bytes);
-      for (const a of c.assets) if (!zip.has(a.path)) zip.add(a.path, a.bytes);
+      for (const f of c.files) await zip.add(f.fileName, f.bytes);
+      for (const a of c.assets) if (!zip.has(a.path)) await zip.add(a.path, a.bytes);
       const summary = summaries?.[index] ?? {};
       saved.push({ title: c.title, files: c.files.map((f) => f.fileName), create_time: summary.create_time, messages: summary.messages });
     } else if (error) {
@@ -319,11 +427,12 @@ async function save(file, indexes, options, title, summaries, password) {
   });
   saved.sort((a, b) => (b.create_time ?? 0) - (a.create_time ?? 0));
   const index = indexFiles(title, saved, errors, options.utc_offset_minutes ?? 0);
-  zip.addFree("index.md", index.md);
-  zip.addFree("index.html", index.html);
+  await zip.addFree("index.md", index.md);
+  await zip.addFree("index.html", index.html);
   names.free();
-  const blob = zip.finish();
-  return { blob, saved: saved.length, errors, entries: zip.count };
+  const blob = await finish();
+  pool?.close();
+  return { blob, bytes: zip.size, saved: saved.length, errors, entries: zip.count };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -363,7 +472,7 @@ self.onmessage = async ({ data: msg }) => {
         postMessage({ type: "result", id: msg.id, ...(await scan(msg.file, msg.query)) });
         break;
       case "save":
-        postMessage({ type: "result", id: msg.id, ...(await save(msg.file, msg.indexes, coreOptions(msg.options), msg.title, msg.summaries, msg.password)) });
+        postMessage({ type: "result", id: msg.id, ...(await save(msg.file, msg.indexes, coreOptions(msg.options), msg.title, msg.summaries, msg.password, msg.target ?? null)) });
         break;
       default:
         throw new Error(`unknown message ${msg.type}`);

@@ -825,14 +825,31 @@ async function saveOne() {
     } else {
       const encryption = password === undefined ? undefined : { password, AesEntry: (await wasmCore()).AesEntry };
       const zip = new ZipWriter({ encryption });
-      for (const f of converted.files) zip.add(f.fileName, f.text);
-      for (const a of converted.assets ?? []) if (!zip.has(a.path)) zip.add(a.path, a.bytes);
+      for (const f of converted.files) await zip.add(f.fileName, f.text);
+      for (const a of converted.assets ?? []) if (!zip.has(a.path)) await zip.add(a.path, a.bytes);
       const name = `${converted.files[0].fileName.replace(/\.[^.]+$/, "")}.zip`;
-      download(zip.finish(), name);
+      download(await zip.finish(), name);
       showSaveResult([okLine(`Saved ${name}`)]);
     }
   } catch (e) {
     if (e.kind !== "cancelled") showSaveResult([errorLine(`${state.rows[index]?.title ?? "This conversation"}: ${e.message}`)]);
+  }
+}
+
+/**
+ * Where the ZIP of a save goes, asked first thing in the click (the file picker needs the
+ * click's user activation): a file the user chooses, where the browser offers that
+ * (Chromium's showSaveFilePicker: the ZIP is written straight into it, never whole in
+ * memory); `null` where it does not (the ZIP is written into the private file system and
+ * downloaded from there); `undefined` when the user cancelled.
+ */
+async function chooseTarget(suggestedName) {
+  if (typeof window.showSaveFilePicker !== "function") return null;
+  try {
+    return await window.showSaveFilePicker({ suggestedName, types: [{ description: "ZIP archive", accept: { "application/zip": [".zip"] } }] });
+  } catch (e) {
+    if (e?.name === "AbortError") return undefined;
+    return null; // refused (no user activation, a policy): download instead
   }
 }
 
@@ -846,6 +863,9 @@ async function saveMany(indexes) {
   }
   const password = await savePassword(plural(goal, "conversation"));
   if (password === null) return;
+  // After the password (whose dialog's button gives the picker a fresh user activation).
+  const target = await chooseTarget(zipName(goal));
+  if (target === undefined) return;
   const options = { ...state.options, formats, images: chosenImages() };
   const summaries = {};
   for (const i of indexes ?? state.all.map((r) => r.index)) {
@@ -869,16 +889,20 @@ async function saveMany(indexes) {
     $("save-text").textContent = parts.join(" · ");
   };
   const title = `ChatGPT conversations from ${state.file.name}`;
-  const job = runJob("save", { type: "save", file: state.file, indexes, options, title, summaries, password }, onProgress);
+  const job = runJob("save", { type: "save", file: state.file, indexes, options, title, summaries, password, target }, onProgress);
   updateSelectionUi();
   try {
     const result = await job;
-    const name = zipName(result.saved);
-    download(result.blob, name);
+    let name = target?.name;
+    if (result.blob) {
+      name = zipName(result.saved);
+      download(result.blob, name);
+    }
     const seconds = (performance.now() - started) / 1000;
     document.documentElement.dataset.saveSeconds = seconds.toFixed(2);
+    document.documentElement.dataset.saveBytes = String(result.bytes);
     /** @type {HTMLElement[]} */
-    const lines = [okLine(`Saved ${plural(result.saved, "conversation")} in ${name} (${size(result.blob.size)}, ${duration(seconds)}).`)];
+    const lines = [okLine(`Saved ${plural(result.saved, "conversation")} in ${name} (${size(result.bytes)}, ${duration(seconds)}).`)];
     if (result.errors.length) lines.push(errorDetails(result.errors));
     showSaveResult(lines);
   } catch (e) {

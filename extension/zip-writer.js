@@ -1,23 +1,33 @@
-// A small streaming ZIP writer: text entries are DEFLATEd (fflate, synchronously, so it
-// works inside a synchronous loop), files that are compressed already (images, archives,
-// media) are STORED; ZIP64 records are written when an offset, a size or the number of
-// entries needs them.
+// A small streaming ZIP writer: text entries are DEFLATEd by the browser
+// (CompressionStream("deflate-raw"), native in Chromium, Firefox and Node), files that are
+// compressed already (images, archives, media) are STORED; ZIP64 records are written when
+// an offset, a size or the number of entries needs them.
 // Where the bytes go is the sink's business:
 //   - BlobSink (the default) builds the archive as a list of Blobs (flushed every few
 //     megabytes, so the browser can keep them out of the JavaScript heap), never as one
 //     giant buffer; finish() returns the Blob;
 //   - FileSink writes to a file of the origin private file system through a synchronous
 //     access handle (dedicated workers only), so memory stays flat whatever the size;
-//     finish() returns nothing and the file is read back with getFile().
+//     finish() returns nothing and the file is read back with getFile();
+//   - StreamSink writes to a FileSystemWritableFileStream (a file the user chose with
+//     showSaveFilePicker), so memory stays flat and nothing is written twice.
+//
+// Compression is asynchronous, so adding is too. `await zip.add(…)` queues the entry: its
+// compression starts at once (in this thread, or in other workers with a DeflatePool:
+// deflate-pool.js), and entries reach the sink in the order they were added; the call
+// resolves at once while less than `queueBytes` wait, else when the oldest are written, so
+// memory stays bounded and the next entry can be prepared while others compress.
 //
 //   const zip = new ZipWriter();
-//   zip.add("notes/a.md", "# Hello");          // a string is written as UTF-8
-//   zip.add("assets/x.png", uint8Array);
-//   const entry = zip.open("big.json");        // an entry written piece by piece
-//   entry.write(piece); entry.write(piece2); entry.close();
-//   const blob = zip.finish();                  // application/zip
+//   await zip.add("notes/a.md", "# Hello");          // a string is written as UTF-8
+//   await zip.add("assets/x.png", uint8Array);
+//   const entry = await zip.open("big.json");        // an entry written piece by piece
+//   await entry.write(piece); await entry.write(piece2); await entry.close();
+//   const blob = await zip.finish();                 // application/zip
 //
-// Names are stored as UTF-8 (general purpose flag bit 11). Works in pages and workers.
+// Each entry's bytes go through stages: compression (deflate or none), encryption (when
+// asked), then the sink. Names are stored as UTF-8 (general purpose flag bit 11). Works in
+// pages and workers.
 //
 // Encrypted ZIPs: `new ZipWriter({encryption: {password, AesEntry}})` (AesEntry: the wasm
 // core's class) encrypts every entry with AES-256, WinZip AE-2, which 7-Zip, WinRAR, Keka
@@ -26,12 +36,79 @@
 // method 99 with the 0x9901 extra field naming the real method, and CRC 0 (AE-2 relies on
 // the entry's authentication code instead). The cipher is the core's; only the framing is here.
 
-import { Deflate, deflateSync } from "./vendor/fflate.js";
-
 const encoder = new TextEncoder();
 
 // Formats that are compressed already: deflating them again costs time and gains nothing.
 const PACKED = /\.(png|jpe?g|gif|webp|avif|heic|zip|gz|bz2|xz|7z|mp3|m4a|aac|ogg|opus|mp4|m4v|mov|webm|pdf|docx|xlsx|pptx|woff2?)$/i;
+
+/** Entries smaller than this are stored: deflating them gains a few bytes at most. */
+const DEFLATE_MIN = 64;
+
+// The compression stage: raw DEFLATE (ZIP's method 8) by the browser's CompressionStream.
+
+/** `bytes` deflated whole. (Writing into the stream and reading it back costs about a
+ *  fifth of going through a Blob and a Response for each entry, which adds up over
+ *  thousands of small files.) */
+export async function deflateWhole(bytes) {
+  const cs = new CompressionStream("deflate-raw");
+  const writer = cs.writable.getWriter();
+  writer.write(bytes).catch(() => {});
+  writer.close().catch(() => {});
+  const reader = cs.readable.getReader();
+  const parts = [];
+  let length = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    parts.push(value);
+    length += value.length;
+  }
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/**
+ * A deflate stream whose output goes to `out(bytes)` (awaited, one piece at a time):
+ * `write(bytes)` resolves when the stream can take more (so the output never piles up in
+ * memory), `close()` when everything has gone to `out`.
+ */
+function deflateStream(out) {
+  const cs = new CompressionStream("deflate-raw");
+  const writer = cs.writable.getWriter();
+  const reader = cs.readable.getReader();
+  let failure = null;
+  const pump = (async () => {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      await out(value);
+    }
+  })().catch((e) => {
+    // The sink failed: stop the stream, so that a write waiting for room fails too.
+    failure = e;
+    reader.cancel(e).catch(() => {});
+    throw e;
+  });
+  pump.catch(() => {}); // reported by write() or close()
+  return {
+    async write(bytes) {
+      if (failure) throw failure;
+      await writer.ready.catch(() => pump);
+      writer.write(bytes).catch(() => {}); // a failure shows in ready or close
+    },
+    async close() {
+      if (failure) throw failure;
+      await writer.close().catch(() => pump);
+      await pump;
+    },
+  };
+}
 
 const CRC_TABLE = (() => {
   const table = new Uint32Array(256);
@@ -166,6 +243,56 @@ export class FileSink {
   }
 }
 
+/** The archive written into a FileSystemWritableFileStream (`fileHandle.createWritable()`,
+ *  e.g. of a file chosen with showSaveFilePicker), gathered into pieces of about a
+ *  megabyte; finish() closes the stream, which puts the file in place, and returns nothing. */
+export class StreamSink {
+  constructor(writable, flushBytes = 1024 * 1024) {
+    this.writable = writable;
+    this.flushBytes = flushBytes;
+    this.at = 0; // where the pending bytes go
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+
+  write(bytes) {
+    this.pending.push(bytes);
+    this.pendingBytes += bytes.length;
+    if (this.pendingBytes >= this.flushBytes) return this.flush();
+  }
+
+  reserve(length) {
+    // The stream keeps its writes in order: the flush need not be awaited here (a failed
+    // write fails the ones after it, and finish()).
+    this.flush().catch(() => {});
+    const mark = { at: this.at, length };
+    this.at += length; // the gap reads as zeros until filled
+    return mark;
+  }
+
+  fill(mark, bytes) {
+    if (bytes.length !== mark.length) throw new Error("ZipWriter: a header changed size");
+    return this.writable.write({ type: "write", position: mark.at, data: bytes });
+  }
+
+  async finish() {
+    await this.flush();
+    await this.writable.close();
+    return null;
+  }
+
+  /** Writes the pending bytes where they go (positions are taken at once, in order). */
+  flush() {
+    if (!this.pendingBytes) return Promise.resolve();
+    const data = new Blob(this.pending);
+    const at = this.at;
+    this.at += this.pendingBytes;
+    this.pending = [];
+    this.pendingBytes = 0;
+    return this.writable.write({ type: "write", position: at, data });
+  }
+}
+
 /** Bytes of the AE-2 extra field (0x9901). */
 const AES_EXTRA = 11;
 
@@ -204,25 +331,45 @@ function localHeader(nameBytes, entry, zip64) {
   return header.buf;
 }
 
+/** The compression stage in this thread: `{crc, data, deflated}` for `bytes` (`data` the
+ *  deflated bytes when smaller, else `bytes`). */
+export async function compressHere(bytes) {
+  const crc = crc32(bytes);
+  const packed = await deflateWhole(bytes);
+  return packed.length < bytes.length ? { crc, data: packed, deflated: true } : { crc, data: bytes, deflated: false };
+}
+
 export class ZipWriter {
   /**
-   * @param {{flushBytes?: number, level?: 0|1|2|3|4|5|6|7|8|9, sink?: BlobSink|FileSink,
+   * @param {{flushBytes?: number, level?: number, sink?: BlobSink|FileSink|StreamSink,
+   *   compress?: (bytes: Uint8Array) => Promise<{crc: number, data: Uint8Array, deflated: boolean}>,
+   *   queueBytes?: number,
    *   encryption?: {password: string, AesEntry: typeof import("./pkg/chatkeep_wasm.js").AesEntry}}} [opts]
-   *   how many bytes a BlobSink gathers before making a Blob; the deflate level (0 stores
-   *   everything, 1 fastest … 9 smallest); where the bytes go (a BlobSink by default); a
-   *   password to encrypt every entry with (and the wasm core's AesEntry, which checks it).
+   *   how many bytes a BlobSink gathers before making a Blob; 0 stores everything, any
+   *   other level deflates (the browser's deflate has one level, its default); where the
+   *   bytes go (a BlobSink by default); the compression stage (in this thread by default;
+   *   a DeflatePool's `compress` spreads it over workers, and may take `bytes` over); how
+   *   many bytes of added entries may wait for it; a password to encrypt every entry with
+   *   (and the wasm core's AesEntry, which checks it).
    */
-  constructor({ flushBytes = 8 * 1024 * 1024, level = 6, sink, encryption } = {}) {
+  constructor({ flushBytes = 8 * 1024 * 1024, level = 6, sink, compress = compressHere, queueBytes = 16 * 1024 * 1024, encryption } = {}) {
     this.sink = sink ?? new BlobSink(flushBytes);
     this.encryption = encryption ?? null;
     // A password the core refuses (too short) fails here, before anything is written.
     if (this.encryption) this.cipher().free();
     this.level = level;
+    this.compress = compress;
+    this.queueBytes = queueBytes;
     this.offset = 0;
     this.entries = [];
     this.names = new Set();
     this.finished = false;
     this.opened = null;
+    /** Entries added and not written yet: [{size, written}], oldest first. */
+    this.queue = [];
+    this.queued = 0;
+    this.tail = Promise.resolve();
+    this.failure = null;
   }
 
   /** Bytes written so far (the archive's size if it were finished now, minus the directory). */
@@ -230,7 +377,7 @@ export class ZipWriter {
     return this.offset;
   }
 
-  /** Number of entries added. */
+  /** Number of entries written. */
   get count() {
     return this.entries.length;
   }
@@ -249,74 +396,111 @@ export class ZipWriter {
 
   /** Refuses to add `name` when it cannot be added now. */
   check(name) {
+    if (this.failure) throw this.failure;
     if (this.finished) throw new Error("ZipWriter: add() after finish()");
     if (this.opened) throw new Error(`ZipWriter: ${name} added while ${this.opened} is open`);
     if (this.names.has(name)) throw new Error(`ZipWriter: duplicate entry ${name}`);
   }
 
+  /** Resolves when every entry added has been written (rejects if one could not be). */
+  async drain() {
+    while (this.queue.length) await this.queue[0].written;
+    if (this.failure) throw this.failure;
+  }
+
   /**
-   * Adds a file. `data` is a string (written as UTF-8) or bytes (Uint8Array or ArrayBuffer).
-   * Names use "/" between folders; a name already added is refused.
+   * Adds a file. `data` is a string (written as UTF-8) or bytes (Uint8Array or ArrayBuffer;
+   * with a DeflatePool, bytes may be taken over: don't use them afterwards). Names use "/"
+   * between folders; a name already added is refused. Resolves once the entry is queued
+   * and the queue is under its limit (see above); a failure to write shows at a later
+   * call, or at finish().
    */
-  add(name, data, date = new Date()) {
+  async add(name, data, date = new Date()) {
     this.check(name);
-    const bytes = typeof data === "string" ? encoder.encode(data) : data instanceof Uint8Array ? data : new Uint8Array(data);
-    const nameBytes = encoder.encode(name);
-    const crc = crc32(bytes);
-    const size = bytes.length;
-    let stored = bytes;
-    let method = 0;
-    if (this.level > 0 && size > 64 && !PACKED.test(name)) {
-      const packed = deflateSync(bytes, { level: this.level });
-      if (packed.length < size) {
-        stored = packed;
-        method = 8;
-      }
-    }
-    let aes = null;
-    const cipher = this.cipher();
-    if (cipher) {
-      try {
-        const head = cipher.header();
-        const body = cipher.update(stored);
-        const code = cipher.finish();
-        stored = new Uint8Array(head.length + body.length + code.length);
-        stored.set(head);
-        stored.set(body, head.length);
-        stored.set(code, head.length + body.length);
-      } finally {
-        cipher.free();
-      }
-      aes = method;
-    }
-    const csize = stored.length;
-    const offset = this.offset;
-    const { time, date: day } = dosDateTime(date);
-    const entry = { nameBytes, crc: aes == null ? crc : 0, size, csize, method, offset, time, day, aes };
-    this.push(localHeader(nameBytes, entry, size >= U32_MAX || csize >= U32_MAX || offset >= U32_MAX));
-    this.push(stored);
-    this.entries.push(entry);
     this.names.add(name);
+    const bytes = typeof data === "string" ? encoder.encode(data) : data instanceof Uint8Array ? data : new Uint8Array(data);
+    const size = bytes.length;
+    // Compression stage: started now (perhaps in another thread).
+    const packing = this.level > 0 && size > DEFLATE_MIN && !PACKED.test(name) ? this.compress(bytes) : null;
+    const crc = packing ? 0 : crc32(bytes);
+    packing?.catch(() => {}); // reported when the entry is written
+    const { time, date: day } = dosDateTime(date);
+    const nameBytes = encoder.encode(name);
+    // Sink stage: in the order entries were added.
+    const written = this.tail.then(async () => {
+      if (this.failure) return;
+      const packed = packing ? await packing : { crc, data: bytes, deflated: false };
+      let stored = packed.data;
+      const method = packed.deflated ? 8 : 0;
+      // Encryption stage.
+      let aes = null;
+      const cipher = this.cipher();
+      if (cipher) {
+        try {
+          const head = cipher.header();
+          const body = cipher.update(stored);
+          const code = cipher.finish();
+          stored = new Uint8Array(head.length + body.length + code.length);
+          stored.set(head);
+          stored.set(body, head.length);
+          stored.set(code, head.length + body.length);
+        } finally {
+          cipher.free();
+        }
+        aes = method;
+      }
+      const entry = { nameBytes, crc: aes == null ? packed.crc : 0, size, csize: stored.length, method, offset: this.offset, time, day, aes };
+      await this.push(localHeader(nameBytes, entry, size >= U32_MAX || entry.csize >= U32_MAX || entry.offset >= U32_MAX));
+      await this.push(stored);
+      this.entries.push(entry);
+    });
+    const item = { size, written };
+    this.queue.push(item);
+    this.queued += size;
+    this.tail = written.then(
+      () => this.dequeue(item),
+      (e) => {
+        this.failure ??= e;
+        this.dequeue(item);
+      },
+    );
+    item.written = this.tail;
+    while (this.queued > this.queueBytes && this.queue.length) await this.queue[0].written;
+    if (this.failure) throw this.failure;
+  }
+
+  dequeue(item) {
+    this.queue.splice(this.queue.indexOf(item), 1);
+    this.queued -= item.size;
   }
 
   /** Adds `name`, or `_name` (in the same folder) when a file of that name was added
-   *  already (a conversation called "index" keeps its name; the index gives way). */
-  addFree(name, data) {
+   *  already (a conversation called "index" keeps its name; the index gives way).
+   *  Resolves with the name given. */
+  async addFree(name, data) {
     const slash = name.lastIndexOf("/") + 1;
     let free = name;
     while (this.names.has(free)) free = `${free.slice(0, slash)}_${free.slice(slash)}`;
-    this.add(free, data);
+    await this.add(free, data);
     return free;
   }
 
   /**
-   * Opens an entry whose bytes are given piece by piece (`write(bytes)`, then `close()`),
-   * so that it is never whole in memory; nothing else can be added until it is closed.
-   * Deflated unless the level is 0 or the name is of a compressed format. Its header is
-   * written when it closes (an entry of 4 GiB or more is refused: split it).
+   * Opens an entry whose bytes are given piece by piece (`await write(bytes)`, then `await
+   * close()`), so that it is never whole in memory; nothing else can be added until it is
+   * closed. Deflated (in this thread) unless the level is 0 or the name is of a compressed
+   * format. Its header is written when it closes (an entry of 4 GiB or more is refused:
+   * split it). Resolves once the entries added before it are written.
    */
-  open(name, date = new Date()) {
+  async open(name, date = new Date()) {
     this.check(name);
+    this.opened = name;
+    try {
+      await this.drain();
+    } catch (e) {
+      this.opened = null;
+      throw e;
+    }
     const nameBytes = encoder.encode(name);
     const { time, date: day } = dosDateTime(date);
     const method = this.level > 0 && !PACKED.test(name) ? 8 : 0;
@@ -325,36 +509,41 @@ export class ZipWriter {
     const headerLength = 30 + nameBytes.length + (cipher ? AES_EXTRA : 0);
     const mark = this.sink.reserve(headerLength);
     this.offset += headerLength;
-    this.opened = name;
-    const put = (bytes) => {
+    // Sink stage.
+    const put = async (bytes) => {
       entry.csize += bytes.length;
-      this.push(bytes);
+      await this.push(bytes);
     };
-    if (cipher) put(cipher.header());
-    const out = (bytes) => {
-      if (bytes.length) put(cipher ? cipher.update(bytes) : bytes);
+    if (cipher) await put(cipher.header());
+    // Encryption stage.
+    const out = async (bytes) => {
+      if (bytes.length) await put(cipher ? cipher.update(bytes) : bytes);
     };
-    const deflate = method === 8 ? new Deflate({ level: this.level }, (chunk) => out(chunk)) : null;
+    // Compression stage.
+    const deflate = method === 8 ? deflateStream(out) : null;
+    const isOpen = () => {
+      if (this.opened !== name) throw new Error(`ZipWriter: ${name} is closed`);
+    };
     return {
-      write: (data) => {
-        if (this.opened !== name) throw new Error(`ZipWriter: ${name} is closed`);
+      write: async (data) => {
+        isOpen();
         const bytes = typeof data === "string" ? encoder.encode(data) : data;
         if (!cipher) entry.crc = crc32(bytes, entry.crc); // AE-2: no CRC
         entry.size += bytes.length;
-        if (deflate) deflate.push(bytes);
-        else out(bytes);
+        if (deflate) await deflate.write(bytes);
+        else await out(bytes);
       },
-      close: () => {
-        if (this.opened !== name) throw new Error(`ZipWriter: ${name} is closed`);
-        if (deflate) deflate.push(new Uint8Array(0), true);
+      close: async () => {
+        isOpen();
+        if (deflate) await deflate.close();
         if (cipher) {
-          put(cipher.finish());
+          await put(cipher.finish());
           cipher.free();
         }
         if (entry.size >= U32_MAX || entry.csize >= U32_MAX) {
           throw new Error(`ZipWriter: ${name} is 4 GiB or more; write it in parts`);
         }
-        this.sink.fill(mark, localHeader(nameBytes, entry, false));
+        await this.sink.fill(mark, localHeader(nameBytes, entry, false));
         this.opened = null;
         this.entries.push(entry);
         this.names.add(name);
@@ -362,12 +551,13 @@ export class ZipWriter {
     };
   }
 
-  /** Writes the central directory and returns the archive (a Blob with the default sink;
-   *  nothing with a FileSink). The writer is then spent. */
-  finish(type = "application/zip") {
+  /** Writes the central directory and resolves with the archive (a Blob with the default
+   *  sink; nothing with a FileSink or StreamSink). The writer is then spent. */
+  async finish(type = "application/zip") {
     if (this.finished) throw new Error("ZipWriter: finish() twice");
     if (this.opened) throw new Error(`ZipWriter: finish() while ${this.opened} is open`);
     this.finished = true;
+    await this.drain();
     const cdStart = this.offset;
     for (const e of this.entries) {
       const big = [];
@@ -400,14 +590,14 @@ export class ZipWriter {
         for (const v of big) rec.u64(v);
       }
       if (e.aes != null) aesExtra(rec, e.aes);
-      this.push(rec.buf);
+      await this.push(rec.buf);
     }
     const cdSize = this.offset - cdStart;
     const count = this.entries.length;
     const zip64 = count >= U16_MAX || cdStart >= U32_MAX || cdSize >= U32_MAX;
     if (zip64) {
       const eocd64At = this.offset;
-      this.push(
+      await this.push(
         new Bytes(56)
           .u32(0x06064b50)
           .u64(44) // size of the rest of this record
@@ -420,9 +610,9 @@ export class ZipWriter {
           .u64(cdSize)
           .u64(cdStart).buf,
       );
-      this.push(new Bytes(20).u32(0x07064b50).u32(0).u64(eocd64At).u32(1).buf);
+      await this.push(new Bytes(20).u32(0x07064b50).u32(0).u64(eocd64At).u32(1).buf);
     }
-    this.push(
+    await this.push(
       new Bytes(22)
         .u32(0x06054b50)
         .u16(0)
@@ -437,8 +627,9 @@ export class ZipWriter {
     return this.sink.finish(type);
   }
 
+  /** Hands `bytes` to the sink (a promise when the sink's writes are asynchronous). */
   push(bytes) {
-    this.sink.write(bytes);
     this.offset += bytes.length;
+    return this.sink.write(bytes);
   }
 }

@@ -63,7 +63,10 @@ with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as z:
 
 // ---------------------------------------------------------------------------------------
 // What both browsers run, through a small driver: {goto(), setFile(path), eval(fn, arg),
-// click(sel), press(key), type(sel, text), download(action) → {name, path}}.
+// click(sel), press(key), type(sel, text), download(action) → {name, path}, saveAll(action)
+// → {name, path}: a ZIP saved with "Save all" (Chromium: into the file chosen in its save
+// picker, here a stand-in picker that gives a file of the private file system; Firefox,
+// which has no picker: downloaded)}.
 // ---------------------------------------------------------------------------------------
 
 async function openFile(d, file, { rows }) {
@@ -178,7 +181,7 @@ async function checkRealExport(d, t) {
     for (const i of document.querySelectorAll('input[name="format"]')) i.checked = true;
   });
   const started = Date.now();
-  const all = await d.download(() => d.click("#save-all"), 600000);
+  const all = await d.saveAll(() => d.click("#save-all"), 600000);
   t.diagnostic(`${d.name}: saved all ${REAL_COUNT} conversations × 3 formats in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   const names = zipEntries(all.path);
   for (const ext of ["md", "html", "json"]) {
@@ -202,7 +205,7 @@ async function checkSmallExports(d, t, tmp) {
     for (const i of document.querySelectorAll('input[name="format"]')) i.checked = i.value === "markdown";
     document.querySelector('input[name="images"][value="link"]').checked = true;
   });
-  const all = await d.download(() => d.click("#save-all"));
+  const all = await d.saveAll(() => d.click("#save-all"));
   const names = zipEntries(all.path);
   assert.ok(names.some((n) => n.startsWith("assets/") && n.endsWith(".png")), `images in assets/: ${names.join(", ")}`);
   assert.equal(names.filter((n) => n.endsWith(".md")).length, 4);
@@ -215,6 +218,10 @@ async function checkSmallExports(d, t, tmp) {
   assert.equal(errors.hidden, false, "the broken conversation is listed");
   await d.eval(() => {
     for (const i of document.querySelectorAll('input[name="format"]')) i.checked = true;
+  });
+  // Where the browser offers no file picker (or refuses it), the ZIP is downloaded.
+  await d.eval(() => {
+    window.showSaveFilePicker = undefined;
   });
   const saved = await d.download(() => d.click("#save-all"));
   const savedNames = zipEntries(saved.path).filter((n) => !n.startsWith("index.")).sort();
@@ -260,7 +267,7 @@ async function checkEncryptedSave(d, tmp, plainZip) {
   }), dialog);
   assert.deepEqual(refused, { open: true, problem: "The two passwords differ: type the same one twice.", strength: "Strong." });
   await d.type(`${dialog} input[id$="-confirm"]`, password);
-  const encrypted = await d.download(() => d.click(`${dialog} button[type="submit"]`));
+  const encrypted = await d.saveAll(() => d.click(`${dialog} button[type="submit"]`));
   await d.eval(() => {
     document.getElementById("encrypt-save").checked = false;
   });
@@ -318,6 +325,33 @@ describe("export page in Chromium", () => {
         const to = path.join(tmp, `dl-${Date.now()}-${dl.suggestedFilename()}`);
         await dl.saveAs(to);
         return { name: dl.suggestedFilename(), path: to };
+      },
+      saveAll: async (action, timeout = 60000) => {
+        // The stand-in picker: a file of the private file system (a FileSystemFileHandle
+        // like the one the real picker gives), named as the page suggests.
+        await page.evaluate(() => {
+          delete document.documentElement.dataset.saveSeconds;
+          window.showSaveFilePicker = async ({ suggestedName }) => {
+            window.pickedName = suggestedName;
+            const dir = await navigator.storage.getDirectory();
+            return dir.getFileHandle(suggestedName, { create: true });
+          };
+        });
+        await action();
+        await page.waitForFunction(() => document.documentElement.dataset.saveSeconds, null, { timeout, polling: 100 });
+        const name = await page.evaluate(() => window.pickedName);
+        const bytes = await page.evaluate(async (n) => {
+          const dir = await navigator.storage.getDirectory();
+          const file = await (await dir.getFileHandle(n)).getFile();
+          const b = new Uint8Array(await file.arrayBuffer());
+          let s = "";
+          for (let i = 0; i < b.length; i += 0x8000) s += String.fromCharCode(...b.subarray(i, i + 0x8000));
+          await dir.removeEntry(n);
+          return btoa(s);
+        }, name);
+        const to = path.join(tmp, `picked-${Date.now()}-${name}`);
+        writeFileSync(to, Buffer.from(bytes, "base64"));
+        return { name, path: to };
       },
     });
     await d.goto();
@@ -444,6 +478,9 @@ describe("export page in Firefox", { skip: !existsSync(FIREFOX) && `${FIREFOX} i
           await new Promise((r) => setTimeout(r, 300));
         }
       },
+      // No save picker in Firefox: the ZIP is written into the private file system and
+      // downloaded from there.
+      saveAll: (action, timeout) => d.download(action, timeout),
     });
   });
 

@@ -49,29 +49,29 @@ function noise(n, seed) {
 }
 
 /** Writes the same entries through `zip`; returns what each must hold. */
-function fill(zip) {
+async function fill(zip) {
   const enc = new TextEncoder();
   const want = {};
   want["chat.md"] = enc.encode("# A secret\n\nünïcödé ✓ ".repeat(200));
-  zip.add("chat.md", want["chat.md"]);
+  await zip.add("chat.md", want["chat.md"]);
   want["assets/x.png"] = noise(50_000, 1);
-  zip.add("assets/x.png", want["assets/x.png"]);
+  await zip.add("assets/x.png", want["assets/x.png"]);
   want["tiny.txt"] = enc.encode("a");
-  zip.add("tiny.txt", "a");
+  await zip.add("tiny.txt", "a");
   want["empty.txt"] = new Uint8Array(0);
-  zip.add("empty.txt", "");
-  // Streamed: deflated in pieces of every size (past fflate's block), and stored.
+  await zip.add("empty.txt", "");
+  // Streamed: deflated in pieces of every size (many deflate blocks), and stored.
   const pieces = [10, 100_000, 1_500_000, 0, 1].map((n, i) => enc.encode(`{"id":${i},"text":"line of ${i}"},`.repeat(Math.ceil(n / 30)).slice(0, n)));
-  const big = zip.open("conversations.json");
-  for (const p of pieces) big.write(p);
-  big.close();
+  const big = await zip.open("conversations.json");
+  for (const p of pieces) await big.write(p);
+  await big.close();
   want["conversations.json"] = Buffer.concat(pieces);
-  const photo = zip.open("photo.jpg");
+  const photo = await zip.open("photo.jpg");
   const shots = [noise(1000, 2), noise(70_000, 3)];
-  for (const p of shots) photo.write(p);
-  photo.close();
+  for (const p of shots) await photo.write(p);
+  await photo.close();
   want["photo.jpg"] = Buffer.concat(shots);
-  zip.open("nothing.json").close();
+  await (await zip.open("nothing.json")).close();
   want["nothing.json"] = new Uint8Array(0);
   return want;
 }
@@ -89,17 +89,17 @@ function check(zipFile, want, label) {
 
 test("BlobSink: every entry AES-256, opened by 7z with the password only, byte for byte", async () => {
   const zip = new ZipWriter({ encryption: { password: PASSWORD, AesEntry }, flushBytes: 64 * 1024 });
-  const want = fill(zip);
+  const want = await fill(zip);
   const file = path.join(dir, "blob.zip");
-  writeFileSync(file, Buffer.from(await zip.finish().arrayBuffer()));
+  writeFileSync(file, Buffer.from(await (await zip.finish()).arrayBuffer()));
   check(file, want, "blob");
 });
 
-test("FileSink: the same, written into a file (as the backup is)", () => {
+test("FileSink: the same, written into a file (as the backup is)", async () => {
   const file = path.join(dir, "file.zip");
   const zip = new ZipWriter({ level: 6, sink: new FileSink(nodeHandle(file)), encryption: { password: PASSWORD, AesEntry } });
-  const want = fill(zip);
-  assert.equal(zip.finish(), null);
+  const want = await fill(zip);
+  assert.equal(await zip.finish(), null);
   assert.equal(readFileSync(file).length, zip.size);
   check(file, want, "file");
 });
@@ -113,8 +113,8 @@ test("the cost of a salt and keys per entry (printed, for 10,000 entries), and 7
   const n = 1000;
   const start = performance.now();
   const zip = new ZipWriter({ level: 0, encryption: { password: PASSWORD, AesEntry } });
-  for (let i = 0; i < n; i++) zip.add(`c/${i}.json`, `{"id":${i}}`);
-  const blob = zip.finish();
+  for (let i = 0; i < n; i++) await zip.add(`c/${i}.json`, `{"id":${i}}`);
+  const blob = await zip.finish();
   const perEntry = (performance.now() - start) / n;
   t.diagnostic(`${n} encrypted entries: ${perEntry.toFixed(2)} ms an entry (nearly all of it PBKDF2's 1,000 rounds), so about ${((perEntry * 10_000) / 1000).toFixed(0)} s for a 10,000-entry backup`);
   const file = path.join(dir, "many.zip");
