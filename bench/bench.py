@@ -4,6 +4,9 @@
 Prints one table, every baseline measured in the same run on the same input, and writes it
 to bench/results.md. Wall time is the best of several runs for the real export (one run for
 the generated sizes); peak memory is the process's maximum resident set (`wait4`'s ru_maxrss).
+The browser rows are medians of several runs after a warm-up, chatkeep interleaved with the
+JavaScript baseline, with the spread (bench/browser.mjs, bench/export-page.mjs): a single
+browser run swings by 2× on a shared machine.
 """
 
 import gzip
@@ -184,8 +187,12 @@ def browser_rows(label, path, size):
             rows.append((label, BROWSER_WHAT[x["mode"]], size, None, None, "fails: " + x.get("error", "?")[:120]))
             continue
         note = "peak memory: growth of the browser's processes over idle"
-        if base and x["mode"] != "baseline":
-            note = f"{base['ms'] / x['ms']:.2f}× the baseline's throughput; {extra / max(1, base['peakBytes'] - base['idleBytes']):.2f}× its memory"
+        if x.get("runsMs") and len(x["runsMs"]) > 1:
+            note += f"; median of {len(x['runsMs'])} runs, {x['minMs'] / 1000:.2f}–{x['maxMs'] / 1000:.2f} s"
+        if base and x["mode"] != "baseline" and x.get("ratio"):
+            q = x["ratio"]
+            note = (f"{q['median']:.2f}× the baseline's throughput (median of {q['rounds']} interleaved rounds, "
+                    f"{q['min']:.2f}–{q['max']:.2f}×); {extra / max(1, base['peakBytes'] - base['idleBytes']):.2f}× its memory")
         rows.append((label, BROWSER_WHAT[x["mode"]], size, x["ms"] / 1000, extra, note))
     return rows
 
@@ -206,7 +213,9 @@ def export_page_rows(label, path, size, what):
             rows.append((label, what_row, size, None, None, "fails: " + str(x.get("error", "?"))[:120]))
             continue
         note = "peak memory: growth of the browser's processes over idle"
-        if x["step"] == "save":
+        if x.get("runsMs") and len(x["runsMs"]) > 1:
+            note += f" (median); time: median of {len(x['runsMs'])} runs after a warm-up, {x['minMs'] / 1000:.2f}–{x['maxMs'] / 1000:.2f} s"
+        if x["step"] == "save" and x.get("zipBytes"):
             note += f"; ZIP of {x['zipBytes'] / 2**20:.0f} MB"
         rows.append((label, what_row, size, x["ms"] / 1000, x["peakBytes"] - x["idleBytes"], note))
     return rows

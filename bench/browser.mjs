@@ -4,6 +4,14 @@
 // conversation's current branch (what JavaScript exporters do). Peak memory is the
 // browser's process tree's resident memory, sampled every 50 ms.
 //
+// Browser timings swing by 2× from run to run on a shared machine, so each file is
+// measured in rounds, each round running the baseline and chatkeep's modes one after the
+// other (interleaved, so a slow spell hits both); the first round is a warm-up and is not
+// counted. Each mode's line gives the median time and the spread (min–max) of the counted
+// rounds, and for chatkeep's modes the median and spread of the per-round ratio to the
+// baseline. Rounds: BENCH_ROUNDS (default 5 counted rounds under 200 MB, 3 under 2 GB, and
+// 1 without warm-up above: the 4 GB case runs once).
+//
 //   node bench/browser.mjs FILE [FILE…]        → JSON lines on stdout
 //   node bench/browser.mjs --one-click         → time per save of long conversations
 import { chromium } from "playwright-core";
@@ -141,6 +149,35 @@ async function measure(port, mode, file, extra) {
   return { mode, file, ...result, peakBytes: peak, idleBytes: idle };
 }
 
+/** Counted rounds and warm-up rounds for a file of `size` bytes. */
+function rounds(size) {
+  const asked = Number(process.env.BENCH_ROUNDS);
+  if (size > 2 * 2 ** 30) return { counted: 1, warmUp: 0 };
+  return { counted: asked > 0 ? asked : size < 200 * 2 ** 20 ? 5 : 3, warmUp: 1 };
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** One mode's line: the median run's figures, every run's time, and against the
+ *  baseline's run of the same round, the ratio of throughputs (median, min, max). */
+function summarise(mode, file, runs, base) {
+  const ok = runs.filter((r) => r.ok);
+  if (!ok.length) return runs[0] ?? { mode, file, ok: false, error: "no run" };
+  const ms = ok.map((r) => r.ms);
+  const mid = median(ms);
+  const line = { ...ok.reduce((a, b) => (Math.abs(b.ms - mid) < Math.abs(a.ms - mid) ? b : a)), ms: mid, runsMs: ms, minMs: Math.min(...ms), maxMs: Math.max(...ms) };
+  line.peakBytes = median(ok.map((r) => r.peakBytes - r.idleBytes)) + line.idleBytes;
+  if (mode !== "baseline") {
+    const ratios = runs.map((r, i) => (r.ok && base[i]?.ok ? base[i].ms / r.ms : null)).filter((x) => x !== null);
+    if (ratios.length) line.ratio = { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios), rounds: ratios.length };
+  }
+  return line;
+}
+
 const server = await serve();
 const port = server.address().port;
 try {
@@ -150,9 +187,16 @@ try {
     console.log(JSON.stringify(await measure(port, "one-click", null, extra)));
   } else {
     for (const file of process.argv.slice(2)) {
-      for (const mode of ["baseline", "list", "markdown"]) {
-        console.log(JSON.stringify(await measure(port, mode, file)));
+      const modes = ["baseline", "list", "markdown"];
+      const { counted, warmUp } = rounds(fs.statSync(file).size);
+      const runs = Object.fromEntries(modes.map((m) => [m, []]));
+      for (let r = 0; r < counted + warmUp; r++) {
+        for (const mode of modes) {
+          const result = await measure(port, mode, file);
+          if (r >= warmUp) runs[mode].push(result);
+        }
       }
+      for (const mode of modes) console.log(JSON.stringify(summarise(mode, file, runs[mode], runs.baseline)));
     }
   }
 } finally {
