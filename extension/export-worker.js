@@ -70,13 +70,12 @@ async function streamJsonFile(file, push, each) {
 async function streamZipFeed(file, feed, total, push, each) {
   let read = 0;
   let count = 0;
-  let piece = new Uint8Array(INFLATED_PIECE);
+  // One buffer, reused: the core copies what it is given.
+  const piece = new Uint8Array(INFLATED_PIECE);
   let filled = 0;
   const deliver = async () => {
-    const bytes = piece.subarray(0, filled);
     read += filled;
-    const items = push(feed, bytes);
-    piece = new Uint8Array(INFLATED_PIECE);
+    const items = push(feed, piece.subarray(0, filled));
     filled = 0;
     for (const item of items) {
       count++;
