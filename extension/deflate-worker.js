@@ -8,7 +8,7 @@ self.onmessage = async ({ data: { id, bytes } }) => {
   try {
     const { crc, data, deflated } = await compressHere(bytes);
     const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
-    postMessage({ id, crc, data, deflated }, whole ? [data.buffer] : []);
+    postMessage({ id, crc, data, deflated }, { transfer: whole ? [data.buffer] : [] });
   } catch (e) {
     postMessage({ id, error: String(e?.message ?? e) });
   }

@@ -844,9 +844,11 @@ async function saveOne() {
  * downloaded from there); `undefined` when the user cancelled.
  */
 async function chooseTarget(suggestedName) {
-  if (typeof window.showSaveFilePicker !== "function") return null;
+  /** @type {any} the File System Access API (Chromium only; not in TypeScript's DOM types) */
+  const page = window;
+  if (typeof page.showSaveFilePicker !== "function") return null;
   try {
-    return await window.showSaveFilePicker({ suggestedName, types: [{ description: "ZIP archive", accept: { "application/zip": [".zip"] } }] });
+    return await page.showSaveFilePicker({ suggestedName, types: [{ description: "ZIP archive", accept: { "application/zip": [".zip"] } }] });
   } catch (e) {
     if (e?.name === "AbortError") return undefined;
     return null; // refused (no user activation, a policy): download instead
