@@ -5,7 +5,7 @@
 // conversations happens in the wasm core; this file only gathers input and starts downloads.
 
 import init, * as core from "./pkg/chatkeep_wasm.js";
-import { api, isFirefox, loadSettings } from "./browser.js";
+import { api, ensureOffscreen, isFirefox, loadSettings, objectUrl } from "./browser.js";
 import { KindError as SaveError, messageProblem, Msg } from "./messages.js";
 import { createBackupRunner } from "./backup-runner.js";
 import { backupZipInWorker, clearScratch } from "./backup-zip.js";
@@ -42,25 +42,11 @@ const PAGE_COPY = "The file has what the page shows: other versions of answers a
 // Where we are
 // ---------------------------------------------------------------------------------------
 
-const HOSTS = new Set(["chatgpt.com", "chat.openai.com"]);
-
-/** What a tab's URL is: a conversation, a share page, another ChatGPT page, or elsewhere. */
-export function classify(url) {
-  let u;
-  try {
-    u = new URL(url);
-  } catch {
-    return { kind: "other" };
-  }
-  if (u.protocol !== "https:" || !HOSTS.has(u.hostname)) return { kind: "other" };
-  const parts = u.pathname.split("/").filter(Boolean);
-  const c = parts.indexOf("c");
-  if (c >= 0 && parts[c + 1]) return { kind: "conversation", id: parts[c + 1] };
-  if (parts[0] === "share") {
-    const id = parts[1] === "e" ? parts[2] : parts[1];
-    if (id) return { kind: "share", id };
-  }
-  return { kind: "chatgpt", temporary: u.searchParams.get("temporary-chat") === "true" };
+/** What a tab's URL is: a conversation, a share page, another ChatGPT page, or elsewhere
+ *  (the core's rule: `{kind, id?, temporary?}`). */
+export async function classify(url) {
+  await ready;
+  return core.classifyUrl(url);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -115,8 +101,7 @@ async function fetchConversation(tabId, id) {
 /** Images and files the output will show, fetched through the page's session, within a
  *  size budget; one that can't be fetched becomes a placeholder. */
 async function fetchAssets(tabId, json, options) {
-  const wants = options.formats.includes("html") || (options.formats.includes("markdown") && options.images !== "omit");
-  if (!wants) return undefined;
+  if (!core.needsFiles(options)) return undefined;
   const ids = core.conversationAssets(json);
   if (!ids.length) return undefined;
   let token;
@@ -165,36 +150,6 @@ async function convertCapturedPage(tabId, coreOptions) {
 // ---------------------------------------------------------------------------------------
 // Writing files
 // ---------------------------------------------------------------------------------------
-
-/** A URL the downloads API can fetch: a blob URL where the background has a DOM (Firefox),
- *  else a blob URL made by the offscreen document (Chromium's worker has no createObjectURL). */
-async function objectUrl(blob) {
-  if (typeof URL.createObjectURL === "function") return URL.createObjectURL(blob);
-  await ensureOffscreen();
-  const reply = await api.runtime.sendMessage({ type: "chatkeep/offscreen-url", target: "offscreen", blob: await blobToBase64(blob), mime: blob.type });
-  if (!reply?.url) throw new SaveError("internal", "chatkeep could not prepare the download. Reload the extension and try again.");
-  return reply.url;
-}
-
-async function blobToBase64(blob) {
-  const buf = new Uint8Array(await blob.arrayBuffer());
-  let bin = "";
-  for (let i = 0; i < buf.length; i += 0x8000) bin += String.fromCharCode(...buf.subarray(i, i + 0x8000));
-  return btoa(bin);
-}
-
-let offscreenReady;
-function ensureOffscreen() {
-  offscreenReady ??= (async () => {
-    const existing = await api.runtime.getContexts?.({ contextTypes: ["OFFSCREEN_DOCUMENT"] });
-    if (existing?.length) return;
-    await api.offscreen.createDocument({ url: "offscreen.html", reasons: ["BLOBS"], justification: "Create blob URLs for downloads of saved chats." });
-  })().catch((e) => {
-    offscreenReady = undefined;
-    throw e;
-  });
-  return offscreenReady;
-}
 
 /** Downloads `blob` as `fileName` (a name already taken gets " (1)" from the browser) and
  *  resolves, once the browser has written it, with `{id, name}`: the download's id and the
@@ -359,7 +314,7 @@ async function read(tabId, options) {
   await ready;
   const tab = await api.tabs.get(tabId);
   const coreOptions = await settingsOptions(Object.fromEntries(Object.entries(options).filter(([k]) => !EXTENSION_KEYS.has(k))));
-  const where = options.conversation_id ? { kind: "conversation", id: options.conversation_id, viaLink: true } : classify(tab.url);
+  const where = options.conversation_id ? { kind: "conversation", id: options.conversation_id, viaLink: true } : await classify(tab.url);
   const readerPref = options.reader ?? "auto";
   const warnings = [];
 
@@ -441,7 +396,9 @@ async function save(tabId, options = {}) {
         assets.push(a.path);
       }
     }
-    const all = [...warnings, ...converted.warnings.filter((w) => reader !== "dom" || !w.startsWith("read from the rendered page"))];
+    // A page read says what it lacks in its own sentence (`warnings` of read()): the core's
+    // page_read warning would say it twice.
+    const all = [...warnings, ...converted.warnings.filter((w) => reader !== "dom" || w.kind !== "page_read").map((w) => w.message)];
     if (options.feedback !== false) {
       await feedback(tabId, {
         text: "Saved",
@@ -530,7 +487,7 @@ async function onMenu(info, tab) {
   if (info.menuItemId === "open-backup") return api.tabs.create({ url: api.runtime.getURL("backup.html") });
   if (info.menuItemId === "copy-md") return copyToClipboard(tab.id);
   if (info.menuItemId === "save-link") {
-    const target = classify(info.linkUrl ?? "");
+    const target = await classify(info.linkUrl ?? "");
     if (target.kind !== "conversation") throw new SaveError("not_chatgpt", MESSAGES.not_chatgpt);
     return save(tab.id, { conversation_id: target.id });
   }
@@ -543,7 +500,7 @@ async function onCommand(command, tab) {
 
 /** The toolbar button saves at once on ChatGPT; elsewhere it opens a popup that explains. */
 async function updateAction(tabId, url) {
-  const onChatgpt = classify(url ?? "").kind !== "other";
+  const onChatgpt = (await classify(url ?? "")).kind !== "other";
   // Asked for a password on every save: the popup asks it, on ChatGPT too.
   const ask = onChatgpt && (await loadSettings().catch(() => null))?.extension.encrypt === true;
   await api.action.setPopup({ tabId, popup: onChatgpt && !ask ? "" : "popup.html" }).catch(() => {});
@@ -609,7 +566,7 @@ api.runtime.onMessage.addListener((message, sender, sendResponse) => {
       return reply(
         (async () => {
           const tab = message.tabId ? await api.tabs.get(message.tabId) : (await api.tabs.query({ active: true, lastFocusedWindow: true }))[0];
-          const where = classify(tab?.url ?? "");
+          const where = await classify(tab?.url ?? "");
           return { chatgpt: where.kind !== "other", kind: where.kind, url: tab?.url ?? null, tabId: tab?.id ?? null };
         })(),
       );

@@ -8,8 +8,8 @@
 // transferred), {type: "progress", bytesRead, bytesTotal, conversations}, {type: "done",
 // stats, state}, {type: "failed", error: {kind, message}}.
 
-import init, { Backup, ZipStream } from "./pkg/chatkeep_wasm.js";
-import { isZip, zipReader } from "./file-read.js";
+import init, { Backup, isZip, ZipStream } from "./pkg/chatkeep_wasm.js";
+import { readBytes, zipReader } from "./file-read.js";
 import { KindError } from "./messages.js";
 
 const ready = init();
@@ -17,7 +17,7 @@ const ready = init();
 self.onmessage = async ({ data: { file, state } }) => {
   try {
     await ready;
-    if (!isZip(file)) {
+    if (!isZip(readBytes(file, 0, 4))) {
       throw new KindError("not_an_export", "This is not a ZIP file. Choose the ZIP from ChatGPT's “Export data” e-mail, or a chatkeep backup ZIP.");
     }
     const backup = state ? Backup.fromJson(state) : new Backup(null);

@@ -1,5 +1,9 @@
-// The one place that touches the WebExtension API. Firefox has `browser` (promises);
-// Chromium has `chrome` (promises in MV3). Everything else imports `api` from here.
+// The one place that touches the WebExtension API and its differences between browsers.
+// Firefox has `browser` (promises); Chromium has `chrome` (promises in MV3). Everything else
+// imports `api` from here; a download's blob URL is made here too (Firefox's background has
+// a DOM, Chromium's service worker needs its offscreen document).
+
+import { KindError } from "./messages.js";
 
 /** The extension API of this browser (typed as Chromium's: Firefox's `browser` has the same
  *  promise-based shape for everything chatkeep calls).
@@ -29,4 +33,36 @@ export async function saveSettings({ options, extension }) {
   if (options !== undefined) patch.options = options;
   if (extension !== undefined) patch.extension = extension;
   await api.storage.sync.set(patch);
+}
+
+/** A URL the downloads API can fetch: a blob URL where the background has a DOM (Firefox),
+ *  else a blob URL made by the offscreen document (Chromium's worker has no createObjectURL). */
+export async function objectUrl(blob) {
+  if (typeof URL.createObjectURL === "function") return URL.createObjectURL(blob);
+  await ensureOffscreen();
+  const reply = await api.runtime.sendMessage({ type: "chatkeep/offscreen-url", target: "offscreen", blob: await blobToBase64(blob), mime: blob.type });
+  if (!reply?.url) throw new KindError("internal", "chatkeep could not prepare the download. Reload the extension and try again.");
+  return reply.url;
+}
+
+async function blobToBase64(blob) {
+  const buf = new Uint8Array(await blob.arrayBuffer());
+  let bin = "";
+  for (let i = 0; i < buf.length; i += 0x8000) bin += String.fromCharCode(...buf.subarray(i, i + 0x8000));
+  return btoa(bin);
+}
+
+let offscreenReady;
+/** Chromium: the offscreen document (offscreen.js), created once, for what its service
+ *  worker cannot do (blob URLs, the backup's ZIP). */
+export function ensureOffscreen() {
+  offscreenReady ??= (async () => {
+    const existing = await api.runtime.getContexts?.({ contextTypes: ["OFFSCREEN_DOCUMENT"] });
+    if (existing?.length) return;
+    await api.offscreen.createDocument({ url: "offscreen.html", reasons: ["BLOBS"], justification: "Create blob URLs for downloads of saved chats." });
+  })().catch((e) => {
+    offscreenReady = undefined;
+    throw e;
+  });
+  return offscreenReady;
 }

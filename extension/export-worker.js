@@ -20,12 +20,12 @@
 // system), {type: "scan", file, query}. Messages out: {type: "progress", ...}, {type: "rows", rows}, {type: "opened", ...},
 // {type: "result", id, ...}, {type: "failed", id?, error: {kind, message}}.
 
-import init, { AesEntry, Backup, convertExportConversation, exportConversationIndex, indexFiles, JsonStream, mergeOptions, NameSet, Search, ZipStream } from "./pkg/chatkeep_wasm.js";
+import init, { AesEntry, Backup, convertExportConversation, exportConversationIndex, indexFiles, isZip, JsonStream, mergeOptions, NameSet, Search, ZipStream } from "./pkg/chatkeep_wasm.js";
 import { getMeta } from "./backup-store.js";
 import { scratchZip, writeBackupZip } from "./backup-zip.js";
 import { compressHere, StreamSink, ZipWriter } from "./zip-writer.js";
 import { DeflatePool } from "./deflate-pool.js";
-import { isZip, readBytes, zipReader } from "./file-read.js";
+import { readBytes, zipReader } from "./file-read.js";
 
 const ready = init();
 
@@ -118,7 +118,7 @@ async function streamZipFeed(file, feed, total, push, each) {
 class Source {
   constructor(file) {
     this.file = file;
-    this.zip = isZip(file);
+    this.zip = isZip(readBytes(file, 0, 4));
     this.stats = { bytes: 0 };
     if (this.zip) {
       this.stream = new ZipStream(file.size, zipReader(file, this.stats));

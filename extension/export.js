@@ -70,11 +70,6 @@ function duration(seconds) {
   return `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
-function gizmoLabel(id) {
-  if (!id) return null;
-  return id.startsWith("g-p-") ? "Project" : "GPT";
-}
-
 /** Appends `text` to `parent`, with every occurrence of the search terms in <mark>. */
 function appendHighlighted(parent, text, terms) {
   if (!terms?.length || !text) {
@@ -99,16 +94,6 @@ function appendHighlighted(parent, text, terms) {
     at = to;
   }
   parent.append(text.slice(at));
-}
-
-/** Search terms as the worker understands them: lowercase words, or "quoted phrases". */
-function termsOf(query) {
-  const out = [];
-  for (const m of query.toLowerCase().matchAll(/"([^"]+)"|(\S+)/g)) {
-    const t = (m[1] ?? m[2]).replace(/\s+/g, " ").trim();
-    if (t) out.push(t);
-  }
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -379,7 +364,6 @@ async function runSearch() {
     refreshView();
     return;
   }
-  const terms = termsOf(query);
   let result;
   try {
     if (state.searchInMemory) {
@@ -402,7 +386,8 @@ async function runSearch() {
   if (seq !== state.searchSeq) return;
   const hits = new Map();
   result.indexes?.forEach((i, k) => hits.set(i, result.snippets[k]));
-  state.search = { query, terms, hits };
+  // The terms as the core parsed the query: the words highlighted are the words searched.
+  state.search = { query, terms: result.terms ?? [], hits };
   refreshView({ keepCurrent: false });
   // None: the empty list says so, once.
   status.hidden = !state.view.length;
@@ -465,7 +450,7 @@ function rowElement(i) {
   date.textContent = r.create_time ? dateFmt.format(new Date(r.create_time * 1000)) : "";
   el.append(box, title, date);
 
-  const snippet = cleanSnippet(state.search?.hits.get(r.index));
+  const snippet = state.search?.hits.get(r.index);
   if (snippet) {
     const s = document.createElement("div");
     s.className = "snippet";
@@ -481,18 +466,11 @@ function rowElement(i) {
       span.textContent = b;
       meta.append(span);
     }
-    const gizmo = gizmoLabel(r.gizmo_id);
-    if (gizmo) meta.append(badge(gizmo, r.gizmo_id));
+    if (r.gizmo_label) meta.append(badge(r.gizmo_label, r.gizmo_id));
     if (r.is_archived) meta.append(badge("Archived"));
     el.append(meta);
   }
   return el;
-}
-
-/** A snippet of Markdown, for reading: without emphasis, heading and code-fence marks. */
-function cleanSnippet(s) {
-  if (!s) return s;
-  return s.replace(/```+|\*\*+|__+|(^|\s)#{1,6}(?=\s)|(^|\s)>(?=\s)/g, "$1$2").replace(/\s{2,}/g, " ");
 }
 
 function badge(text, title) {
@@ -656,7 +634,7 @@ async function showPreview(index) {
   updateSelectionUi();
   const seq = ++previewSeq;
   $("preview-title").textContent = r.title;
-  const meta = [r.create_time ? dateTimeFmt.format(new Date(r.create_time * 1000)) : null, plural(r.messages, "message"), r.model, gizmoLabel(r.gizmo_id), r.is_archived ? "archived" : null];
+  const meta = [r.create_time ? dateTimeFmt.format(new Date(r.create_time * 1000)) : null, plural(r.messages, "message"), r.model, r.gizmo_label, r.is_archived ? "archived" : null];
   $("preview-meta").textContent = meta.filter(Boolean).join(" · ");
   const waiting = setTimeout(() => seq === previewSeq && showPreviewMessage("Preparing the preview…"), 150);
   try {

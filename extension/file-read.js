@@ -12,12 +12,6 @@ export function readBytes(file, offset, length) {
   return new Uint8Array(reader.readAsArrayBuffer(file.slice(offset, offset + length)));
 }
 
-/** Whether the file starts like a ZIP archive ("PK\x03\x04", or an empty one). */
-export function isZip(file) {
-  const head = readBytes(file, 0, 4);
-  return head[0] === 0x50 && head[1] === 0x4b && (head[2] === 3 || head[2] === 5) && (head[3] === 4 || head[3] === 6);
-}
-
 /** A read(offset, length) function for ZipStream, with a few cached windows, and a count
  *  of bytes read from disk. */
 export function zipReader(file, stats) {

@@ -7,7 +7,7 @@
 // `time_zone` ("local": the browser's offset, refreshed on every save; "utc").
 
 import { loadSettings, saveSettings } from "./browser.js";
-import init, { defaultOptions, convertConversation, version } from "./pkg/chatkeep_wasm.js";
+import init, { defaultOptions, convertConversation, mergeOptions, unknownPlaceholders, version } from "./pkg/chatkeep_wasm.js";
 import { fillPrivacy, readPrivacy } from "./options-privacy.js";
 import { $, inputs } from "./dom.js";
 
@@ -27,7 +27,6 @@ const FRONT_MATTER_LABELS = {
   origin: ["source", "where chatkeep read it"],
 };
 const FORMAT_NAMES = { markdown: "Markdown", html: "HTML", json: "JSON" };
-const PLACEHOLDERS = ["title", "date", "time", "updated", "id", "short_id", "model"];
 
 const form = $("settings", HTMLFormElement);
 /** The settings form's single named controls (options.html).
@@ -63,7 +62,10 @@ async function main() {
   ]);
   state.defaults = defaultOptions();
   state.sample = sample;
-  state.options = merged(state.defaults, settings.options);
+  // The core's merge, as every save uses it: keys of another version, or of the wrong type,
+  // are dropped (and leave storage at the next save, which writes what differs from the
+  // defaults).
+  state.options = mergeOptions(settings.options ?? null, null);
   // Other parts of the extension may keep settings of their own in `extension`: kept as is.
   state.extension = {
     ...settings.extension,
@@ -82,18 +84,6 @@ async function main() {
   fillForm();
   wireEvents();
   renderPreview();
-}
-
-/** The stored options over the defaults, keeping only known keys of the right type (the
- *  core rejects unknown keys). */
-function merged(defaults, stored) {
-  const out = structuredClone(defaults);
-  for (const [key, value] of Object.entries(stored ?? {})) {
-    if (!(key in defaults)) continue;
-    const want = defaults[key];
-    if (Array.isArray(want) ? Array.isArray(value) : typeof value === typeof want) out[key] = value;
-  }
-  return out;
 }
 
 /** The chosen time zone: stored, or (for settings written before it was) guessed from the
@@ -232,11 +222,9 @@ function readForm() {
 
 /** A gentle note for `{things}` the core does not replace (it keeps them as typed). */
 function unknownPlaceholderNote(template) {
-  const unknown = [...template.matchAll(/\{([^{}]*)\}/g)]
-    .map((m) => m[1])
-    .filter((key) => !PLACEHOLDERS.includes(key));
+  const unknown = unknownPlaceholders(template);
   if (!unknown.length) return "";
-  const list = [...new Set(unknown)].map((k) => `{${k}}`).join(", ");
+  const list = unknown.map((k) => `{${k}}`).join(", ");
   return `${list} ${unknown.length > 1 ? "are not placeholders" : "is not a placeholder"}, so it stays as typed.`;
 }
 

@@ -295,7 +295,7 @@ impl One {
                 };
                 let r = source::api::read_with_origin(text, Origin::Api).map(|mut t| {
                     if lossy {
-                        t.warnings.push("the file contained bytes that are not UTF-8; they were replaced with \u{FFFD}".to_owned());
+                        t.warnings.push(chatkeep_core::Warning::reader("the file contained bytes that are not UTF-8; they were replaced with \u{FFFD}"));
                     }
                     if let Some(a) = &assets {
                         a.resolve(&mut t);

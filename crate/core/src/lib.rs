@@ -19,6 +19,7 @@
 #![deny(missing_docs)]
 
 pub mod backup;
+pub mod chat_url;
 pub mod encrypt;
 pub mod error;
 pub mod mime;

@@ -44,8 +44,8 @@ pub struct Transcript {
     /// Cited sources, numbered from 1 in order of first citation.
     pub sources: Vec<Source>,
     /// Things the reader had to work around (a broken parent link, a missing
-    /// `current_node`); shown to the user, never fatal.
-    pub warnings: Vec<String>,
+    /// `current_node`), or parts it could not read; shown to the user, never fatal.
+    pub warnings: Vec<Warning>,
     /// The original conversation object, verbatim JSON, when the input had one
     /// (written as `source` by the JSON writer; never serialised as part of the model).
     #[serde(skip)]
@@ -66,13 +66,75 @@ pub struct Transcript {
 /// JSON's `warnings`.
 pub const INCOMPLETE_WARNING: &str = "Incomplete: ";
 
+/// What a warning is about: a stable name to act on (the JSON's `warnings[].kind`), where
+/// the message is for people and may change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WarningKind {
+    /// The reader worked around damaged input (a broken parent link, bytes that are not
+    /// UTF-8).
+    Reader,
+    /// The transcript was read from the rendered page, which shows less than the
+    /// conversation holds (no hidden messages, other branches or exact times).
+    PageRead,
+    /// Part of the conversation could not be read (its message begins with
+    /// [`INCOMPLETE_WARNING`]).
+    Incomplete,
+    /// An image whose file the input did not include (added by the JSON writer).
+    MissingImage,
+}
+
+/// A warning about a transcript: its [`WarningKind`] and a sentence for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Warning {
+    /// What it is about.
+    pub kind: WarningKind,
+    /// What happened, for people.
+    pub message: String,
+}
+
+impl Warning {
+    /// A warning of `kind`.
+    pub fn new(kind: WarningKind, message: impl Into<String>) -> Self {
+        Warning {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// A [`WarningKind::Reader`] warning.
+    pub fn reader(message: impl Into<String>) -> Self {
+        Warning::new(WarningKind::Reader, message)
+    }
+
+    /// A [`WarningKind::Incomplete`] warning saying `what` could not be read (its message
+    /// begins with [`INCOMPLETE_WARNING`]).
+    pub fn incomplete(what: &str) -> Self {
+        Warning::new(
+            WarningKind::Incomplete,
+            format!("{INCOMPLETE_WARNING}{what}"),
+        )
+    }
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
 impl Transcript {
-    /// The warnings that say the transcript lacks part of the conversation (those beginning
-    /// with [`INCOMPLETE_WARNING`]), without that beginning.
+    /// The warnings that say the transcript lacks part of the conversation (kind
+    /// [`WarningKind::Incomplete`]), without the [`INCOMPLETE_WARNING`] beginning.
     pub fn incomplete_warnings(&self) -> impl Iterator<Item = &str> {
         self.warnings
             .iter()
-            .filter_map(|w| w.strip_prefix(INCOMPLETE_WARNING))
+            .filter(|w| w.kind == WarningKind::Incomplete)
+            .map(|w| {
+                w.message
+                    .strip_prefix(INCOMPLETE_WARNING)
+                    .unwrap_or(&w.message)
+            })
     }
 
     /// Dates a transcript that has no times of its own (read from a page) by the time it
@@ -83,10 +145,9 @@ impl Transcript {
             return;
         }
         self.read_time = Some(now);
-        self.warnings.push(
-            "the page shows no dates, so the date in the file name is the day it was saved"
-                .to_owned(),
-        );
+        self.warnings.push(Warning::reader(
+            "the page shows no dates, so the date in the file name is the day it was saved",
+        ));
     }
 
     /// Whether the conversation belongs to a project (gizmo id `g-p-…`).
@@ -199,6 +260,9 @@ pub struct Summary {
     pub model: Option<String>,
     /// The custom GPT or project.
     pub gizmo_id: Option<String>,
+    /// What `gizmo_id` is, as a list shows it: `Project` or `GPT` (none without one).
+    #[serde(default)]
+    pub gizmo_label: Option<String>,
     /// Whether it is archived.
     pub is_archived: bool,
 }
@@ -213,6 +277,10 @@ impl From<&Transcript> for Summary {
             messages: t.visible_messages().count(),
             model: t.effective_model().map(str::to_owned),
             gizmo_id: t.gizmo_id.clone(),
+            gizmo_label: t
+                .gizmo_id
+                .as_ref()
+                .map(|_| if t.is_project() { "Project" } else { "GPT" }.to_owned()),
             is_archived: t.is_archived,
         }
     }
@@ -468,4 +536,36 @@ pub struct Source {
     pub url: Option<String>,
     /// Publisher or domain, if known.
     pub attribution: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_labels_projects_and_gpts() {
+        let mut t = Transcript::default();
+        let label = |t: &Transcript| Summary::from(t).gizmo_label;
+        assert_eq!(label(&t), None);
+        t.gizmo_id = Some("g-p-67a1".to_owned());
+        assert_eq!(label(&t).as_deref(), Some("Project"));
+        t.gizmo_id = Some("g-2fkFE8rbu".to_owned());
+        assert_eq!(label(&t).as_deref(), Some("GPT"));
+    }
+
+    #[test]
+    fn incomplete_warnings_are_found_by_kind() {
+        let mut t = Transcript::default();
+        t.warnings.push(Warning::reader("Incomplete: not really"));
+        t.warnings.push(Warning::incomplete("the first turn"));
+        assert_eq!(
+            t.incomplete_warnings().collect::<Vec<_>>(),
+            ["the first turn"]
+        );
+        let json = serde_json::to_string(&t.warnings[1]).unwrap_or_default();
+        assert_eq!(
+            json,
+            r#"{"kind":"incomplete","message":"Incomplete: the first turn"}"#
+        );
+    }
 }

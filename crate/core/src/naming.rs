@@ -10,6 +10,37 @@ use std::collections::HashSet;
 /// The longest stem, in bytes (leaves room for a ` (123)` suffix, an extension and a folder).
 const MAX_STEM: usize = 150;
 
+/// Whether a save of the positions `wanted` (sorted; `None`: every conversation) writes
+/// the conversation at `index`.
+pub fn is_wanted(wanted: Option<&[u32]>, index: usize) -> bool {
+    wanted.is_none_or(|w| u32::try_from(index).is_ok_and(|i| w.binary_search(&i).is_ok()))
+}
+
+/// The placeholders a file-name template may use (`{title}`, `{date}` …); any other
+/// `{word}` stays in the name as typed.
+pub const PLACEHOLDERS: [&str; 7] = [
+    "title", "date", "time", "updated", "id", "short_id", "model",
+];
+
+/// The `{things}` of `template` that are not [`PLACEHOLDERS`] (so [`stem`] keeps them as
+/// typed), each once, in order, without their braces.
+pub fn unknown_placeholders(template: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else {
+            break;
+        };
+        let key = &after[..close];
+        if !PLACEHOLDERS.contains(&key) && !out.iter().any(|k| k == key) {
+            out.push(key.to_owned());
+        }
+        rest = &after[close + 1..];
+    }
+    out
+}
+
 /// Fills the template for a transcript: the file name without extension, already safe.
 pub fn stem(t: &Transcript, opts: &Options) -> String {
     let template = if opts.filename_template.trim().is_empty() {
@@ -43,10 +74,7 @@ pub fn stem(t: &Transcript, opts: &Options) -> String {
         };
         match value {
             Some(v) => out.push_str(&v),
-            None if matches!(
-                key,
-                "title" | "date" | "time" | "updated" | "id" | "short_id" | "model"
-            ) => {}
+            None if PLACEHOLDERS.contains(&key) => {}
             None => {
                 out.push('{');
                 out.push_str(key);
@@ -152,6 +180,19 @@ impl UniqueNames {
         self.claim_stem(&stem(t, opts), &exts)
     }
 
+    /// What a save writes for `t` among the files of this set: the transcript as the
+    /// options want it written ([`crate::redact::prepared`]: redacted when they say so) and
+    /// the stem claimed for its files ([`Self::claim_for`], from the redacted title).
+    pub fn prepare<'a>(
+        &mut self,
+        t: &'a Transcript,
+        opts: &Options,
+    ) -> (std::borrow::Cow<'a, Transcript>, String) {
+        let t = crate::redact::prepared(t, &opts.redact);
+        let stem = self.claim_for(&t, opts);
+        (t, stem)
+    }
+
     /// Reserves a stem for every format at once, so `a.md`, `a.html` and `a.json` (and the
     /// `a_files` folder) share one stem.
     pub fn claim_stem(&mut self, stem: &str, exts: &[&str]) -> String {
@@ -177,6 +218,54 @@ impl UniqueNames {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_save_writes_the_wanted_positions_redacted_and_uniquely_named() {
+        assert!(is_wanted(None, 7));
+        assert!(is_wanted(Some(&[1, 3, 9]), 3));
+        assert!(!is_wanted(Some(&[1, 3, 9]), 4));
+        assert!(!is_wanted(Some(&[]), 0));
+        assert!(
+            !is_wanted(Some(&[0]), usize::MAX),
+            "past u32: not a position asked for"
+        );
+        let t = Transcript {
+            title: "Secret plan".to_owned(),
+            ..Transcript::default()
+        };
+        let mut opts = Options {
+            filename_template: "{title}".to_owned(),
+            ..Options::default()
+        };
+        opts.redact.enabled = true;
+        opts.redact.terms = vec!["Secret".to_owned()];
+        let mut names = UniqueNames::new();
+        let (first, stem) = names.prepare(&t, &opts);
+        assert!(
+            !first.title.contains("Secret") && !stem.contains("Secret"),
+            "{stem}"
+        );
+        let (_, again) = names.prepare(&t, &opts);
+        assert_eq!(again, format!("{stem} (2)"));
+    }
+
+    #[test]
+    fn unknown_placeholders_are_what_the_name_keeps_as_typed() {
+        assert_eq!(
+            unknown_placeholders("{date} {Title} {x} {title} {x} {unclosed"),
+            ["Title", "x"]
+        );
+        assert!(unknown_placeholders("{date} {title} {short_id}").is_empty());
+        let t = Transcript {
+            title: "T".to_owned(),
+            ..Transcript::default()
+        };
+        let o = Options {
+            filename_template: "{Title} {title}".to_owned(),
+            ..Options::default()
+        };
+        assert_eq!(stem(&t, &o), "{Title} T");
+    }
+
     use super::*;
 
     fn t(title: &str) -> Transcript {
@@ -226,7 +315,7 @@ mod tests {
         assert!(page
             .warnings
             .iter()
-            .any(|w| w.contains("the day it was saved")));
+            .any(|w| w.message.contains("the day it was saved")));
         // Its own times win, and no warning is added.
         let mut dated = t("Dated");
         dated.date_by_read_time(1_800_000_000.0);

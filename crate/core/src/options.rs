@@ -170,6 +170,13 @@ impl Default for Options {
 }
 
 impl Options {
+    /// Whether the files of a conversation (images, uploads) must be fetched for these
+    /// options: HTML shows them, and Markdown unless images are omitted; JSON never.
+    pub fn needs_files(&self) -> bool {
+        self.formats.contains(&Format::Html)
+            || (self.formats.contains(&Format::Markdown) && self.images != Images::Omit)
+    }
+
     /// The options of one save: the user's stored settings (`stored`), overridden by the
     /// caller's (`call`); each an object (or `null`). A key of `stored` that this version
     /// does not know (left by another version) or whose value it cannot read is dropped,
@@ -274,6 +281,19 @@ mod merge_tests {
         let e = Options::merged(&Value::Null, &json!({"timestamps": "yes"})).expect_err("refused");
         assert!(e.to_string().contains("invalid type"), "{e}");
         assert!(Options::merged(&Value::Null, &json!(["md"])).is_err());
+    }
+
+    #[test]
+    fn files_are_needed_for_html_and_for_markdown_with_images() {
+        let with = |formats: Vec<Format>, images: Images| Options {
+            formats,
+            images,
+            ..Options::default()
+        };
+        assert!(with(vec![Format::Html], Images::Omit).needs_files());
+        assert!(with(vec![Format::Markdown], Images::Link).needs_files());
+        assert!(!with(vec![Format::Markdown], Images::Omit).needs_files());
+        assert!(!with(vec![Format::Json], Images::Embed).needs_files());
     }
 
     #[test]

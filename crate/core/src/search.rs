@@ -1,6 +1,7 @@
 //! Full-text search support for lists of conversations (the extension's export page): one
 //! compact, lowercase string per conversation that a caller can search with a plain
-//! substring test.
+//! substring test, beside the same text in its original case for the snippets a result
+//! list shows.
 
 use crate::{Block, Transcript};
 
@@ -13,10 +14,25 @@ use crate::{Block, Transcript};
 /// what the conversation shows. Lowercasing is Unicode's (`str::to_lowercase`), which
 /// matches JavaScript's `toLowerCase()` for the text a search box receives.
 pub fn search_text(t: &Transcript) -> String {
-    let mut out = String::new();
-    push_collapsed(&mut out, &t.title, false);
+    texts(t).lower
+}
+
+/// A conversation's [`search_text`] and the same text in its original case (character for
+/// character: each character of `original` is lowercased into `lower`).
+struct Texts {
+    lower: String,
+    original: String,
+}
+
+fn texts(t: &Transcript) -> Texts {
+    let mut out = Texts {
+        lower: String::new(),
+        original: String::new(),
+    };
+    push_collapsed(&mut out.lower, Some(&mut out.original), &t.title, false);
     for m in t.visible_messages() {
-        out.push('\n');
+        out.lower.push('\n');
+        out.original.push('\n');
         for b in &m.blocks {
             let (text, markdown) = match b {
                 Block::Text { markdown } => (markdown.as_str(), true),
@@ -27,19 +43,22 @@ pub fn search_text(t: &Transcript) -> String {
                 Block::Canvas { content, .. } => (content.as_str(), false),
                 _ => continue,
             };
-            push_collapsed(&mut out, text, markdown);
-            out.push(' ');
+            push_collapsed(&mut out.lower, Some(&mut out.original), text, markdown);
+            out.lower.push(' ');
+            out.original.push(' ');
         }
-        if out.ends_with(' ') {
-            out.pop();
+        if out.lower.ends_with(' ') {
+            out.lower.pop();
+            out.original.pop();
         }
     }
     out
 }
 
 /// Appends `text` lowercased, with each run of whitespace (newlines included) as one space;
-/// with `markdown`, a backslash before ASCII punctuation (an escape) is dropped.
-fn push_collapsed(out: &mut String, text: &str, markdown: bool) {
+/// with `markdown`, a backslash before ASCII punctuation (an escape) is dropped. With
+/// `original`, the same characters in their own case go there.
+fn push_collapsed(out: &mut String, mut original: Option<&mut String>, text: &str, markdown: bool) {
     // One pass over the characters, with fast paths for ASCII and for scripts without
     // case (most of a CJK text): lowercasing char by char through the Unicode tables is the
     // slowest part of indexing an export otherwise.
@@ -56,11 +75,17 @@ fn push_collapsed(out: &mut String, text: &str, markdown: bool) {
         }
         if need_space {
             out.push(' ');
+            if let Some(o) = original.as_deref_mut() {
+                o.push(' ');
+            }
             need_space = false;
         }
         in_word = true;
         if markdown && c == '\\' && chars.peek().is_some_and(char::is_ascii_punctuation) {
             continue;
+        }
+        if let Some(o) = original.as_deref_mut() {
+            o.push(c);
         }
         if c.is_ascii() {
             out.push(c.to_ascii_lowercase());
@@ -70,6 +95,36 @@ fn push_collapsed(out: &mut String, text: &str, markdown: bool) {
             out.extend(c.to_lowercase());
         }
     }
+}
+
+/// Bytes that `c` takes once lowercased as [`push_collapsed`] does it.
+fn lowercase_len(c: char) -> usize {
+    if c.is_ascii() {
+        1
+    } else if caseless(c) {
+        c.len_utf8()
+    } else {
+        c.to_lowercase().map(char::len_utf8).sum()
+    }
+}
+
+/// The range of `original` whose lowercase is at `from..to` of its lowercased text (widened
+/// to whole characters where one character lowercases to several).
+fn original_range(original: &str, from: usize, to: usize) -> (usize, usize) {
+    let mut lower = 0;
+    let mut start = None;
+    for (k, c) in original.char_indices() {
+        let next = lower + lowercase_len(c);
+        if start.is_none() && next > from {
+            start = Some(k);
+        }
+        if next >= to && start.is_some() {
+            return (start.unwrap_or(k), k + c.len_utf8());
+        }
+        lower = next;
+    }
+    let end = original.len();
+    (start.unwrap_or(end), end)
 }
 
 /// Characters of blocks that have no case at all (CJK punctuation, kana, ideographs,
@@ -86,14 +141,14 @@ pub fn query_terms(query: &str) -> Vec<String> {
     for (i, part) in query.split('"').enumerate() {
         if i % 2 == 1 {
             let mut phrase = String::new();
-            push_collapsed(&mut phrase, part, false);
+            push_collapsed(&mut phrase, None, part, false);
             if !phrase.is_empty() {
                 terms.push(phrase);
             }
         } else {
             for word in part.split_whitespace() {
                 let mut term = String::new();
-                push_collapsed(&mut term, word, false);
+                push_collapsed(&mut term, None, word, false);
                 terms.push(term);
             }
         }
@@ -109,18 +164,19 @@ const AFTER: usize = 110;
 /// prepared substring searcher.
 #[derive(Debug, Clone)]
 pub struct Query {
-    terms: Vec<memchr::memmem::Finder<'static>>,
+    terms: Vec<String>,
+    finders: Vec<memchr::memmem::Finder<'static>>,
 }
 
 impl Query {
     /// The query for the words and "quoted phrases" of `query`.
     pub fn new(query: &str) -> Self {
-        Query {
-            terms: query_terms(query)
-                .iter()
-                .map(|t| memchr::memmem::Finder::new(t.as_bytes()).into_owned())
-                .collect(),
-        }
+        let terms = query_terms(query);
+        let finders = terms
+            .iter()
+            .map(|t| memchr::memmem::Finder::new(t.as_bytes()).into_owned())
+            .collect();
+        Query { terms, finders }
     }
 
     /// Whether the query has nothing to look for.
@@ -128,12 +184,19 @@ impl Query {
         self.terms.is_empty()
     }
 
-    /// If `text` (a [`search_text`]) holds every term, the snippet a result list shows: the
-    /// message text around the earliest match after the title, on one line, with `…` where
-    /// it is cut (`""` when only the title matched). `None` when a term is missing.
-    pub fn snippet(&self, text: &str) -> Option<String> {
-        let bytes = text.as_bytes();
-        if self.terms.iter().any(|t| t.find(bytes).is_none()) {
+    /// The terms it looks for ([`query_terms`]): what a result list highlights.
+    pub fn terms(&self) -> &[String] {
+        &self.terms
+    }
+
+    /// If `lower` (a [`search_text`]) holds every term, the snippet a result list shows: the
+    /// message text around the earliest match after the title, cut from `original` (the
+    /// same text in its own case), on one line, with `…` where it is cut and the Markdown
+    /// marks dropped ([`clean_snippet`]); `""` when only the title matched. `None` when a
+    /// term is missing.
+    fn snippet(&self, lower: &str, original: &str) -> Option<String> {
+        let bytes = lower.as_bytes();
+        if self.finders.iter().any(|t| t.find(bytes).is_none()) {
             return None;
         }
         let Some(title_end) = memchr::memchr(b'\n', bytes) else {
@@ -142,14 +205,16 @@ impl Query {
         let body = title_end + 1;
         // Positions found in UTF-8 for a UTF-8 term are character boundaries.
         let Some((at, len)) = self
-            .terms
+            .finders
             .iter()
             .filter_map(|t| t.find(&bytes[body..]).map(|k| (body + k, t.needle().len())))
             .min_by_key(|&(k, _)| k)
         else {
             return Some(String::new());
         };
-        Some(snippet_at(text, body, at, len))
+        let (from, to) = original_range(original, at, at + len);
+        let body = original.find('\n').map_or(original.len(), |n| n + 1);
+        Some(clean_snippet(&snippet_at(original, body, from, to - from)))
     }
 }
 
@@ -183,7 +248,43 @@ fn snippet_at(text: &str, body: usize, at: usize, len: usize) -> String {
     out
 }
 
-/// A conversation a search found: its position in the file and its [`Query::snippet`].
+/// A snippet of Markdown made for reading: without the marks of emphasis (`**`, `__`),
+/// code fences (```` ``` ````), headings (`#` to `######` as a word) and quotes (`>` as a
+/// word), and with runs of spaces left by them as one.
+pub fn clean_snippet(snippet: &str) -> String {
+    let chars: Vec<char> = snippet.chars().collect();
+    let mut out = String::with_capacity(snippet.len());
+    let mut k = 0;
+    while k < chars.len() {
+        let c = chars[k];
+        let run = chars[k..].iter().take_while(|&&x| x == c).count();
+        let word_start = k == 0 || chars[k - 1].is_whitespace();
+        let word_end = chars.get(k + run).is_some_and(|x| x.is_whitespace());
+        let drop = match c {
+            '`' => run >= 3,
+            '*' | '_' => run >= 2,
+            '#' => run <= 6 && word_start && word_end,
+            '>' => run == 1 && word_start && word_end,
+            _ => false,
+        };
+        if drop {
+            k += run;
+            continue;
+        }
+        if c.is_whitespace() {
+            if !out.ends_with(char::is_whitespace) {
+                out.push(' ');
+            }
+        } else {
+            out.push(c);
+        }
+        k += 1;
+    }
+    out
+}
+
+/// A conversation a search found: its position in the file and its snippet (the text
+/// around the match, in its original case, `""` when only the title matched).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hit {
     /// The conversation's position in the file (0 for the first).
@@ -192,22 +293,35 @@ pub struct Hit {
     pub snippet: String,
 }
 
+/// What a search found: the conversations, in file order, and the terms it looked for (for
+/// highlighting them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// The terms of the query ([`query_terms`]).
+    pub terms: Vec<String>,
+    /// The conversations that hold every term.
+    pub hits: Vec<Hit>,
+}
+
 /// The search texts of a file's conversations, kept while they fit a byte budget, to search
 /// them without reading the file again. Past the budget, every text is dropped (the memory
 /// is freed) and [`SearchIndex::complete`] says so: searches must then read the file again,
 /// matching each conversation's text as it comes ([`SearchScan`]).
 #[derive(Debug, Default)]
 pub struct SearchIndex {
-    /// Every text, one after another.
-    text: String,
-    /// Per conversation kept: its position in the file and where its text ends in `text`.
-    ends: Vec<(usize, usize)>,
+    /// Every text, lowercased, one after another.
+    lower: String,
+    /// The same texts in their original case.
+    original: String,
+    /// Per conversation kept: its position in the file and where its texts end in `lower`
+    /// and `original`.
+    ends: Vec<(usize, usize, usize)>,
     budget: usize,
     complete: bool,
 }
 
 impl SearchIndex {
-    /// An empty index that keeps up to `budget` bytes of text.
+    /// An empty index that keeps up to `budget` bytes of text (both cases counted).
     pub fn new(budget: usize) -> Self {
         SearchIndex {
             budget,
@@ -222,16 +336,18 @@ impl SearchIndex {
         if !self.complete {
             return;
         }
-        let start = self.text.len();
-        let text = search_text(t);
-        if start + text.len() > self.budget {
+        let text = texts(t);
+        if self.bytes() + text.lower.len() + text.original.len() > self.budget {
             self.complete = false;
-            self.text = String::new();
+            self.lower = String::new();
+            self.original = String::new();
             self.ends = Vec::new();
             return;
         }
-        self.text.push_str(&text);
-        self.ends.push((index, self.text.len()));
+        self.lower.push_str(&text.lower);
+        self.original.push_str(&text.original);
+        self.ends
+            .push((index, self.lower.len(), self.original.len()));
     }
 
     /// Whether every conversation added so far is kept (searches can use [`Self::find`]).
@@ -241,25 +357,30 @@ impl SearchIndex {
 
     /// Bytes of text kept.
     pub fn bytes(&self) -> usize {
-        self.text.len()
+        self.lower.len() + self.original.len()
     }
 
     /// The conversations whose text holds every term of `query` ([`query_terms`]), in file
     /// order; `None` for a query without terms (nothing to look for).
-    pub fn find(&self, query: &str) -> Option<Vec<Hit>> {
+    pub fn find(&self, query: &str) -> Option<Found> {
         let query = Query::new(query);
         if query.is_empty() {
             return None;
         }
-        let mut start = 0;
+        let (mut lower_start, mut original_start) = (0, 0);
         let mut hits = Vec::new();
-        for &(index, end) in &self.ends {
-            if let Some(snippet) = self.text.get(start..end).and_then(|t| query.snippet(t)) {
+        for &(index, lower_end, original_end) in &self.ends {
+            let lower = self.lower.get(lower_start..lower_end);
+            let original = self.original.get(original_start..original_end);
+            if let Some(snippet) = lower.zip(original).and_then(|(l, o)| query.snippet(l, o)) {
                 hits.push(Hit { index, snippet });
             }
-            start = end;
+            (lower_start, original_start) = (lower_end, original_end);
         }
-        Some(hits)
+        Some(Found {
+            terms: query.terms,
+            hits,
+        })
     }
 }
 
@@ -285,15 +406,94 @@ impl SearchScan {
         if self.query.is_empty() {
             return;
         }
-        if let Some(snippet) = self.query.snippet(&search_text(t)) {
+        let text = texts(t);
+        if let Some(snippet) = self.query.snippet(&text.lower, &text.original) {
             self.hits.push(Hit { index, snippet });
         }
     }
 
-    /// The conversations found so far, in the order added; `None` when the query has no
-    /// terms.
-    pub fn hits(&self) -> Option<&[Hit]> {
-        (!self.query.is_empty()).then_some(self.hits.as_slice())
+    /// How many conversations it found so far.
+    pub fn found(&self) -> usize {
+        self.hits.len()
+    }
+
+    /// The conversations found so far, in the order added, and the terms; `None` when the
+    /// query has no terms.
+    pub fn hits(&self) -> Option<Found> {
+        (!self.query.is_empty()).then(|| Found {
+            terms: self.query.terms.clone(),
+            hits: self.hits.clone(),
+        })
+    }
+}
+
+/// The search of an opened file: its texts kept in a [`SearchIndex`] (`Search::Kept`), or,
+/// for a file whose texts did not fit, a [`SearchScan`] for one query made while the file is
+/// read again (`Search::Scan`). Which one answers a query is decided here, not by callers.
+#[derive(Debug)]
+pub enum Search {
+    /// Texts kept while they fit a budget; [`Search::find`] answers any query.
+    Kept(SearchIndex),
+    /// One query matched while reading; [`Search::hits`] gives what it found.
+    Scan(SearchScan),
+}
+
+impl Search {
+    /// A search that keeps up to `budget` bytes of text.
+    pub fn kept(budget: usize) -> Self {
+        Search::Kept(SearchIndex::new(budget))
+    }
+
+    /// A search for `query`, made as the conversations are read.
+    pub fn scanning(query: &str) -> Self {
+        Search::Scan(SearchScan::new(query))
+    }
+
+    /// Gives it the conversation at `index` (positions in increasing order).
+    pub fn add(&mut self, index: usize, t: &Transcript) {
+        match self {
+            Search::Kept(s) => s.add(index, t),
+            Search::Scan(s) => s.add(index, t),
+        }
+    }
+
+    /// Whether every conversation's text is kept, so that [`Search::find`] answers for all
+    /// of them (false for a scan, and for kept texts past their budget).
+    pub fn complete(&self) -> bool {
+        matches!(self, Search::Kept(s) if s.complete())
+    }
+
+    /// How many conversations a scan has found so far (0 for kept texts).
+    pub fn found(&self) -> usize {
+        match self {
+            Search::Scan(s) => s.found(),
+            Search::Kept(_) => 0,
+        }
+    }
+
+    /// Bytes of text kept (0 for a scan).
+    pub fn bytes(&self) -> usize {
+        match self {
+            Search::Kept(s) => s.bytes(),
+            Search::Scan(_) => 0,
+        }
+    }
+
+    /// What the kept texts hold for `query`; `None` for a query with nothing to look for,
+    /// and for a scan (see [`Search::hits`]).
+    pub fn find(&self, query: &str) -> Option<Found> {
+        match self {
+            Search::Kept(s) => s.find(query),
+            Search::Scan(_) => None,
+        }
+    }
+
+    /// What a scan found; `None` for a query with nothing to look for, and for kept texts.
+    pub fn hits(&self) -> Option<Found> {
+        match self {
+            Search::Scan(s) => s.hits(),
+            Search::Kept(_) => None,
+        }
     }
 }
 
@@ -316,7 +516,7 @@ mod tests {
 
     #[test]
     fn snippet_shows_the_earliest_match_after_the_title() {
-        let snippet = |text: &str, q: &str| Query::new(q).snippet(text);
+        let snippet = |text: &str, q: &str| Query::new(q).snippet(text, text);
         let text = "hello world\nfirst line\nsecond line mentions rust here";
         assert_eq!(
             snippet(text, "rust").as_deref(),
@@ -350,22 +550,27 @@ mod tests {
         index.add(0, &t);
         t.title = "Another".to_owned();
         index.add(2, &t);
-        let hits = index.find("voilà").unwrap_or_default();
+        let found = index.find("voilà");
+        let hits = found.as_ref().map(|f| f.hits.clone()).unwrap_or_default();
         assert_eq!(hits.iter().map(|h| h.index).collect::<Vec<_>>(), [0, 2]);
-        assert_eq!(hits[0].snippet, "voilà: `print(1)`");
-        assert_eq!(index.find("ANOTHER").map(|h| h.len()), Some(1));
-        assert_eq!(index.find("absent"), Some(Vec::new()));
+        assert_eq!(
+            hits[0].snippet, "Voilà: `print(1)`",
+            "in the chat's own case"
+        );
+        assert_eq!(found.map(|f| f.terms), Some(vec!["voilà".to_owned()]));
+        assert_eq!(index.find("ANOTHER").map(|f| f.hits.len()), Some(1));
+        assert_eq!(index.find("absent").map(|f| f.hits), Some(Vec::new()));
         assert_eq!(index.find("  "), None, "no terms: nothing to look for");
         let mut scan = SearchScan::new("\"VOILÀ: `print\"");
         scan.add(2, &t);
         assert_eq!(
-            scan.hits(),
-            Some(&hits[1..]),
+            scan.hits().map(|f| f.hits),
+            Some(hits[1..].to_vec()),
             "a scan finds what the index finds"
         );
         assert_eq!(SearchScan::new("").hits(), None);
         assert!(index.complete());
-        let mut small = SearchIndex::new(search_text(&t).len() + 5);
+        let mut small = SearchIndex::new(2 * search_text(&t).len() + 5);
         small.add(0, &t);
         assert!(small.complete());
         small.add(1, &t);
@@ -373,6 +578,73 @@ mod tests {
         assert_eq!(small.bytes(), 0, "the memory is freed");
         small.add(2, &t);
         assert_eq!(small.bytes(), 0);
+    }
+
+    #[test]
+    fn snippets_keep_the_original_case() {
+        let mut t = read_conversation(JSON).unwrap();
+        t.messages[0].blocks = vec![Block::Text {
+            markdown: r"Run C:\\Projects\\app\\venv\\Scripts\\activate then **İstanbul** KELVIN"
+                .to_owned(),
+        }];
+        let mut index = Search::kept(1 << 20);
+        index.add(0, &t);
+        let snippet = |q: &str| {
+            index
+                .find(q)
+                .and_then(|f| f.hits.first().map(|h| h.snippet.clone()))
+        };
+        assert_eq!(
+            snippet("scripts").as_deref(),
+            Some(
+                r"Run C:\Projects\app\venv\Scripts\activate then İstanbul KELVIN print(1) Voilà: `print(1)`"
+            ),
+            "cut from the text as the chat wrote it, Markdown marks dropped"
+        );
+        // "İ" lowercases to two characters ("i̇"): the positions still line up.
+        let long = format!("x\n{}İİ needle {}", "İ".repeat(70), "Ω".repeat(120));
+        let snippet = Query::new("needle").snippet(&long.to_lowercase(), &long);
+        assert_eq!(
+            snippet,
+            Some(format!("…{} needle {}…", "İ".repeat(49), "Ω".repeat(109))),
+            "50 characters of the original before, 110 after"
+        );
+    }
+
+    #[test]
+    fn search_answers_from_kept_texts_or_a_scan() {
+        let t = read_conversation(JSON).unwrap();
+        let mut kept = Search::kept(1 << 20);
+        let mut scan = Search::scanning("code");
+        kept.add(3, &t);
+        scan.add(3, &t);
+        assert!(kept.complete() && !scan.complete());
+        assert_eq!(kept.find("code"), scan.hits());
+        assert_eq!((kept.found(), scan.found()), (0, 1));
+        assert!(kept.bytes() > 0 && scan.bytes() == 0);
+        assert_eq!((kept.hits(), scan.find("code")), (None, None));
+        let mut tiny = Search::kept(4);
+        tiny.add(0, &t);
+        assert!(!tiny.complete(), "past the budget");
+    }
+
+    #[test]
+    fn an_unclosed_quote_runs_to_the_end() {
+        // The words highlighted are the words searched: one phrase, not two words.
+        assert_eq!(query_terms(r#"say "Hello  World"#), ["say", "hello world"]);
+    }
+
+    #[test]
+    fn snippet_cleaning_drops_markdown_marks() {
+        assert_eq!(
+            clean_snippet("## Title **bold** __u__ ```rust code > quote a>b #tag ####### x"),
+            " Title bold u rust code quote a>b #tag ####### x"
+        );
+        assert_eq!(
+            clean_snippet("> start and *one* _one_ `one`"),
+            " start and *one* _one_ `one`"
+        );
+        assert_eq!(clean_snippet("a  **  b"), "a b");
     }
 
     const JSON: &str = r#"{"id":"c1","title":"Hello  World","current_node":"c","mapping":{
@@ -453,8 +725,10 @@ mod tests {
         for text in samples {
             for markdown in [false, true] {
                 let mut out = String::new();
-                push_collapsed(&mut out, text, markdown);
+                let mut original = String::new();
+                push_collapsed(&mut out, Some(&mut original), text, markdown);
                 assert_eq!(out, reference(text, markdown), "{text:?}");
+                assert_eq!(out, reference(&original, false), "{text:?}");
             }
         }
     }

@@ -409,7 +409,10 @@ fn non_utf8_bytes_are_replaced_and_the_conversation_kept() {
     assert!(r.end.is_ok(), "{:?}", r.end);
     assert_eq!(r.ok.len(), 2);
     assert_eq!(r.ok[1].title, "Caf\u{FFFD}");
-    assert!(r.ok[1].warnings.iter().any(|w| w.contains("not UTF-8")));
+    assert!(r.ok[1]
+        .warnings
+        .iter()
+        .any(|w| w.message.contains("not UTF-8")));
 }
 
 /// Every field of a rich conversation, replaced in turn by every wrong type: never a panic;

@@ -281,7 +281,7 @@ fn transcript_with(p: &str) -> Transcript {
                 attribution: None,
             },
         ],
-        warnings: vec![p.to_owned()],
+        warnings: vec![chatkeep_core::Warning::reader(p)],
         ..Transcript::default()
     }
 }

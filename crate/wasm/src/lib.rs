@@ -55,7 +55,8 @@ struct Converted {
     create_time: Option<f64>,
     /// Visible messages on the main line (as the index counts them).
     messages: usize,
-    warnings: Vec<String>,
+    /// `{kind, message}`: act on `kind` (`reader`, `page_read`, `incomplete`).
+    warnings: Vec<chatkeep_core::Warning>,
     /// The warnings that say the transcript lacks part of the conversation (kind
     /// `incomplete`, see [`chatkeep_core::INCOMPLETE_WARNING`]), for the note on the page.
     incomplete: Vec<String>,
@@ -225,8 +226,8 @@ fn converted_as(
         incomplete: t
             .warnings
             .iter()
-            .filter(|w| w.starts_with(chatkeep_core::INCOMPLETE_WARNING))
-            .cloned()
+            .filter(|w| w.kind == chatkeep_core::WarningKind::Incomplete)
+            .map(|w| w.message.clone())
             .collect(),
     })?
     .unchecked_into::<js_sys::Object>();
@@ -556,6 +557,45 @@ pub fn merge_options(stored: JsValue, call: JsValue) -> Result<JsValue, JsValue>
     to_js(&merged)
 }
 
+/// Where a URL points on ChatGPT (`classifyUrl(url)` → `{kind: "conversation", id}`,
+/// `{kind: "share", id}`, `{kind: "chatgpt", temporary}` or `{kind: "other"}`).
+///
+/// # Errors
+///
+/// Only if the answer cannot be made into a JavaScript value.
+#[wasm_bindgen(js_name = classifyUrl)]
+pub fn classify_url(url: &str) -> Result<JsValue, JsValue> {
+    to_js(&chatkeep_core::chat_url::classify(url))
+}
+
+/// Whether a save with `options` (as `mergeOptions` gives them) shows the conversation's
+/// images and files, so they must be fetched (`needsFiles(options)`).
+///
+/// # Errors
+///
+/// Kind `options` when `options` are not valid options.
+#[wasm_bindgen(js_name = needsFiles)]
+pub fn needs_files(options: JsValue) -> Result<bool, JsValue> {
+    Ok(options_from_js(options)?.needs_files())
+}
+
+/// The `{things}` of a file-name template that are not placeholders (kept in the name as
+/// typed), each once, without braces (`unknownPlaceholders(template)` → `string[]`).
+#[wasm_bindgen(js_name = unknownPlaceholders)]
+pub fn unknown_placeholders(template: &str) -> Vec<String> {
+    naming::unknown_placeholders(template)
+}
+
+/// Whether a file starting with `head` (its first bytes, 4 are enough) is a ZIP archive
+/// (`isZip(head)`).
+#[wasm_bindgen(js_name = isZip)]
+pub fn is_zip(head: &[u8]) -> bool {
+    matches!(
+        source::export::sniff(head),
+        Ok(source::export::InputKind::Zip)
+    )
+}
+
 /// A Rust value as a plain JavaScript value.
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
     value
@@ -639,12 +679,7 @@ fn set_index(
 /// not fit. `pushIndex` and `exportConversationIndex` feed it.
 #[wasm_bindgen]
 pub struct Search {
-    kind: SearchKind,
-}
-
-enum SearchKind {
-    Index(search::SearchIndex),
-    Scan(search::SearchScan),
+    search: search::Search,
 }
 
 #[wasm_bindgen]
@@ -653,14 +688,14 @@ impl Search {
     #[wasm_bindgen(constructor)]
     pub fn new(budget: f64) -> Search {
         Search {
-            kind: SearchKind::Index(search::SearchIndex::new(budget.max(0.0) as usize)),
+            search: search::Search::kept(budget.max(0.0) as usize),
         }
     }
 
     /// A search for `query` made as the conversations are read.
     pub fn scanning(query: &str) -> Search {
         Search {
-            kind: SearchKind::Scan(search::SearchScan::new(query)),
+            search: search::Search::scanning(query),
         }
     }
 
@@ -668,69 +703,64 @@ impl Search {
     /// (false for a scanning search).
     #[wasm_bindgen(getter)]
     pub fn complete(&self) -> bool {
-        matches!(&self.kind, SearchKind::Index(s) if s.complete())
+        self.search.complete()
     }
 
     /// How many conversations a scanning search has found so far (0 for one that keeps
     /// texts).
     #[wasm_bindgen(getter)]
     pub fn found(&self) -> usize {
-        match &self.kind {
-            SearchKind::Scan(s) => s.hits().map_or(0, <[_]>::len),
-            SearchKind::Index(_) => 0,
-        }
+        self.search.found()
     }
 
     /// Bytes of text kept.
     #[wasm_bindgen(getter)]
     pub fn bytes(&self) -> f64 {
-        match &self.kind {
-            SearchKind::Index(s) => s.bytes() as f64,
-            SearchKind::Scan(_) => 0.0,
-        }
+        self.search.bytes() as f64
     }
 
     /// The conversations whose text holds every word and "quoted phrase" of `query`, in file
-    /// order: `{indexes: [position…], snippets: [text around the match…]}`, or `null` when
-    /// the query has nothing to look for (or this is a scanning search: see `hits`).
+    /// order: `{indexes: [position…], snippets: [text around the match…], terms: [what to
+    /// highlight…]}`, or `null` when the query has nothing to look for (or this is a
+    /// scanning search: see `hits`).
     pub fn find(&self, query: &str) -> JsValue {
-        match &self.kind {
-            SearchKind::Index(s) => s.find(query).map_or(JsValue::NULL, |h| hits_to_js(&h)),
-            SearchKind::Scan(_) => JsValue::NULL,
-        }
+        self.search
+            .find(query)
+            .map_or(JsValue::NULL, |f| found_to_js(&f))
     }
 
     /// What a scanning search found, as `find` returns it (`null` for a query with nothing
     /// to look for, or a search that is not scanning).
     pub fn hits(&self) -> JsValue {
-        match &self.kind {
-            SearchKind::Scan(s) => s.hits().map_or(JsValue::NULL, hits_to_js),
-            SearchKind::Index(_) => JsValue::NULL,
-        }
+        self.search
+            .hits()
+            .map_or(JsValue::NULL, |f| found_to_js(&f))
     }
 }
 
 impl Search {
     /// Gives it the text of the conversation at `index`.
     fn add(&mut self, index: usize, t: &chatkeep_core::Transcript) {
-        match &mut self.kind {
-            SearchKind::Index(s) => s.add(index, t),
-            SearchKind::Scan(s) => s.add(index, t),
-        }
+        self.search.add(index, t);
     }
 }
 
-/// `{indexes, snippets}`.
-fn hits_to_js(hits: &[search::Hit]) -> JsValue {
+/// `{indexes, snippets, terms}`.
+fn found_to_js(found: &search::Found) -> JsValue {
     let indexes = js_sys::Array::new();
     let snippets = js_sys::Array::new();
-    for h in hits {
+    let terms = js_sys::Array::new();
+    for h in &found.hits {
         indexes.push(&JsValue::from_f64(h.index as f64));
         snippets.push(&JsValue::from_str(&h.snippet));
+    }
+    for t in &found.terms {
+        terms.push(&JsValue::from_str(t));
     }
     let out = js_sys::Object::new();
     set(&out, "indexes", &indexes);
     set(&out, "snippets", &snippets);
+    set(&out, "terms", &terms);
     out.into()
 }
 
@@ -797,9 +827,8 @@ impl NameSet {
         opts: &Options,
         body: Body,
     ) -> Result<JsValue, JsValue> {
-        let t = &*chatkeep_core::redact::prepared(t, &opts.redact);
-        let stem = self.names.claim_for(t, opts);
-        converted_as(t, opts, &stem, body)
+        let (t, stem) = self.names.prepare(t, opts);
+        converted_as(&t, opts, &stem, body)
     }
 }
 
@@ -816,9 +845,7 @@ fn save_item(
 ) -> Result<JsValue, JsValue> {
     let item = js_sys::Object::new();
     set(&item, "index", &JsValue::from_f64(index as f64));
-    let selected =
-        wanted.is_none_or(|w| u32::try_from(index).is_ok_and(|i| w.binary_search(&i).is_ok()));
-    if selected {
+    if naming::is_wanted(wanted, index) {
         match read() {
             Ok(t) => set(&item, "converted", &names.converted(&t, opts, Body::Bytes)?),
             Err(e) => set(&item, "error", &core_error(&e)),

@@ -6,8 +6,8 @@
 
 use chatkeep_wasm::{
     conversation_assets, convert_conversation, convert_export_conversation, convert_page,
-    convert_share_page, default_options, export_conversation_index, version, Backup, JsonStream,
-    NameSet, Search, ZipStream,
+    convert_share_page, default_options, export_conversation_index, merge_options, version, Backup,
+    JsonStream, NameSet, Search, ZipStream,
 };
 use js_sys::{Array, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
@@ -81,11 +81,17 @@ fn default_options_round_trip_through_convert() {
     let opts = default_options().expect("defaults convert");
     let text = JSON::stringify(&opts).expect("stringify");
     let opts = JSON::parse(&String::from(text)).expect("parse");
-    // Options are read before the conversation, so with input that is not a
-    // conversation the error must come from the reader, never from the options.
-    let err = convert_conversation("{not json", opts, JsValue::UNDEFINED)
-        .expect_err("not a conversation");
-    assert_ne!(get(&err, "kind").as_string().as_deref(), Some("options"));
+    // Accepted, and the same as no options at all: the same files, byte for byte.
+    let with = convert_conversation(HELLO, opts, JsValue::UNDEFINED).expect("accepted back");
+    let without =
+        convert_conversation(HELLO, JsValue::UNDEFINED, JsValue::UNDEFINED).expect("converts");
+    let files = |v: &JsValue| {
+        JSON::stringify(&get(v, "files"))
+            .ok()
+            .and_then(|s| s.as_string())
+    };
+    assert!(files(&with).is_some_and(|f| f.contains("Hello")));
+    assert_eq!(files(&with), files(&without));
 }
 
 #[wasm_bindgen_test]
@@ -356,7 +362,16 @@ fn json_stream_indexes_without_handing_json_over() {
             .get(0)
             .as_string()
             .as_deref(),
-        Some("hi! hello **there**.")
+        Some("Hi! Hello there."),
+        "in the chat's own case, without Markdown marks"
+    );
+    assert_eq!(
+        Array::from(&get(&found, "terms"))
+            .iter()
+            .filter_map(|v| v.as_string())
+            .collect::<Vec<_>>(),
+        ["there", "hi!"],
+        "the terms to highlight, as the core parsed them"
     );
     let look = search.find("look");
     let indexes: Vec<f64> = Array::from(&get(&look, "indexes"))
@@ -716,10 +731,42 @@ fn json_crosses_as_bytes_so_a_conversation_that_is_not_utf8_keeps_its_warning() 
         convert_export_conversation(json, JsValue::UNDEFINED, &mut names).expect("converts");
     let warnings = Array::from(&get(&converted, "warnings"));
     assert!(
-        warnings
-            .iter()
-            .filter_map(|w| w.as_string())
-            .any(|w| w.contains("not UTF-8")),
-        "the core's warning reaches the caller"
+        warnings.iter().any(|w| {
+            get(&w, "kind").as_string().as_deref() == Some("reader")
+                && get(&w, "message")
+                    .as_string()
+                    .is_some_and(|m| m.contains("not UTF-8"))
+        }),
+        "the core's warning reaches the caller, with its kind"
+    );
+}
+
+#[wasm_bindgen_test]
+fn merge_options_drops_stale_stored_keys_and_refuses_unknown_call_keys() {
+    let parse = |s: &str| JSON::parse(s).expect("JSON");
+    let merged = merge_options(
+        parse(r#"{"format":["json"],"timestamps":"yes","formats":["html"]}"#),
+        JsValue::NULL,
+    )
+    .expect("old settings never stop a save");
+    assert_eq!(
+        JSON::stringify(&get(&merged, "formats"))
+            .ok()
+            .and_then(|s| s.as_string())
+            .as_deref(),
+        Some(r#"["html"]"#)
+    );
+    assert!(
+        get(&merged, "format").is_undefined(),
+        "the stale key is dropped"
+    );
+    assert_eq!(
+        get(&merged, "timestamps").as_bool(),
+        Some(true),
+        "a broken value: the default"
+    );
+    assert_error(
+        merge_options(JsValue::NULL, parse(r#"{"format":["json"]}"#)),
+        Some("options"),
     );
 }

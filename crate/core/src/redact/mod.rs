@@ -443,7 +443,7 @@ pub fn apply(t: &mut Transcript, opts: &RedactOptions) -> Vec<Finding> {
         }
     }
     for w in &mut t.warnings {
-        r.redact_in_place(w);
+        r.redact_in_place(&mut w.message);
     }
     match opts.source {
         SourceMode::Drop => t.source_json = None,

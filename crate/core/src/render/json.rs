@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::assets::AssetNames;
 use super::markdown::Ctx;
+use crate::Warning;
 use crate::{
     time_fmt, Block, BranchKind, Hidden, Message, Options, Origin, Role, Source, Transcript,
 };
@@ -37,16 +38,6 @@ struct Doc<'a> {
     warnings: Vec<Warning>,
     #[serde(skip_serializing_if = "Option::is_none")]
     redaction: Option<Redaction>,
-}
-
-/// Something a reader of the transcript should know, with a stable `kind` to act on.
-#[derive(Serialize)]
-struct Warning {
-    /// `reader` (the reader worked around damaged input), `incomplete` (part of the
-    /// conversation could not be read: the warning begins with [`crate::INCOMPLETE_WARNING`])
-    /// or `missing_image` (an image whose file the input did not include).
-    kind: &'static str,
-    message: String,
 }
 
 /// What a redacted save replaced (absent when not redacted).
@@ -150,18 +141,7 @@ pub fn write<W: Write>(
 /// The reader's warnings, then one per image whose file is missing (every message, hidden
 /// ones and branches included, as the JSON holds them all).
 fn warnings(t: &Transcript) -> Vec<Warning> {
-    let mut out: Vec<Warning> = t
-        .warnings
-        .iter()
-        .map(|w| Warning {
-            kind: if w.starts_with(crate::INCOMPLETE_WARNING) {
-                "incomplete"
-            } else {
-                "reader"
-            },
-            message: w.clone(),
-        })
-        .collect();
+    let mut out: Vec<Warning> = t.warnings.clone();
     let all = t
         .messages
         .iter()
@@ -179,14 +159,14 @@ fn warnings(t: &Transcript) -> Vec<Warning> {
                         .as_deref()
                         .or(asset.pointer.as_deref())
                         .unwrap_or("an image");
-                    out.push(Warning {
-                        kind: "missing_image",
-                        message: format!(
+                    out.push(Warning::new(
+                        crate::WarningKind::MissingImage,
+                        format!(
                             "image {what} in message {}: {}",
                             m.id,
                             t.origin.missing_note()
                         ),
-                    });
+                    ));
                 }
             }
         }

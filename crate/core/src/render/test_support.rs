@@ -267,7 +267,7 @@ pub(crate) fn rich() -> Transcript {
                 attribution: None,
             },
         ],
-        warnings: vec!["A warning".to_owned()],
+        warnings: vec![crate::Warning::reader("A warning")],
         source_json: Some("{\"id\": \"0d5c-conv\",  \"mapping\":{}}".to_owned()),
         ..Transcript::default()
     }

@@ -214,10 +214,9 @@ fn build<'a, M: IntoNodeMessage<'a>>(
         Some(&i) => Some(i),
         None => {
             if n > 0 && conv.current_node.is_some() {
-                t.warnings.push(
-                    "current_node does not exist in the conversation; the most recent branch was used"
-                        .to_owned(),
-                );
+                t.warnings.push(crate::Warning::reader(
+                    "current_node does not exist in the conversation; the most recent branch was used",
+                ));
             }
             (0..n)
                 .filter(|&i| nodes[i].children.is_empty())
@@ -233,8 +232,9 @@ fn build<'a, M: IntoNodeMessage<'a>>(
     let mut cur = start;
     while let Some(i) = cur {
         if assigned[i] {
-            t.warnings
-                .push("the conversation's parent links form a cycle; it was cut".to_owned());
+            t.warnings.push(crate::Warning::reader(
+                "the conversation's parent links form a cycle; it was cut",
+            ));
             break;
         }
         assigned[i] = true;
@@ -367,10 +367,10 @@ fn build<'a, M: IntoNodeMessage<'a>>(
         });
     }
     if !detached.is_empty() {
-        t.warnings.push(format!(
+        t.warnings.push(crate::Warning::reader(format!(
             "{} message(s) are not connected to the conversation (broken parent links); they are kept as detached messages",
             detached.len()
-        ));
+        )));
         let converted = convert_path(&mut ctx, &mut messages, &detached)?;
         t.branches.push(Branch {
             parent_id: None,
@@ -1528,7 +1528,7 @@ mod tests {
         ];
         let t = read_str(conv("q", &nodes));
         assert_eq!(t.messages.len(), 2);
-        assert!(t.warnings.iter().any(|w| w.contains("cycle")));
+        assert!(t.warnings.iter().any(|w| w.message.contains("cycle")));
     }
 
     #[test]

@@ -146,7 +146,7 @@ pub fn parse_element(el: Vec<u8>) -> Result<Transcript> {
         Err(e) => {
             let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
             parse_element_text(lossy).map(|mut t| {
-                t.warnings.push("the conversation contained bytes that are not UTF-8; they were replaced with \u{FFFD}".to_owned());
+                t.warnings.push(crate::Warning::reader("the conversation contained bytes that are not UTF-8; they were replaced with \u{FFFD}"));
                 t
             })
         }

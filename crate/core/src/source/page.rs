@@ -174,7 +174,7 @@ fn turn_numbers(root: &DomElement) -> Vec<u64> {
 
 /// The [`INCOMPLETE`] warnings for a page read: from the turn numbers when the page has them
 /// (they prove what was shown and what was not), else from what the reader reported.
-fn incomplete_warnings(root: &DomElement, capture: &Capture) -> Vec<String> {
+fn incomplete_warnings(root: &DomElement, capture: &Capture) -> Vec<Warning> {
     let numbers = turn_numbers(root);
     let plural = |n: u64, one: &str, many: &str| {
         if n == 1 {
@@ -211,7 +211,9 @@ fn incomplete_warnings(root: &DomElement, capture: &Capture) -> Vec<String> {
             plural(capture.gaps as u64, "1 part", "parts")
         ));
     }
-    out
+    out.into_iter()
+        .map(|m| Warning::new(WarningKind::Incomplete, m))
+        .collect()
 }
 
 fn read_page_inner(
@@ -302,23 +304,14 @@ fn read_page_inner(
         origin: Origin::Page,
         messages,
         sources: ctx.sources,
-        warnings: vec!["read from the rendered page: hidden messages, other branches and exact times are not included".to_owned()],
+        warnings: vec![Warning::new(WarningKind::PageRead, "read from the rendered page: hidden messages, other branches and exact times are not included")],
         ..Transcript::default()
     })
 }
 
 /// The conversation or share id from a chat URL.
 fn conversation_id(url: &str) -> Option<String> {
-    let path = url.split(['?', '#']).next()?;
-    let mut parts = path.split('/').filter(|s| !s.is_empty());
-    while let Some(p) = parts.next() {
-        if p == "c" || p == "share" {
-            let id = parts.next()?;
-            let id = if id == "e" { parts.next()? } else { id };
-            return Some(id.to_owned());
-        }
-    }
-    None
+    crate::chat_url::path_id(url).map(|(_, id)| id)
 }
 
 fn first_line(m: &Message) -> Option<String> {
