@@ -6,7 +6,7 @@
 //! bounded by the largest conversation, whatever the size of the export.
 
 use super::split::{describe_start, ArraySplitter};
-use crate::{Asset, Block, Error, Origin, Result, Transcript};
+use crate::{Error, Origin, Result, Transcript};
 use std::collections::HashMap;
 use std::io::{Read, Seek};
 use std::ops::ControlFlow;
@@ -822,88 +822,7 @@ fn read_assets_json<R: Read>(r: R) -> Result<HashMap<String, String>> {
         .collect())
 }
 
-/// Sets an asset's bytes, and its name and MIME type when the conversation didn't give them.
-pub fn fill_asset(asset: &mut Asset, entry_name: &str, file_id: &str, data: Vec<u8>) {
-    let base = entry_name.rsplit('/').next().unwrap_or(entry_name);
-    if asset.name.is_none() {
-        let rest = base
-            .strip_prefix(file_id)
-            .map(|r| r.trim_start_matches(['-', '_']))
-            .unwrap_or(base);
-        let name = if rest.is_empty() || rest.starts_with('.') {
-            base
-        } else {
-            rest
-        };
-        asset.name = Some(name.to_owned());
-    }
-    let ext = base.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
-    let sniffed =
-        crate::mime::sniff(&data).or_else(|| ext.as_deref().and_then(crate::mime::for_extension));
-    if asset.mime.is_none()
-        || asset
-            .mime
-            .as_deref()
-            .is_some_and(|m| m.starts_with("audio/") && sniffed.is_some())
-    {
-        asset.mime = sniffed.map(str::to_owned).or(asset.mime.take());
-    }
-    if asset.size.is_none() {
-        asset.size = Some(data.len() as u64);
-    }
-    asset.data = Some(data);
-}
-
-impl Transcript {
-    /// The file ids of the assets whose bytes are missing (each once, in order): what a
-    /// caller can fetch and give back with [`Transcript::attach`].
-    pub fn missing_asset_ids(&mut self) -> Vec<String> {
-        let mut ids: Vec<String> = Vec::new();
-        self.for_each_asset_mut(|a| {
-            if a.data.is_none() {
-                if let Some(id) = a.file_id() {
-                    if !ids.iter().any(|i| i == id) {
-                        ids.push(id.to_owned());
-                    }
-                }
-            }
-        });
-        ids
-    }
-
-    /// Gives the bytes of a file (fetched by the caller) to every asset with that file id.
-    pub fn attach(&mut self, file_id: &str, name: Option<&str>, mime: Option<&str>, data: &[u8]) {
-        self.for_each_asset_mut(|a| {
-            if a.data.is_none() && a.file_id() == Some(file_id) {
-                if a.name.is_none() {
-                    a.name = name.map(str::to_owned);
-                }
-                if a.mime.is_none() {
-                    a.mime = mime.map(str::to_owned);
-                }
-                fill_asset(a, name.unwrap_or(file_id), file_id, data.to_vec());
-            }
-        });
-    }
-
-    /// Calls `f` on every asset of every message (main line and branches).
-    pub fn for_each_asset_mut(&mut self, mut f: impl FnMut(&mut Asset)) {
-        let all = self
-            .messages
-            .iter_mut()
-            .chain(self.branches.iter_mut().flat_map(|b| b.messages.iter_mut()));
-        for m in all {
-            for b in &mut m.blocks {
-                match b {
-                    Block::Image { asset, .. }
-                    | Block::Attachment { asset }
-                    | Block::Audio { asset } => f(asset),
-                    _ => {}
-                }
-            }
-        }
-    }
-}
+pub use crate::model::fill_asset;
 
 /// What kind of export file some bytes start with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

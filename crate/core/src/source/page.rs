@@ -773,9 +773,10 @@ fn escape(s: &str) -> String {
     out.trim().to_owned()
 }
 
+/// Whether a link or image of the page may be kept: the writers' one allow-list
+/// (`http`, `https`, `mailto`).
 fn safe_url(u: &str) -> bool {
-    let l = u.trim().to_ascii_lowercase();
-    l.starts_with("https://") || l.starts_with("http://") || l.starts_with("mailto:")
+    crate::render::escape::safe_url(u, false).is_some()
 }
 
 fn is_display_math(e: &DomElement) -> bool {
@@ -1080,5 +1081,25 @@ second line</div></div>
         // Numbers overrule the report: contiguous turns from the first are complete.
         let t = read_captured_page(&numbered(&[2, 3]), None, None, &report).unwrap_or_default();
         assert!(incomplete(&t).is_empty(), "{:?}", t.warnings);
+    }
+
+    #[test]
+    fn links_follow_the_writers_allow_list() {
+        for ok in [
+            "https://a.example/",
+            " HTTP://a.example",
+            "mailto:a@b.example",
+        ] {
+            assert!(safe_url(ok), "{ok}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "java\tscript:alert(1)",
+            "data:text/html,x",
+            "/relative",
+            "",
+        ] {
+            assert!(!safe_url(bad), "{bad:?}");
+        }
     }
 }
