@@ -473,7 +473,7 @@ function renderPreview() {
   }
 
   const warnings = $("preview-warnings");
-  warnings.textContent = result.warnings.length ? `Notes from chatkeep: ${result.warnings.join(" ")}` : "";
+  warnings.textContent = result.warnings.length ? `Notes from chatkeep: ${result.warnings.map((w) => w.message).join(" ")}` : "";
   warnings.hidden = !result.warnings.length;
 }
 

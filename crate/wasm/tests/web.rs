@@ -238,11 +238,15 @@ fn pages_and_share_pages() {
     assert_eq!(name, format!("{today} Page chat.md"));
     let warnings = Array::from(&get(&out, "warnings"));
     assert_eq!(warnings.length(), 2, "{:?}", warnings.to_vec());
+    let kinds: Vec<String> = warnings
+        .iter()
+        .filter_map(|w| get(&w, "kind").as_string())
+        .collect();
+    assert_eq!(kinds, ["page_read", "reader"], "{:?}", warnings.to_vec());
     assert!(
-        warnings.iter().any(|w| w
+        get(&warnings.get(1), "message")
             .as_string()
-            .unwrap_or_default()
-            .contains("the day it was saved")),
+            .is_some_and(|m| m.contains("the day it was saved")),
         "{:?}",
         warnings.to_vec()
     );
@@ -264,9 +268,12 @@ fn pages_and_share_pages() {
     );
     let warnings = Array::from(&get(&out, "warnings"));
     assert!(
-        warnings.iter().any(|w| w
-            .as_string()
-            .is_some_and(|w| w.starts_with("Incomplete: the start"))),
+        warnings.iter().any(|w| {
+            get(&w, "kind").as_string().as_deref() == Some("incomplete")
+                && get(&w, "message")
+                    .as_string()
+                    .is_some_and(|m| m.starts_with("Incomplete: the start"))
+        }),
         "{warnings:?}"
     );
     let incomplete = Array::from(&get(&out, "incomplete"));
