@@ -218,6 +218,57 @@ pub struct Redactor {
     findings: Vec<Finding>,
     matches: Vec<Match>,
     view: Unescaped,
+    json_buf: String,
+}
+
+/// Decodes the inside of a JSON string literal (without its quotes) into `out`; false when
+/// it is not valid JSON. A lone surrogate becomes U+FFFD.
+fn json_unescape(raw: &str, out: &mut String) -> bool {
+    out.clear();
+    let b = raw.as_bytes();
+    let hex = |at: usize| {
+        raw.get(at..at + 4)
+            .filter(|h| h.bytes().all(|c| c.is_ascii_hexdigit()))
+            .and_then(|h| u32::from_str_radix(h, 16).ok())
+    };
+    let (mut last, mut i) = (0, 0);
+    while let Some(k) = memchr::memchr(b'\\', &b[i..]) {
+        let p = i + k;
+        out.push_str(&raw[last..p]);
+        i = p + 2;
+        match b.get(p + 1) {
+            Some(b'"') => out.push('"'),
+            Some(b'\\') => out.push('\\'),
+            Some(b'/') => out.push('/'),
+            Some(b'b') => out.push('\u{8}'),
+            Some(b'f') => out.push('\u{c}'),
+            Some(b'n') => out.push('\n'),
+            Some(b'r') => out.push('\r'),
+            Some(b't') => out.push('\t'),
+            Some(b'u') => {
+                let Some(u) = hex(p + 2) else {
+                    return false;
+                };
+                i = p + 6;
+                let c = if (0xD800..0xDC00).contains(&u) && raw[i..].starts_with("\\u") {
+                    match hex(i + 2) {
+                        Some(lo) if (0xDC00..0xE000).contains(&lo) => {
+                            i += 6;
+                            char::from_u32(0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00))
+                        }
+                        _ => None,
+                    }
+                } else {
+                    char::from_u32(u)
+                };
+                out.push(c.unwrap_or('\u{FFFD}'));
+            }
+            _ => return false,
+        }
+        last = i;
+    }
+    out.push_str(&raw[last..]);
+    true
 }
 
 /// Whether `c` is a character Markdown lets a backslash escape (ASCII punctuation).
@@ -347,6 +398,7 @@ impl Redactor {
             findings: Vec::new(),
             matches: Vec::new(),
             view: Unescaped::default(),
+            json_buf: String::new(),
         }
     }
 
@@ -450,9 +502,15 @@ impl Redactor {
             // `s..=e` is one string literal.
             let inner = &json[s + 1..e];
             let replaced = if escaped {
-                serde_json::from_str::<String>(&json[s..=e])
-                    .ok()
-                    .and_then(|v| self.redact_str(&v))
+                // Decoded into one buffer reused for every string of the document.
+                let mut buf = std::mem::take(&mut self.json_buf);
+                let r = if json_unescape(inner, &mut buf) {
+                    self.redact_str(&buf)
+                } else {
+                    None
+                };
+                self.json_buf = buf;
+                r
             } else {
                 self.redact_str(inner)
             };
@@ -561,15 +619,20 @@ pub fn apply(t: &mut Transcript, opts: &RedactOptions) -> Vec<Finding> {
     r.findings
 }
 
-/// The transcript as a save writes it: redacted (a copy) when `opts.enabled`, else itself.
-/// Every save path (one chat, a selection, the backup's readable copies, the CLI) calls
-/// this before naming and writing.
-pub fn prepared<'a>(t: &'a Transcript, opts: &RedactOptions) -> std::borrow::Cow<'a, Transcript> {
-    if !opts.enabled {
+/// The transcript as a save in `opts.formats` writes it: redacted (a copy) when
+/// `opts.redact.enabled`, else itself. Every save path (one chat, a selection, the backup's
+/// readable copies, the CLI) calls this before naming and writing. Only the JSON writes
+/// the verbatim `source`: without JSON among the formats it is dropped from the copy rather
+/// than redacted for nothing.
+pub fn prepared<'a>(t: &'a Transcript, opts: &crate::Options) -> std::borrow::Cow<'a, Transcript> {
+    if !opts.redact.enabled {
         return std::borrow::Cow::Borrowed(t);
     }
     let mut copy = t.clone();
-    apply(&mut copy, opts);
+    if !opts.formats.contains(&crate::Format::Json) {
+        copy.source_json = None;
+    }
+    apply(&mut copy, &opts.redact);
     std::borrow::Cow::Owned(copy)
 }
 

@@ -260,3 +260,58 @@ fn escaped_user_text_in_every_format() {
         "the source is kept, redacted inside"
     );
 }
+
+#[test]
+fn json_strings_decode_like_serde() {
+    for lit in [
+        r#""plain""#,
+        r#""a\"b\\c\/d\n\t\r\b\f""#,
+        r#""\u00e9 \u20AC \ud83d\ude00 x""#,
+        r#""lone \ud83d here""#,
+    ] {
+        let mut out = String::new();
+        assert!(json_unescape(&lit[1..lit.len() - 1], &mut out), "{lit}");
+        let want =
+            serde_json::from_str::<String>(lit).unwrap_or_else(|_| "lone \u{FFFD} here".to_owned());
+        assert_eq!(out, want);
+    }
+    let mut out = String::new();
+    assert!(!json_unescape(r"bad \x", &mut out));
+    assert!(!json_unescape(r"bad \u12", &mut out));
+    assert!(!json_unescape("ends \\", &mut out));
+}
+
+/// The export page offers the account's own name and e-mail from `user.json` (at the root
+/// or in a wrapper folder); an export without one offers nothing; a damaged one says so.
+#[test]
+fn account_terms_from_an_export_zip() {
+    use std::io::{Cursor, Write};
+    let zip_with = |files: &[(&str, &str)]| {
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, text) in files {
+            w.start_file(*name, zip::write::SimpleFileOptions::default())
+                .expect("entry starts");
+            w.write_all(text.as_bytes()).expect("entry written");
+        }
+        let bytes = w.finish().expect("zip finished").into_inner();
+        crate::source::export::ZipExport::open(Cursor::new(bytes.clone()), Cursor::new(bytes))
+            .expect("the export opens")
+    };
+    let user = r#"{"id":"user-x","email":"ana@firma.de","name":" Ana Lima ","phone_number":null}"#;
+    let mut z = zip_with(&[("conversations.json", "[]"), ("user.json", user)]);
+    assert_eq!(
+        z.account_terms().ok(),
+        Some(vec!["Ana Lima".to_owned(), "ana@firma.de".to_owned()])
+    );
+    let mut z = zip_with(&[
+        ("export/conversations.json", "[]"),
+        ("export/user.json", user),
+    ]);
+    assert_eq!(z.account_terms().map(|t| t.len()).ok(), Some(2));
+    let mut z = zip_with(&[("conversations.json", "[]")]);
+    assert_eq!(z.account_terms().ok(), Some(Vec::new()));
+    let mut z = zip_with(&[("conversations.json", "[]"), ("user.json", "{oops")]);
+    let e = z.account_terms().expect_err("damaged user.json");
+    assert_eq!(e.kind(), "bad_json");
+    assert!(e.to_string().contains("user.json"), "{e}");
+}
