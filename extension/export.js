@@ -280,7 +280,7 @@ function offerAccountTerms(terms) {
     state.options.redact = { ...(state.options.redact ?? {}), terms, enabled: true, kinds: withName(state.options.redact?.kinds) };
     for (const r of [redact, state.options.redact]) if (r.kinds === undefined) delete r.kinds;
     try {
-      await saveSettings({ options: { ...stored, redact } });
+      await saveSettings({ options: { ...stored, redact }, extension: undefined });
     } catch {
       // As above.
     }
