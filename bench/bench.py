@@ -383,8 +383,9 @@ def render(rows, sizes_rows):
             lines.append(f"| {section} | {what} | {mb(size):.0f} | – | – | – | {note} |")
         else:
             lines.append(f"| {section} | {what} | {mb(size):.0f} | {s:.2f} | {mb(size) / s:.0f} | {mb(rss):.0f} | {note} |")
-    lines += ["", "| size | |", "|---|---|"]
-    lines += [f"| {a} | {b} |" for a, b in sizes_rows]
+    if sizes_rows:
+        lines += ["", "| size | |", "|---|---|"]
+        lines += [f"| {a} | {b} |" for a, b in sizes_rows]
     return "\n".join(lines)
 
 
