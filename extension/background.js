@@ -268,7 +268,7 @@ const FORMAT_LABELS = { md: "MD", html: "HTML", json: "JSON" };
 
 /** The keys of save()'s options that are the extension's (checked by checkCall); the others
  *  are the core's (checked by the core). */
-const EXTENSION_KEYS = new Set(["save_as", "reader", "conversation_id", "feedback", "download", "password"]);
+const EXTENSION_KEYS = new Set(["save_as", "reader", "conversation_id", "feedback", "download", "password", "redacted"]);
 
 async function activeTabId() {
   const [tab] = await api.tabs.query({ active: true, lastFocusedWindow: true });
@@ -290,6 +290,7 @@ function checkCall(tabId, options) {
     feedback: (v) => typeof v === "boolean",
     download: (v) => typeof v === "boolean",
     password: (v) => typeof v === "string",
+    redacted: (v) => typeof v === "boolean",
   };
   for (const [k, ok] of Object.entries(checks)) {
     // A password is never repeated, not even in an error.
@@ -422,7 +423,10 @@ async function save(tabId, options = {}) {
 async function copyMarkdown(tabId, options = {}) {
   checkCall(tabId, options);
   tabId ??= await activeTabId();
-  const { converted } = await read(tabId, { ...options, formats: ["markdown"], images: "omit" });
+  // "Copy as Markdown (redacted)": the Privacy settings' kinds, words and kept values, with
+  // redaction on whether or not it is on for saves.
+  const redact = options.redacted ? { redact: { ...((await loadSettings()).options.redact ?? {}), enabled: true } } : {};
+  const { converted } = await read(tabId, { ...options, ...redact, formats: ["markdown"], images: "omit" });
   return { text: converted.files[0]?.text ?? "" };
 }
 
@@ -446,6 +450,7 @@ function createMenus() {
       api.contextMenus.create({ id, parentId: "save", title: label, contexts: ["page"], documentUrlPatterns: CHATGPT_PAGES });
     }
     api.contextMenus.create({ id: "copy-md", parentId: "save", title: "Copy as Markdown", contexts: ["page"], documentUrlPatterns: CHATGPT_PAGES });
+    api.contextMenus.create({ id: "copy-md-redacted", parentId: "save", title: "Copy as Markdown (redacted)", contexts: ["page"], documentUrlPatterns: CHATGPT_PAGES });
     api.contextMenus.create({ id: "save-link", title: "Save this chat", contexts: ["link"], targetUrlPatterns: CHAT_LINKS, documentUrlPatterns: CHATGPT_PAGES });
     for (const [id, label] of [["save-md", "Save as Markdown"], ["save-html", "Save as HTML"], ["save-json", "Save as JSON"], ["save-all", "Save in all three formats"], ["copy-md", "Copy as Markdown"]]) {
       api.contextMenus.create({ id: `action-${id}`, title: label, contexts: ["action"], documentUrlPatterns: CHATGPT_PAGES });
@@ -468,12 +473,12 @@ function pageCopy(text) {
   return ok;
 }
 
-async function copyToClipboard(tabId) {
+async function copyToClipboard(tabId, options = {}) {
   try {
-    const { text } = await copyMarkdown(tabId);
+    const { text } = await copyMarkdown(tabId, options);
     const ok = await inPage(tabId, pageCopy, [text], "ISOLATED");
     if (!ok) throw new SaveError("clipboard", "The browser did not allow copying. Use “Save as Markdown” instead.");
-    await feedback(tabId, "Copied the chat as Markdown", false);
+    await feedback(tabId, options.redacted ? "Copied the chat as Markdown, redacted" : "Copied the chat as Markdown", false);
   } catch (e) {
     await feedback(tabId, e.message, true);
     throw e;
@@ -486,6 +491,7 @@ async function onMenu(info, tab) {
   if (info.menuItemId === "open-export") return api.tabs.create({ url: api.runtime.getURL("export.html") });
   if (info.menuItemId === "open-backup") return api.tabs.create({ url: api.runtime.getURL("backup.html") });
   if (info.menuItemId === "copy-md") return copyToClipboard(tab.id);
+  if (info.menuItemId === "copy-md-redacted") return copyToClipboard(tab.id, { redacted: true });
   if (info.menuItemId === "save-link") {
     const target = await classify(info.linkUrl ?? "");
     if (target.kind !== "conversation") throw new SaveError("not_chatgpt", MESSAGES.not_chatgpt);
@@ -579,6 +585,7 @@ globalThis.chatkeep = {
   ready,
   save,
   copyMarkdown,
+  copyToClipboard,
   /** Backs up the whole account (or updates the backup kept); resolves when the run ends
    *  with its status (`lastZip`: the ZIP downloaded). Options: see the core's BackupOptions. */
   backup: (options) => backups.backup(options),

@@ -299,6 +299,7 @@ async function open(file) {
   postMessage({
     type: "opened",
     kind: source.zip ? "zip" : "json",
+    accountTerms: accountTerms(),
     count: index,
     errors,
     searchInMemory: search.complete,
@@ -306,6 +307,16 @@ async function open(file) {
     jsonBytes,
     seconds: (performance.now() - started) / 1000,
   });
+}
+
+/** The account's own name and e-mail from the export's user.json, to offer as redaction
+ *  terms (none for a bare conversations.json, or when user.json is missing or damaged). */
+function accountTerms() {
+  try {
+    return source.zip ? source.fetcher.accountTerms() : [];
+  } catch {
+    return [];
+  }
 }
 
 /** A conversation's JSON, by position: from memory, from its place in the file, or by

@@ -7,7 +7,7 @@
 // workers for long jobs (saving several, searching a file too big to keep its text), which
 // are terminated to cancel.
 
-import { loadSettings } from "./browser.js";
+import { loadSettings, saveSettings } from "./browser.js";
 import { getMeta } from "./backup-store.js";
 import { ZipWriter } from "./zip-writer.js";
 import { $, inputs } from "./dom.js";
@@ -226,6 +226,7 @@ function opened(info) {
   $("skip-link", HTMLAnchorElement).hidden = false;
   $("subtitle").textContent = `${state.file.name} · ${size(state.file.size)} · ${plural(info.count, "conversation")} · read in ${duration(info.seconds)}`;
   showOpenErrors();
+  offerAccountTerms(info.accountTerms ?? []);
   refreshView();
   if (state.view.length) {
     setActive(0, { preview: true, scroll: true });
@@ -233,6 +234,43 @@ function opened(info) {
     showPreviewMessage(info.count ? "No conversation could be read." : "This export holds no conversations.");
   }
   $("list").focus();
+}
+
+/** Offers the account's own name and e-mail (the core reads them from user.json) as
+ *  redaction terms: one click adds them to the words and names of the Privacy settings. */
+function offerAccountTerms(terms) {
+  const have = new Set((state.options.redact?.terms ?? []).map((t) => t.trim().toLowerCase()));
+  const missing = terms.filter((t) => !have.has(t.toLowerCase()));
+  const offer = $("account-terms");
+  offer.hidden = !missing.length;
+  if (!missing.length) return;
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "small";
+  button.id = "account-terms-add";
+  button.textContent = "Redact these in my saves";
+  offer.replaceChildren(`This export names your account: ${missing.join(", ")}. `, button);
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    let stored = {};
+    try {
+      stored = (await loadSettings()).options;
+    } catch {
+      // Storage unavailable: the terms still apply to this page's saves.
+    }
+    const terms = [...(stored.redact?.terms ?? state.options.redact?.terms ?? []), ...missing];
+    // Terms are the "name" kind: switched on with them if it was off.
+    const withName = (kinds) => (Array.isArray(kinds) && !kinds.includes("name") ? [...kinds, "name"] : kinds);
+    const redact = { ...(stored.redact ?? {}), terms, enabled: true, kinds: withName(stored.redact?.kinds) };
+    state.options.redact = { ...(state.options.redact ?? {}), terms, enabled: true, kinds: withName(state.options.redact?.kinds) };
+    for (const r of [redact, state.options.redact]) if (r.kinds === undefined) delete r.kinds;
+    try {
+      await saveSettings({ options: { ...stored, redact }, extension: undefined });
+    } catch {
+      // As above.
+    }
+    offer.textContent = "Added to your words and names (Settings → Privacy); redaction is on for your saves.";
+  });
 }
 
 function openFailed(error) {

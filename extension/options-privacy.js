@@ -1,7 +1,11 @@
 // The options page's Privacy section: the core's `redact` options (crate/core/src/redact,
 // RedactOptions) to and from its controls. A self-contained block: options.js calls
-// fillPrivacy in fillForm and readPrivacy in readForm; the live preview then shows the
-// redaction, since the core applies it to every save.
+// fillPrivacy in fillForm, readPrivacy in readForm and showFindings with each preview; the
+// live preview then shows the redaction, since the core applies it to every save.
+//
+// The findings list: what the core's `redactionFindings` finds in the preview's sample
+// conversation, one checkbox per value. Unticking a value puts it in `redact.allow` (kept
+// as it is in every save); values kept earlier that the sample does not show stay kept.
 
 /** Puts `redact` (the core's RedactOptions) into the section's controls. */
 export function fillPrivacy(form, redact) {
@@ -10,6 +14,7 @@ export function fillPrivacy(form, redact) {
   form.elements.redact_terms.value = redact.terms.join("\n");
   form.elements.redact_drop_files.checked = redact.drop_files;
   form.elements.redact_drop_source.checked = redact.source === "drop";
+  for (const box of allowBoxes(form)) box.checked = !redact.allow.includes(box.value);
   showKinds(form, redact.enabled);
 }
 
@@ -22,11 +27,94 @@ export function readPrivacy(form, options) {
   r.terms = form.elements.redact_terms.value.split("\n").filter((t) => t.trim());
   r.drop_files = form.elements.redact_drop_files.checked;
   r.source = form.elements.redact_drop_source.checked ? "drop" : "redact";
+  const listed = allowBoxes(form);
+  const shown = new Set(listed.map((b) => b.value));
+  r.allow = [...r.allow.filter((v) => !shown.has(v)), ...listed.filter((b) => !b.checked).map((b) => b.value)];
   showKinds(form, r.enabled);
+}
+
+/**
+ * Shows what redaction replaces in the sample: `all` are the core's findings with nothing
+ * kept (every value the kinds and terms find), `redact` the options in effect.
+ */
+export function showFindings(form, all, redact) {
+  const box = document.getElementById("redact-found");
+  const list = document.getElementById("redact-found-list");
+  const counts = document.getElementById("redact-found-counts");
+  box.hidden = !redact.enabled;
+  if (!redact.enabled) return;
+  const key = all.map((f) => `${f.kind}\u0000${f.value}`).join("\u0001");
+  if (list.dataset.key !== key) {
+    list.dataset.key = key;
+    list.replaceChildren(
+      ...all.map((f, i) => {
+        const item = document.createElement("li");
+        const input = document.createElement("input");
+        input.type = "checkbox";
+        input.name = "redact_allow";
+        input.id = `redact-allow-${i}`;
+        input.value = f.value;
+        const label = document.createElement("label");
+        label.htmlFor = input.id;
+        const value = document.createElement("code");
+        value.textContent = f.value;
+        const what = document.createElement("span");
+        what.className = "label-desc";
+        what.dataset.kind = f.kind;
+        label.append(value, " ", what);
+        item.append(input, label);
+        return item;
+      }),
+    );
+  }
+  const kept = new Set(redact.allow);
+  const replaced = all.filter((f) => !kept.has(f.value));
+  for (const input of allowBoxes(form)) {
+    input.checked = !kept.has(input.value);
+    const f = all.find((x) => x.value === input.value);
+    const what = input.nextElementSibling.querySelector(".label-desc");
+    what.textContent = input.checked ? `${f.kind}, replaced ${f.count}×` : `${f.kind}, kept`;
+  }
+  const perKind = new Map();
+  for (const f of replaced) perKind.set(f.kind, (perKind.get(f.kind) ?? 0) + 1);
+  counts.textContent = all.length
+    ? `Replaced in the sample: ${[...perKind].map(([k, n]) => `${n} ${k}`).join(", ") || "nothing"}${replaced.length < all.length ? `; ${all.length - replaced.length} kept` : ""}.`
+    : "Nothing to replace in the sample.";
+}
+
+/** Writes `text` into `pre` with every placeholder of `findings` in a <mark>. */
+export function writeMarked(pre, text, findings) {
+  const placeholders = [...new Set(findings.map((f) => f.placeholder))];
+  if (!placeholders.length) {
+    pre.textContent = text;
+    return;
+  }
+  const parts = [];
+  let at = 0;
+  for (;;) {
+    let next = -1;
+    let which = "";
+    for (const p of placeholders) {
+      const k = text.indexOf(p, at);
+      if (k >= 0 && (next < 0 || k < next)) [next, which] = [k, p];
+    }
+    if (next < 0) break;
+    parts.push(text.slice(at, next));
+    const mark = document.createElement("mark");
+    mark.textContent = which;
+    parts.push(mark);
+    at = next + which.length;
+  }
+  parts.push(text.slice(at));
+  pre.replaceChildren(...parts);
 }
 
 function kindBoxes(form) {
   return [...form.querySelectorAll('input[name="redact_kinds"]')];
+}
+
+function allowBoxes(form) {
+  return [...form.querySelectorAll('input[name="redact_allow"]')];
 }
 
 function showKinds(form, enabled) {

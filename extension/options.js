@@ -7,8 +7,8 @@
 // `time_zone` ("local": the browser's offset, refreshed on every save; "utc").
 
 import { loadSettings, saveSettings } from "./browser.js";
-import init, { defaultOptions, convertConversation, mergeOptions, unknownPlaceholders, version } from "./pkg/chatkeep_wasm.js";
-import { fillPrivacy, readPrivacy } from "./options-privacy.js";
+import init, { defaultOptions, convertConversation, mergeOptions, redactionFindings, unknownPlaceholders, version } from "./pkg/chatkeep_wasm.js";
+import { fillPrivacy, readPrivacy, showFindings, writeMarked } from "./options-privacy.js";
 import { $, inputs } from "./dom.js";
 
 const SAVE_DELAY_MS = 400;
@@ -456,6 +456,17 @@ function renderPreview() {
   renderTabs(formats);
   $("preview-file-name").textContent = file.fileName;
 
+  // What redaction replaces in the sample (all it finds, with nothing kept), listed in the
+  // Privacy section with a checkbox each; the preview marks the placeholders.
+  let replaced = [];
+  try {
+    const all = redactionFindings(state.sample, { ...state.options, redact: { ...state.options.redact, allow: [] } });
+    showFindings(form, all, state.options.redact);
+    if (state.options.redact.enabled) replaced = redactionFindings(state.sample, state.options);
+  } catch {
+    // The conversion above would have failed the same way.
+  }
+
   const pre = $("preview-text");
   const frame = $("preview-html", HTMLIFrameElement);
   $("preview-message").hidden = true;
@@ -467,7 +478,7 @@ function renderPreview() {
     frame.hidden = true;
     pre.hidden = false;
     const keep = pre.dataset.format === state.tab ? pre.scrollTop : 0;
-    pre.textContent = file.text;
+    writeMarked(pre, file.text, replaced);
     pre.dataset.format = state.tab;
     pre.scrollTop = keep;
   }

@@ -39,7 +39,8 @@ async function main() {
     alwaysEncrypt = extension.encrypt === true;
     if (alwaysEncrypt) $("save-encrypted").hidden = true;
   }, () => {});
-  $("copy", HTMLButtonElement).addEventListener("click", copyMarkdown);
+  $("copy", HTMLButtonElement).addEventListener("click", () => copyMarkdown(false));
+  $("copy-redacted", HTMLButtonElement).addEventListener("click", () => copyMarkdown(true));
 
   settingsFormats().then(
     (formats) => {
@@ -156,14 +157,14 @@ function fileNames(files) {
     .map((name) => name.split(/[\\/]/).pop());
 }
 
-async function copyMarkdown() {
+async function copyMarkdown(redacted) {
   if (busy) return;
   setBusy(true);
   setStatus("Copying…", "busy");
   try {
-    const { text } = await request(api, { type: Msg.COPY_MARKDOWN });
+    const { text } = await request(api, { type: Msg.COPY_MARKDOWN, options: { redacted } });
     await writeClipboard(text);
-    setStatus("Copied as Markdown", "ok");
+    setStatus(redacted ? "Copied as Markdown, redacted" : "Copied as Markdown", "ok");
   } catch (e) {
     setStatus(e.message, "error");
   } finally {

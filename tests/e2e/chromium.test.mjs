@@ -137,6 +137,11 @@ describe("chatkeep in Chromium", () => {
     return r.ok ? { ok: true, result: r.value } : r;
   };
 
+  driver.copy = async (options) => {
+    const r = await callChatkeep("copyMarkdown", ["$tabId", options]);
+    return r.ok ? { ok: true, result: r.value } : r;
+  };
+
   driver.evaluate = (fn, arg) => page.evaluate(fn, arg);
   driver.press = (key) => page.keyboard.press(key);
 
@@ -227,6 +232,20 @@ describe("chatkeep in Chromium", () => {
         for (const f of files) checkGolden(BROWSER, golden, dir, f);
       });
     }
+  });
+
+  it("context menu: Copy as Markdown (redacted) puts the redacted chat on the clipboard", async (t) => {
+    await driver.setStoredOptions({ redact: { terms: ["cheat sheet"] } });
+    t.after(() => driver.setStoredOptions(null));
+    await driver.open(`/c/${BASIC}`);
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: new URL(page.url()).origin });
+    await page.evaluate(() => navigator.clipboard.writeText("before"));
+    const outcome = await callChatkeep("onMenu", [{ menuItemId: "copy-md-redacted", pageUrl: page.url(), editable: false }, "$tab"]);
+    assert.ok(outcome.ok, `onMenu(copy-md-redacted) failed: [${outcome.error?.kind}] ${outcome.error?.message}`);
+    await page.bringToFront();
+    const text = await page.evaluate(() => navigator.clipboard.readText());
+    assert.match(text, /^# Markdown \\\[name 1\\\]$/m, `the clipboard: ${text.slice(0, 300)}`);
+    assert.ok(!/cheat sheet/i.test(text), "the term is not on the clipboard");
   });
 
   it("an extension page saves through runtime.sendMessage({type: 'chatkeep/save'})", async (t) => {

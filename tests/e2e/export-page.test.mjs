@@ -201,6 +201,10 @@ async function checkSmallExports(d, t, tmp) {
   const zip = path.join(tmp, "split-export.zip");
   zipFolder(path.join(FIXTURES, "zip-split/input"), zip);
   await openFile(d, zip, { rows: 3 });
+  // Its user.json names the account: the page offers the e-mail as a word to redact.
+  const offer = await d.eval(() => ({ hidden: document.getElementById("account-terms").hidden, text: document.getElementById("account-terms").textContent }));
+  assert.equal(offer.hidden, false, "user.json's e-mail is offered for redaction");
+  assert.match(offer.text, /This export names your account: sam@example\.com\./);
   await d.eval(() => {
     for (const i of document.querySelectorAll('input[name="format"]')) i.checked = i.value === "markdown";
     document.querySelector('input[name="images"][value="link"]').checked = true;
@@ -214,6 +218,7 @@ async function checkSmallExports(d, t, tmp) {
   // A bare conversations.json with a broken conversation and two of the same name.
   await d.click("#close-file");
   await openFile(d, path.join(FIXTURES, "array-with-broken/input.json"), { rows: 2 });
+  assert.equal(await d.eval(() => document.getElementById("account-terms").hidden), true, "a bare conversations.json has no user.json to offer");
   const errors = await d.eval(() => ({ hidden: document.getElementById("errors-card").hidden, text: document.getElementById("errors-list").textContent }));
   assert.equal(errors.hidden, false, "the broken conversation is listed");
   await d.eval(() => {

@@ -121,6 +121,22 @@ describe("chatkeep in Firefox", () => {
       options !== undefined,
     );
 
+  driver.copy = (options) =>
+    ext.evaluate(
+      async (url, options) => {
+        const tabs = await browser.tabs.query({ url: ["https://chatgpt.com/*", "https://chat.openai.com/*"] });
+        const tab = tabs.find((t) => t.url === url) ?? tabs[0];
+        if (!tab) return { ok: false, error: { kind: "harness", message: `the extension sees no chatgpt.com tab; the tab shows ${url}` } };
+        try {
+          return await browser.runtime.sendMessage({ type: "chatkeep/copy-markdown", tabId: tab.id, options });
+        } catch (e) {
+          return { ok: false, error: { kind: "harness", message: `runtime.sendMessage failed: ${e.message}` } };
+        }
+      },
+      chat.url(),
+      options,
+    );
+
   driver.evaluate = (fn, arg) => chat.evaluate(fn, arg);
   driver.press = (key) => chat.keyboard.press(key);
 

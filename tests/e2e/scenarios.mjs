@@ -384,6 +384,26 @@ export function scenarios(browser) {
     assert.ok(!/cheat sheet/i.test(JSON.stringify(json.source)), "the term is gone from the JSON's source");
   });
 
+  add("Copy as Markdown (redacted): the text handed to the clipboard has placeholders, even with redaction off for saves", async (t, d) => {
+    // Redaction is off for saves; the words (one of them in a user message) are in the settings.
+    await d.setStoredOptions({ redact: { enabled: false, terms: ["cheat sheet", "Thanks"] } });
+    t.after(() => d.setStoredOptions(null));
+    await d.open(`/c/${BASIC}`);
+    const text = (outcome, what) => {
+      if (!outcome.ok) assert.fail(`${what} failed: [${outcome.error?.kind}] ${outcome.error?.message}`);
+      assert.equal(typeof outcome.result?.text, "string", `${what}: no text in ${JSON.stringify(outcome.result)}`);
+      return outcome.result.text;
+    };
+    const plain = text(await d.copy({}), "copy");
+    assert.match(plain, /cheat sheet/, "the plain copy keeps the words");
+    assert.match(plain, /^Thanks!/m);
+    const copied = text(await d.copy({ redacted: true }), "copy (redacted)");
+    assert.ok(!/cheat sheet|thanks/i.test(copied), `a word is left in the redacted copy: ${copied.slice(0, 400)}`);
+    assert.match(copied, /^# Markdown \\\[name 1\\\]$/m, "the title's placeholder");
+    assert.match(copied, /^\[name 2\]!/m, "the user message's placeholder");
+    assert.match(copied, /^redacted: \{name: 2\}$/m);
+  });
+
   return list;
 }
 

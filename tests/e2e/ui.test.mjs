@@ -372,6 +372,43 @@ describe("what a person sees, in Chromium", () => {
     await opts.close();
   });
 
+  it("options page Privacy: the sample's findings listed and marked in the preview; unticking one keeps it, stored", async () => {
+    const sw = await worker();
+    await sw.evaluate(() => chrome.storage.sync.clear());
+    const opts = await context.newPage();
+    await opts.setViewportSize({ width: 1280, height: 900 });
+    await opts.goto(ext("options.html"));
+    await opts.waitForFunction(() => document.getElementById("preview-file-name").textContent.length > 0);
+    assert.equal(await opts.locator("#redact-found").isVisible(), false, "no list while redaction is off");
+    assert.ok((await opts.locator("#preview-text").textContent()).includes("ana.lima@example.org"));
+
+    await opts.locator("#redact-enabled").check();
+    await opts.waitForFunction(() => document.querySelectorAll('#redact-found-list input[name="redact_allow"]').length === 3);
+    const values = await opts.locator("#redact-found-list code").allTextContents();
+    assert.deepEqual(values.sort(), ["+44 20 7946 0958", "GB82 WEST 1234 5698 7654 32", "ana.lima@example.org"]);
+    assert.equal(await opts.locator("#redact-found-counts").textContent(), "Replaced in the sample: 1 phone, 1 email, 1 iban.");
+    const marks = await opts.locator("#preview-text mark").allTextContents();
+    assert.ok(marks.includes("[email 1]") && marks.includes("[phone 1]") && marks.includes("[iban 1]"), `marked: ${marks}`);
+    assert.ok(!(await opts.locator("#preview-text").textContent()).includes("ana.lima@example.org"));
+
+    // Untick the e-mail: the preview keeps it, the list says so, storage holds it in allow.
+    await opts.locator("#redact-found-list li", { hasText: "ana.lima@example.org" }).locator("input").uncheck();
+    await opts.waitForFunction(() => document.getElementById("preview-text").textContent.includes("ana.lima@example.org"));
+    assert.match(await opts.locator("#redact-found-counts").textContent(), /1 phone, 1 iban; 1 kept\.$/);
+    assert.ok(!(await opts.locator("#preview-text mark").allTextContents()).includes("[email 1]"));
+    await opts.waitForFunction(async () => {
+      const { options } = await chrome.storage.sync.get("options");
+      return options?.redact?.enabled === true && options?.redact?.allow?.join() === "ana.lima@example.org";
+    });
+    // Reloaded, the page shows the stored choice.
+    await opts.reload();
+    await opts.waitForFunction(() => document.querySelectorAll('#redact-found-list input[name="redact_allow"]').length === 3);
+    assert.equal(await opts.locator("#redact-found-list li", { hasText: "ana.lima@example.org" }).locator("input").isChecked(), false);
+    await checkAccessibility(opts, "options page with the findings list");
+    await sw.evaluate(() => chrome.storage.sync.clear());
+    await opts.close();
+  });
+
   it("options page at 1280 and 700 px: the preview in reach, screenshots, no serious accessibility issue", async () => {
     const opts = await context.newPage();
     for (const width of WIDTHS) {

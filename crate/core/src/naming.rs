@@ -188,7 +188,7 @@ impl UniqueNames {
         t: &'a Transcript,
         opts: &Options,
     ) -> (std::borrow::Cow<'a, Transcript>, String) {
-        let t = crate::redact::prepared(t, &opts.redact);
+        let t = crate::redact::prepared(t, opts);
         let stem = self.claim_for(&t, opts);
         (t, stem)
     }

@@ -213,6 +213,76 @@ fn no_corpus_value_survives_a_redacted_save() {
     );
 }
 
+/// The corpus as a user would type it: every text that must change is a *user* message of
+/// a conversation read by the real reader, which keeps a user's words as escaped Markdown
+/// (`ghp\_…`, `\*`, `\[`), and the title is one of them too. No value survives, escaped or
+/// not, in any format, the JSON's verbatim `source` included.
+#[test]
+fn no_corpus_value_survives_in_escaped_user_text() {
+    let (cases, terms) = corpus();
+    let positives: Vec<&Case> = cases.iter().filter(|c| !c.expect.is_empty()).collect();
+    let mut mapping = serde_json::Map::new();
+    let ids: Vec<String> = (0..positives.len()).map(|k| format!("m{k}")).collect();
+    for (k, c) in positives.iter().enumerate() {
+        mapping.insert(
+            ids[k].clone(),
+            serde_json::json!({
+                "id": ids[k],
+                "parent": if k == 0 { None } else { Some(&ids[k - 1]) },
+                "children": ids.get(k + 1).map(|n| vec![n]).unwrap_or_default(),
+                "message": {"id": ids[k], "author": {"role": "user"},
+                    "content": {"content_type": "text", "parts": [c.text]}}
+            }),
+        );
+    }
+    let json = serde_json::json!({
+        "id": "c1",
+        "title": positives.iter().find(|c| c.text.contains('_')).map_or("", |c| c.text.as_str()),
+        "current_node": ids.last(),
+        "mapping": mapping,
+    })
+    .to_string();
+    let mut t =
+        chatkeep_core::source::api::read_conversation(&json).expect("the conversation reads");
+    let escaped = t
+        .messages
+        .iter()
+        .flat_map(|m| &m.blocks)
+        .filter(|b| matches!(b, Block::Text { markdown } if markdown.contains("\\_")))
+        .count();
+    assert!(
+        escaped > 20,
+        "the reader escapes user text ({escaped} messages with `\\_`)"
+    );
+    redact::apply(&mut t, &opts(terms));
+    for format in Format::ALL {
+        let out = render::to_string(&t, format, &Options::default());
+        for c in &positives {
+            for e in &c.expect {
+                let json_form = serde_json::to_string(&e.value).unwrap_or_default();
+                let json_form = json_form.trim_matches('"');
+                // The value as the reader escapes it: `_` → `\_` and so on.
+                let md_form: String = e.value.chars().fold(String::new(), |mut s, ch| {
+                    if "\\`*_[]<>#$|~&".contains(ch) {
+                        s.push('\\');
+                    }
+                    s.push(ch);
+                    s
+                });
+                for v in [e.value.as_str(), json_form, md_form.as_str()] {
+                    assert!(
+                        !out.contains(v),
+                        "{format:?} still holds {v:?} (from {:?}): …{}…",
+                        c.text,
+                        out.find(v)
+                            .map_or("", |i| &out[i.saturating_sub(30)..(i + 60).min(out.len())])
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// Code fences survive: a multi-line key inside a fence is replaced, the fence lines stay.
 #[test]
 fn fences_stay_intact() {

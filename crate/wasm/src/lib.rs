@@ -26,7 +26,8 @@ mod privacy;
 mod zip_feed;
 pub use backup::Backup;
 pub use privacy::{
-    passphrase, password_strength, redact_text, redaction_findings, AesEntry, EncryptedZip,
+    account_terms, passphrase, password_strength, redact_text, redaction_findings, AesEntry,
+    EncryptedZip,
 };
 pub use zip_feed::ZipFeed;
 
@@ -205,7 +206,7 @@ fn attach_assets(t: &mut chatkeep_core::Transcript, assets: &JsValue) {
 
 /// Writes every requested format, plus the Markdown's linked assets.
 fn converted(t: &chatkeep_core::Transcript, opts: &Options) -> Result<JsValue, JsValue> {
-    let t = &*chatkeep_core::redact::prepared(t, &opts.redact);
+    let t = &*chatkeep_core::redact::prepared(t, opts);
     converted_as(t, opts, &naming::stem(t, opts), Body::Text)
 }
 

@@ -6,7 +6,7 @@ use std::io::Cursor;
 use chatkeep_core::{encrypt, redact, source};
 use wasm_bindgen::prelude::*;
 
-use crate::{core_error, options_from_js, to_js};
+use crate::{core_error, options_from_js, to_js, ZipStream};
 
 /// What redaction would replace in one conversation (`redactionFindings(json, options)`:
 /// `json` as `convertConversation` takes it, `options` the save's options, whose `redact`
@@ -43,6 +43,32 @@ pub fn redact_text(text: &str, options: JsValue) -> Result<JsValue, JsValue> {
         text: out,
         findings: r.findings(),
     })
+}
+
+/// The account's own name, e-mail address and phone number from an official export's
+/// `user.json` text, to offer as redaction terms (`accountTerms(text)` → `["Ana Lima",
+/// "ana@firma.de"]`).
+///
+/// # Errors
+///
+/// Kind `bad_json` when the text is not a JSON object.
+#[wasm_bindgen(js_name = accountTerms)]
+pub fn account_terms(user_json: &str) -> Result<JsValue, JsValue> {
+    to_js(&redact::account_terms(user_json).map_err(|e| core_error(&e))?)
+}
+
+#[wasm_bindgen]
+impl ZipStream {
+    /// As [`account_terms`], from this export's `user.json` (`zip.accountTerms()`; `[]`
+    /// when it has none).
+    ///
+    /// # Errors
+    ///
+    /// Kind `zip` or `bad_json` when `user.json` cannot be read.
+    #[wasm_bindgen(js_name = accountTerms)]
+    pub fn account_terms(&mut self) -> Result<JsValue, JsValue> {
+        to_js(&self.export.account_terms().map_err(|e| core_error(&e))?)
+    }
 }
 
 /// How well a password resists guessing (`passwordStrength(password)` →

@@ -5,8 +5,8 @@
 #![cfg(target_arch = "wasm32")]
 
 use chatkeep_wasm::{
-    convert_conversation, passphrase, password_strength, redact_text, redaction_findings, AesEntry,
-    EncryptedZip,
+    account_terms, convert_conversation, passphrase, password_strength, redact_text,
+    redaction_findings, AesEntry, EncryptedZip,
 };
 use js_sys::{Array, Reflect, JSON};
 use wasm_bindgen::JsValue;
@@ -60,7 +60,6 @@ fn the_options_redact_every_format_and_the_file_name() {
 }
 
 #[wasm_bindgen_test]
-#[ignore = "known failing: escaped Markdown in user messages hides keys with `_` (see the core's findings_of_a_conversation)"]
 fn findings_cross_as_plain_objects_and_the_allow_list_keeps_a_value() {
     let found = Array::from(&redaction_findings(CHAT, js(r#"{"redact":{}}"#)).expect("findings"));
     assert_eq!(found.length(), 2);
@@ -157,4 +156,18 @@ fn an_aes_entry_encrypts_piece_by_piece() {
     assert_eq!(code, whole.2);
     assert!(e.finish().is_err(), "finished once");
     assert!(e.update(b"more").is_err(), "nothing after finish");
+}
+
+#[wasm_bindgen_test]
+fn account_terms_cross_as_an_array_of_strings() {
+    let terms = Array::from(
+        &account_terms(
+            r#"{"id":"user-1","email":"ana@firma.de","name":"Ana Lima","chatgpt_plus_user":true}"#,
+        )
+        .expect("terms"),
+    );
+    let got: Vec<String> = terms.iter().filter_map(|v| v.as_string()).collect();
+    assert_eq!(got, ["Ana Lima", "ana@firma.de"]);
+    let err = account_terms("[1, 2]").expect_err("not an object");
+    assert_eq!(get(&err, "kind").as_string().as_deref(), Some("bad_json"));
 }

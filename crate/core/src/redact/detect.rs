@@ -190,24 +190,60 @@ fn email(b: &[u8], p: usize) -> Option<(usize, usize)> {
 // ---------------------------------------------------------------------------------------
 // The token pass: numbers (phones, cards, IP addresses), IBANs, secrets and assignments.
 
+/// Byte classes of the token pass: 0 starts nothing, 1 is a word byte (ASCII letter, digit,
+/// `_`), 2 may start a phone number or a private key (`+`, `(`, `-`).
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = if b.is_ascii_alphanumeric() || b == b'_' {
+            1
+        } else if b == b'+' || b == b'(' || b == b'-' {
+            2
+        } else {
+            0
+        };
+        c += 1;
+    }
+    t
+};
+
 fn tokens(d: &Detectors, b: &[u8], out: &mut Vec<Match>) {
     let n = b.len();
     let mut i = 0;
     while i < n {
+        while i < n && CLASS[usize::from(b[i])] == 0 {
+            i += 1;
+        }
+        if i >= n {
+            break;
+        }
         let c = b[i];
-        if is_word(c) {
+        if CLASS[usize::from(c)] == 1 {
             let prev = before(b, i);
+            let mut e = i;
+            let mut digit = false;
+            while e < n && CLASS[usize::from(b[e])] == 1 {
+                digit |= b[e].is_ascii_digit();
+                e += 1;
+            }
             let start_ok = !(prev >= 0x80 && is_letter_before(b, i));
-            if start_ok {
+            // Most words can start nothing (see `plain_word`); ids are skipped whole.
+            if start_ok && (digit || !plain_word(b, i, e, prev)) {
+                if digit {
+                    if let Some(end) = uuid_end(b, i) {
+                        i = end;
+                        continue;
+                    }
+                }
                 if let Some(m) = token_at(d, b, i) {
                     i = m.end;
                     out.push(m);
                     continue;
                 }
             }
-            while i < n && is_word(b[i]) {
-                i += 1;
-            }
+            i = e;
             continue;
         }
         if (c == b'+' || c == b'(') && d.phone && !is_word(before(b, i)) {
@@ -226,6 +262,20 @@ fn tokens(d: &Detectors, b: &[u8], out: &mut Vec<Match>) {
         }
         i += 1;
     }
+}
+
+/// The end of a UUID (8-4-4-4-12 hex digits) at `i` that is not part of a longer token:
+/// ids, never personal, and everywhere in ChatGPT's JSON.
+fn uuid_end(b: &[u8], i: usize) -> Option<usize> {
+    let s = b.get(i..i + 36)?;
+    let ok = s.iter().enumerate().all(|(k, &c)| {
+        if matches!(k, 8 | 13 | 18 | 23) {
+            c == b'-'
+        } else {
+            c.is_ascii_hexdigit()
+        }
+    });
+    (ok && !is_key_char(at(b, i + 36)) && at(b, i + 36) != b'.').then_some(i + 36)
 }
 
 /// Whether the non-ASCII character ending at `i` is a letter (so `i` is inside a word
@@ -370,6 +420,33 @@ fn token_at(d: &Detectors, b: &[u8], i: usize) -> Option<Match> {
         return aws_secret(b, i);
     }
     None
+}
+
+/// Whether the word `i..e`, which has no digit, can start no match, so the rules need not
+/// look (every key shape, IBAN and IPv6 group written as one word has a digit): it is
+/// not six (`Bearer`) or 40 (an AWS secret) long, follows none of `?`, `&`, `;`, `--`
+/// (query values, `--password x`), and what follows it — past spaces for `=` and `:` —
+/// continues no rule (`sk-`, `eyJ….`, `key=`, `key:`, `'key'`, `[key]`, `ab/cd`, `+`).
+fn plain_word(b: &[u8], i: usize, e: usize, prev: u8) -> bool {
+    if matches!(prev, b'?' | b'&' | b';') || (i >= 2 && &b[i - 2..i] == b"--") {
+        return false;
+    }
+    if matches!(e - i, 6 | 40) {
+        return false;
+    }
+    match at(b, e) {
+        b' ' | b'\t' => {
+            let mut j = e + 1;
+            while matches!(at(b, j), b' ' | b'\t') {
+                j += 1;
+            }
+            !matches!(at(b, j), b'=' | b':')
+        }
+        next => !matches!(
+            next,
+            b'-' | b'.' | b'=' | b':' | b'\'' | b'"' | b'`' | b']' | b'/' | b'+'
+        ),
+    }
 }
 
 /// Whether a run of 1–4 hex digits at `i` is followed by `:` (an IPv6 group).

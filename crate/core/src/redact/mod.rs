@@ -217,6 +217,136 @@ pub struct Redactor {
     next: [usize; 7],
     findings: Vec<Finding>,
     matches: Vec<Match>,
+    view: Unescaped,
+    json_buf: String,
+}
+
+/// Decodes the inside of a JSON string literal (without its quotes) into `out`; false when
+/// it is not valid JSON. A lone surrogate becomes U+FFFD.
+fn json_unescape(raw: &str, out: &mut String) -> bool {
+    out.clear();
+    let b = raw.as_bytes();
+    let hex = |at: usize| {
+        raw.get(at..at + 4)
+            .filter(|h| h.bytes().all(|c| c.is_ascii_hexdigit()))
+            .and_then(|h| u32::from_str_radix(h, 16).ok())
+    };
+    let (mut last, mut i) = (0, 0);
+    while let Some(k) = memchr::memchr(b'\\', &b[i..]) {
+        let p = i + k;
+        out.push_str(&raw[last..p]);
+        i = p + 2;
+        match b.get(p + 1) {
+            Some(b'"') => out.push('"'),
+            Some(b'\\') => out.push('\\'),
+            Some(b'/') => out.push('/'),
+            Some(b'b') => out.push('\u{8}'),
+            Some(b'f') => out.push('\u{c}'),
+            Some(b'n') => out.push('\n'),
+            Some(b'r') => out.push('\r'),
+            Some(b't') => out.push('\t'),
+            Some(b'u') => {
+                let Some(u) = hex(p + 2) else {
+                    return false;
+                };
+                i = p + 6;
+                let c = if (0xD800..0xDC00).contains(&u) && raw[i..].starts_with("\\u") {
+                    match hex(i + 2) {
+                        Some(lo) if (0xDC00..0xE000).contains(&lo) => {
+                            i += 6;
+                            char::from_u32(0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00))
+                        }
+                        _ => None,
+                    }
+                } else {
+                    char::from_u32(u)
+                };
+                out.push(c.unwrap_or('\u{FFFD}'));
+            }
+            _ => return false,
+        }
+        last = i;
+    }
+    out.push_str(&raw[last..]);
+    true
+}
+
+/// Whether `c` is a character Markdown lets a backslash escape (ASCII punctuation).
+fn escapable(c: u8) -> bool {
+    c.is_ascii_punctuation()
+}
+
+/// `s` with Markdown backslash escapes removed (`ghp\_x` → `ghp_x`; `\\` → `\`).
+fn unescaped(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains('\\') {
+        return s.into();
+    }
+    let b = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut last = 0;
+    let mut i = 0;
+    while i + 1 < b.len() {
+        if b[i] == b'\\' && escapable(b[i + 1]) {
+            out.push_str(&s[last..i]);
+            last = i + 1;
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(&s[last..]);
+    out.into()
+}
+
+/// A view of a text with its Markdown backslash escapes removed, and the way back: the
+/// detectors scan the view, and a match's offsets are mapped to the original text so the
+/// replacement removes the escaped form (`ghp\_…`) too.
+#[derive(Default)]
+struct Unescaped {
+    text: String,
+    /// For each byte of `text` (and one past its end), the offset in the original where
+    /// the unit that wrote it starts: the backslash of an escape, else the byte itself.
+    map: Vec<usize>,
+}
+
+impl Unescaped {
+    /// Builds the view of `s`; false when `s` has no escape (scan `s` itself).
+    fn build(&mut self, s: &str) -> bool {
+        let b = s.as_bytes();
+        self.text.clear();
+        self.map.clear();
+        let mut last = 0;
+        let mut i = 0;
+        let mut any = false;
+        while i < b.len() {
+            if b[i] == b'\\' && i + 1 < b.len() && escapable(b[i + 1]) {
+                if !any {
+                    self.text.reserve(s.len());
+                    self.map.reserve(s.len() + 1);
+                    any = true;
+                }
+                self.text.push_str(&s[last..i]);
+                self.map.extend(last..i);
+                self.text.push(char::from(b[i + 1]));
+                self.map.push(i);
+                i += 2;
+                last = i;
+            } else {
+                i += 1;
+            }
+        }
+        if !any {
+            return false;
+        }
+        self.text.push_str(&s[last..]);
+        self.map.extend(last..=b.len());
+        true
+    }
+
+    /// The offset in the original text of the view's offset `i`.
+    fn original(&self, i: usize) -> usize {
+        self.map.get(i).copied().unwrap_or(i)
+    }
 }
 
 fn kind_index(k: Kind) -> usize {
@@ -267,24 +397,44 @@ impl Redactor {
             next: [0; 7],
             findings: Vec::new(),
             matches: Vec::new(),
+            view: Unescaped::default(),
+            json_buf: String::new(),
         }
     }
 
     /// Every match in `text`, in order, without overlaps; allowed values left out.
+    ///
+    /// Markdown backslash escapes (`ghp\_…`, as the readers keep a user's plain text) are
+    /// looked through: a match covers the escaped form, backslashes included.
     pub fn find(&mut self, text: &str) -> Vec<Match> {
         let mut out = Vec::new();
-        self.detectors.find(text, &mut out);
-        out.retain(|m| !self.allow.iter().any(|a| a == &text[m.start..m.end]));
+        self.find_into(text, &mut out);
         out
+    }
+
+    /// [`Self::find`] into `out` (cleared first), reusing the unescaped view's buffers.
+    fn find_into(&mut self, text: &str, out: &mut Vec<Match>) {
+        if memchr::memchr(b'\\', text.as_bytes()).is_some() && self.view.build(text) {
+            self.detectors.find(&self.view.text, out);
+            for m in out.iter_mut() {
+                m.start = self.view.original(m.start);
+                m.end = self.view.original(m.end);
+            }
+        } else {
+            self.detectors.find(text, out);
+        }
+        if !self.allow.is_empty() {
+            out.retain(|m| {
+                let v = unescaped(&text[m.start..m.end]);
+                !self.allow.iter().any(|a| *a == v)
+            });
+        }
     }
 
     /// The text with every match replaced, or `None` when nothing was found.
     pub fn redact_str(&mut self, text: &str) -> Option<String> {
         let mut ms = std::mem::take(&mut self.matches);
-        self.detectors.find(text, &mut ms);
-        if !self.allow.is_empty() {
-            ms.retain(|m| !self.allow.iter().any(|a| a == &text[m.start..m.end]));
-        }
+        self.find_into(text, &mut ms);
         if ms.is_empty() {
             self.matches = ms;
             return None;
@@ -293,8 +443,8 @@ impl Redactor {
         let mut last = 0;
         for m in &ms {
             out.push_str(&text[last..m.start]);
-            let value = &text[m.start..m.end];
-            out.push_str(&self.placeholder(m.kind, value, m.rule));
+            let value = unescaped(&text[m.start..m.end]);
+            out.push_str(&self.placeholder(m.kind, &value, m.rule));
             last = m.end;
         }
         out.push_str(&text[last..]);
@@ -352,9 +502,15 @@ impl Redactor {
             // `s..=e` is one string literal.
             let inner = &json[s + 1..e];
             let replaced = if escaped {
-                serde_json::from_str::<String>(&json[s..=e])
-                    .ok()
-                    .and_then(|v| self.redact_str(&v))
+                // Decoded into one buffer reused for every string of the document.
+                let mut buf = std::mem::take(&mut self.json_buf);
+                let r = if json_unescape(inner, &mut buf) {
+                    self.redact_str(&buf)
+                } else {
+                    None
+                };
+                self.json_buf = buf;
+                r
             } else {
                 self.redact_str(inner)
             };
@@ -463,15 +619,20 @@ pub fn apply(t: &mut Transcript, opts: &RedactOptions) -> Vec<Finding> {
     r.findings
 }
 
-/// The transcript as a save writes it: redacted (a copy) when `opts.enabled`, else itself.
-/// Every save path (one chat, a selection, the backup's readable copies, the CLI) calls
-/// this before naming and writing.
-pub fn prepared<'a>(t: &'a Transcript, opts: &RedactOptions) -> std::borrow::Cow<'a, Transcript> {
-    if !opts.enabled {
+/// The transcript as a save in `opts.formats` writes it: redacted (a copy) when
+/// `opts.redact.enabled`, else itself. Every save path (one chat, a selection, the backup's
+/// readable copies, the CLI) calls this before naming and writing. Only the JSON writes
+/// the verbatim `source`: without JSON among the formats it is dropped from the copy rather
+/// than redacted for nothing.
+pub fn prepared<'a>(t: &'a Transcript, opts: &crate::Options) -> std::borrow::Cow<'a, Transcript> {
+    if !opts.redact.enabled {
         return std::borrow::Cow::Borrowed(t);
     }
     let mut copy = t.clone();
-    apply(&mut copy, opts);
+    if !opts.formats.contains(&crate::Format::Json) {
+        copy.source_json = None;
+    }
+    apply(&mut copy, &opts.redact);
     std::borrow::Cow::Owned(copy)
 }
 
@@ -486,6 +647,40 @@ pub fn findings(t: &Transcript, opts: &RedactOptions) -> Vec<Finding> {
         ..opts.clone()
     };
     apply(&mut copy, &opts)
+}
+
+/// The account's own name, e-mail address and phone number from an official export's
+/// `user.json` (its `name`, `email` and `phone_number`; missing or empty ones are left
+/// out), offered as redaction terms. Nothing of it is ever written into a save.
+///
+/// ```
+/// let t = chatkeep_core::redact::account_terms(
+///     r#"{"id": "user-1", "email": "ana@firma.de", "name": "Ana Lima", "phone_number": null}"#,
+/// );
+/// assert_eq!(t.ok(), Some(vec!["Ana Lima".to_owned(), "ana@firma.de".to_owned()]));
+/// ```
+///
+/// # Errors
+///
+/// [`crate::Error::BadJson`] when `user.json` is not a JSON object.
+pub fn account_terms(user_json: &str) -> crate::Result<Vec<String>> {
+    let v: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(user_json.trim_start_matches('\u{feff}')).map_err(|e| {
+            crate::Error::BadJson {
+                at: "user.json".to_owned(),
+                detail: e.to_string(),
+            }
+        })?;
+    let mut out: Vec<String> = Vec::new();
+    for key in ["name", "email", "phone_number"] {
+        if let Some(s) = v.get(key).and_then(serde_json::Value::as_str) {
+            let s = s.trim();
+            if s.chars().count() >= 2 && !out.iter().any(|o| o.eq_ignore_ascii_case(s)) {
+                out.push(s.to_owned());
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn opt(r: &mut Redactor, s: &mut Option<String>) {

@@ -416,6 +416,36 @@ impl<R: Read + Seek> ZipExport<R> {
         self.assets.load = yes;
     }
 
+    /// The account's own name, e-mail address and phone number from the export's
+    /// `user.json` ([`crate::redact::account_terms`]), to offer as redaction terms; empty
+    /// when the export has no `user.json`. Nothing of it is written into any save.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Zip`] when the entry cannot be read, [`Error::BadJson`] when it is not a
+    /// JSON object.
+    pub fn account_terms(&mut self) -> Result<Vec<String>> {
+        let zip = &mut self.assets.index.zip;
+        let name = zip.file_names().flatten().find_map(|n| {
+            let top = n == "user.json"
+                || (n.matches('/').count() == 1 && n.ends_with("/user.json") && is_wrapper_dir(&n));
+            top.then(|| n.into_owned())
+        });
+        let Some(name) = name else {
+            return Ok(Vec::new());
+        };
+        let mut entry = zip.by_name(&name)?;
+        // An account file is a few hundred bytes: anything huge is not one.
+        if entry.size() > 1 << 20 {
+            return Ok(Vec::new());
+        }
+        let mut text = String::new();
+        entry.read_to_string(&mut text).map_err(|e| Error::Zip {
+            detail: format!("{name} could not be read: {e}"),
+        })?;
+        crate::redact::account_terms(&text)
+    }
+
     /// Total uncompressed bytes of the conversation data, for progress.
     pub fn json_bytes(&self) -> u64 {
         self.conversations.json_bytes
