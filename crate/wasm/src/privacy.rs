@@ -1,6 +1,7 @@
 //! The boundary of redaction and encrypted saves: conversions only (the rules are in
 //! `chatkeep_core::redact` and `chatkeep_core::encrypt`).
 
+#[cfg(feature = "export")]
 use std::io::Cursor;
 
 use chatkeep_core::{encrypt, redact, source};
@@ -60,12 +61,15 @@ pub fn passphrase(random: &[u32]) -> String {
 }
 
 /// An AES-256 encrypted ZIP built in memory (`new EncryptedZip(password)`, `add(path,
-/// bytes)`, `finish()` → `Uint8Array`).
+/// bytes)`, `finish()` → `Uint8Array`). In the `export` build only: it carries the `zip`
+/// crate's writer and deflate, which the background's module does without.
+#[cfg(feature = "export")]
 #[wasm_bindgen]
 pub struct EncryptedZip {
     zip: Option<encrypt::EncryptedZip<Cursor<Vec<u8>>>>,
 }
 
+#[cfg(feature = "export")]
 #[wasm_bindgen]
 impl EncryptedZip {
     /// Starts an archive.
@@ -102,6 +106,7 @@ impl EncryptedZip {
     }
 }
 
+#[cfg(feature = "export")]
 fn finished() -> JsValue {
     core_error(&chatkeep_core::Error::Io(std::io::Error::other(
         "this encrypted ZIP is already finished: start a new one",
