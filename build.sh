@@ -145,20 +145,19 @@ ensure_tools() {
 # what it uses (sizes: README, "Size of the wasm"):
 #   chatkeep_save    (no default features): background worker, popup, options page;
 #   chatkeep_export  (feature `export`): export page and backup workers.
+# NAME:PROFILE:FEATURES; the profile `wasm` (Cargo.toml) is optimised for size, `release`
+# (the CLI's) for speed: README, "Size of the wasm".
 WASM_MODULES=(
-    "chatkeep_save:--no-default-features"
-    "chatkeep_export:--features=export"
+    "chatkeep_save:wasm:--no-default-features"
+    "chatkeep_export:wasm:--features=export"
 )
-# The wasm's cargo profile (Cargo.toml's [profile.wasm]): small code, unlike the CLI's.
-WASM_PROFILE=wasm
 
 build_wasm() {
     rm -rf "$PKG_DIR"
-    local module name features
+    local module name profile features
     for module in "${WASM_MODULES[@]}"; do
-        name=${module%%:*}
-        features=${module#*:}
-        build_wasm_module "$name" "$features"
+        IFS=: read -r name profile features <<<"$module"
+        build_wasm_module "$name" "$profile" "$features"
     done
 
     section "Smoke test: the optimised wasm modules load and answer (node)"
@@ -167,13 +166,13 @@ build_wasm() {
     rm -rf "$ROOT/extension/vendor"
 }
 
-# build_wasm_module NAME FEATURES: cargo → wasm-bindgen → wasm-opt into extension/pkg/NAME.js
-# and NAME_bg.wasm.
+# build_wasm_module NAME PROFILE FEATURES: cargo → wasm-bindgen → wasm-opt into
+# extension/pkg/NAME.js and NAME_bg.wasm.
 build_wasm_module() {
-    local name=$1 features=$2
-    section "Building the wasm core: $name ($features)"
-    cargo build --profile "$WASM_PROFILE" -p chatkeep-wasm --target "$WASM_TARGET" "$features"
-    local wasm=$TARGET_DIR/$WASM_TARGET/$WASM_PROFILE/chatkeep_wasm.wasm
+    local name=$1 profile=$2 features=$3
+    section "Building the wasm core: $name (profile $profile, $features)"
+    cargo build --profile "$profile" -p chatkeep-wasm --target "$WASM_TARGET" "$features"
+    local wasm=$TARGET_DIR/$WASM_TARGET/$profile/chatkeep_wasm.wasm
     [[ -f $wasm ]] || die "cargo did not produce $wasm"
 
     section "wasm-bindgen --target web → extension/pkg/$name.js"
