@@ -211,7 +211,7 @@ smoke_test_pkg() {
                 throw new Error(`${name}: convertConversation("{") should throw an Error with a kind, got ${error}`);
             // The lean module ships the backup and privacy exports the background uses.
             for (const f of ["convertPage", "convertSharePage", "conversationAssets", "mergeOptions",
-                             "redactText", "passwordStrength", "Backup"])
+                             "redactText", "passwordStrength", "passphrase", "AesEntry", "Backup"])
                 if (typeof m[f] !== "function") throw new Error(`${name} has no ${f}`);
             console.log(`    ${name} ${m.version()} loads; bad input throws kind "${error.kind}"`);
         }
