@@ -216,7 +216,7 @@ smoke_test_pkg() {
             console.log(`    ${name} ${m.version()} loads; bad input throws kind "${error.kind}"`);
         }
         // What only the export page and the backup workers use.
-        const exportOnly = ["JsonStream", "ZipStream", "Search", "NameSet", "indexFiles", "EncryptedZip",
+        const exportOnly = ["JsonStream", "ZipStream", "ZipFeed", "Search", "NameSet", "indexFiles", "EncryptedZip",
                             "exportConversationIndex", "convertExportConversation"];
         for (const f of exportOnly) {
             if (typeof exp[f] !== "function") throw new Error(`chatkeep_export has no ${f}`);
