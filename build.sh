@@ -30,7 +30,9 @@ usage() {
 Usage: ./build.sh [build | test | bench [--full] | --help]
 
   build    (the default) Build the extension and the CLI:
-             the wasm core (cargo, wasm-bindgen --target web, wasm-opt) into extension/pkg,
+             the wasm core, twice (cargo, wasm-bindgen --target web, wasm-opt) into
+             extension/pkg: chatkeep_save (background, popup, options) and
+             chatkeep_export (export page, backup workers),
              the native CLI (target/release/chatkeep),
              loadable extension folders dist/chromium and dist/firefox,
              and store zips dist/chatkeep-chromium.zip and dist/chatkeep-firefox.zip.
@@ -139,46 +141,92 @@ ensure_tools() {
 # Build
 # ---------------------------------------------------------------------------------------
 
+# The wasm core is built twice from crate/wasm, so that each browser context loads only
+# what it uses (sizes: README, "Size of the wasm"):
+#   chatkeep_save    (no default features): background worker, popup, options page;
+#   chatkeep_export  (feature `export`): export page and backup workers.
+# NAME:PROFILE:FEATURES; the profile `wasm` (Cargo.toml) is optimised for size, `release`
+# (the CLI's) for speed: README, "Size of the wasm".
+WASM_MODULES=(
+    "chatkeep_save:wasm:--no-default-features"
+    "chatkeep_export:wasm:--features=export"
+)
+
 build_wasm() {
-    section "Building the wasm core"
-    cargo build --release -p chatkeep-wasm --target "$WASM_TARGET"
-    local wasm=$TARGET_DIR/$WASM_TARGET/release/chatkeep_wasm.wasm
-    [[ -f $wasm ]] || die "cargo did not produce $wasm"
-
-    section "wasm-bindgen --target web → extension/pkg"
     rm -rf "$PKG_DIR"
-    # With its TypeScript declarations: the type check of the extension reads them (they are
-    # not shipped: assemble_extension leaves *.d.ts out).
-    wasm-bindgen --target web --out-dir "$PKG_DIR" "$wasm"
+    local module name profile features
+    for module in "${WASM_MODULES[@]}"; do
+        IFS=: read -r name profile features <<<"$module"
+        build_wasm_module "$name" "$profile" "$features"
+    done
 
-    section "wasm-opt -Os"
-    local out=$PKG_DIR/chatkeep_wasm_bg.wasm before
-    before=$(wc -c <"$out")
-    "$WASM_OPT" -Os "${WASM_OPT_FEATURES[@]}" "$out" -o "$out.opt"
-    mv "$out.opt" "$out"
-    note "wasm: $(wc -c <"$out") bytes raw ($before before wasm-opt), $(gzip -9c "$out" | wc -c) bytes gzipped"
-
-    section "Smoke test: the optimised wasm loads and answers (node)"
+    section "Smoke test: the optimised wasm modules load and answer (node)"
     smoke_test_pkg
     # Older builds put fflate in extension/vendor (the browser deflates now): not shipped.
     rm -rf "$ROOT/extension/vendor"
 }
 
-# Loads extension/pkg exactly as shipped (the browser tests use their own unoptimised
-# build) and calls each export once: catches a wasm-opt or wasm-bindgen that breaks the
-# module. Needs no conversion to work, only the boundary.
+# build_wasm_module NAME PROFILE FEATURES: cargo → wasm-bindgen → wasm-opt into
+# extension/pkg/NAME.js and NAME_bg.wasm.
+build_wasm_module() {
+    local name=$1 profile=$2 features=$3
+    section "Building the wasm core: $name (profile $profile, $features)"
+    cargo build --profile "$profile" -p chatkeep-wasm --target "$WASM_TARGET" "$features"
+    local wasm=$TARGET_DIR/$WASM_TARGET/$profile/chatkeep_wasm.wasm
+    [[ -f $wasm ]] || die "cargo did not produce $wasm"
+
+    section "wasm-bindgen --target web → extension/pkg/$name.js"
+    # With its TypeScript declarations: the type check of the extension reads them (they are
+    # not shipped: assemble_extension leaves *.d.ts out).
+    wasm-bindgen --target web --out-dir "$PKG_DIR" --out-name "$name" "$wasm"
+
+    section "wasm-opt -Os ($name)"
+    local out=$PKG_DIR/${name}_bg.wasm before
+    before=$(wc -c <"$out")
+    "$WASM_OPT" -Os "${WASM_OPT_FEATURES[@]}" "$out" -o "$out.opt"
+    mv "$out.opt" "$out"
+    note "$name: $(wc -c <"$out") bytes raw ($before before wasm-opt), $(gzip -9c "$out" | wc -c) bytes gzipped"
+}
+
+# Loads each module of extension/pkg exactly as shipped (the browser tests use their own
+# unoptimised build) and calls its exports: catches a wasm-opt or wasm-bindgen that breaks
+# a module, or an export missing from the module a context imports it from. Needs no
+# conversion to work, only the boundary.
 smoke_test_pkg() {
     (cd "$PKG_DIR" && node --input-type=module -e '
         import { readFile } from "node:fs/promises";
-        import init, { defaultOptions, convertConversation, version } from "./chatkeep_wasm.js";
-        await init({ module_or_path: await readFile("./chatkeep_wasm_bg.wasm") });
-        const options = defaultOptions();
-        if (!Array.isArray(options.formats)) throw new Error("defaultOptions() has no formats");
-        let error;
-        try { convertConversation("{", options); } catch (e) { error = e; }
-        if (!(error instanceof Error) || !error.kind || !error.message)
-            throw new Error(`convertConversation("{") should throw an Error with a kind, got ${error}`);
-        console.log(`    chatkeep ${version()} loads; bad input throws kind "${error.kind}"`);
+        const load = async (name) => {
+            const m = await import(`./${name}.js`);
+            await m.default({ module_or_path: await readFile(`./${name}_bg.wasm`) });
+            return m;
+        };
+        const save = await load("chatkeep_save");
+        const exp = await load("chatkeep_export");
+        for (const [name, m] of [["chatkeep_save", save], ["chatkeep_export", exp]]) {
+            const options = m.defaultOptions();
+            if (!Array.isArray(options.formats)) throw new Error(`${name}: defaultOptions() has no formats`);
+            let error;
+            try { m.convertConversation("{", options); } catch (e) { error = e; }
+            if (!(error instanceof Error) || !error.kind || !error.message)
+                throw new Error(`${name}: convertConversation("{") should throw an Error with a kind, got ${error}`);
+            // The lean module ships the backup and privacy exports the background uses.
+            for (const f of ["convertPage", "convertSharePage", "conversationAssets", "mergeOptions",
+                             "redactText", "passwordStrength", "passphrase", "AesEntry", "Backup"])
+                if (typeof m[f] !== "function") throw new Error(`${name} has no ${f}`);
+            console.log(`    ${name} ${m.version()} loads; bad input throws kind "${error.kind}"`);
+        }
+        // What only the export page and the backup workers use.
+        const exportOnly = ["JsonStream", "ZipStream", "ZipFeed", "Search", "NameSet", "indexFiles", "EncryptedZip",
+                            "exportConversationIndex", "convertExportConversation"];
+        for (const f of exportOnly) {
+            if (typeof exp[f] !== "function") throw new Error(`chatkeep_export has no ${f}`);
+            if (f in save) throw new Error(`chatkeep_save should not carry ${f}`);
+        }
+        const stream = new exp.JsonStream();
+        if (stream.push(new TextEncoder().encode("[")).length !== 0 || stream.count !== 0)
+            throw new Error("chatkeep_export: JsonStream.push(\"[\") should complete nothing");
+        stream.free();
+        console.log(`    chatkeep_export has the export exports; chatkeep_save has none of them`);
     ')
 }
 
@@ -196,7 +244,7 @@ build_cli() {
 # Then zips each folder into dist/chatkeep-<browser>.zip.
 assemble_extension() {
     section "Assembling dist/chromium and dist/firefox"
-    [[ -f $PKG_DIR/chatkeep_wasm.js ]] || die "extension/pkg is missing: the wasm build did not run"
+    [[ -f $PKG_DIR/chatkeep_save.js && -f $PKG_DIR/chatkeep_export.js ]] || die "extension/pkg is missing: the wasm build did not run"
     local crate_version
     crate_version=$(cargo metadata --no-deps --format-version 1 \
         | python3 -c 'import json, sys
@@ -267,6 +315,13 @@ step() {
     RESULTS+=("$(printf '%-7s %4ss  %s' "$status" $((SECONDS - start)) "$name")")
 }
 
+# The full build (feature `export`, with the tests) and the lean one (chatkeep_save: only
+# the boundary crate is checked again, the core's check is shared).
+clippy_wasm() {
+    cargo clippy -p chatkeep-wasm --target "$WASM_TARGET" --all-targets -- -D warnings
+    cargo clippy -p chatkeep-wasm --target "$WASM_TARGET" --no-default-features --lib -- -D warnings
+}
+
 test_wasm_in_chromium() {
     CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
     CHROMEDRIVER=/usr/bin/chromedriver \
@@ -296,7 +351,8 @@ test_web_ext_lint() {
 # DOM, the WebExtension API, the wasm boundary's declarations from the build); nothing is
 # emitted, the shipped files are the ones checked.
 test_types() {
-    [[ -f $PKG_DIR/chatkeep_wasm.d.ts ]] || die "extension/pkg has no type declarations: run ./build.sh first"
+    [[ -f $PKG_DIR/chatkeep_save.d.ts && -f $PKG_DIR/chatkeep_export.d.ts ]] \
+        || die "extension/pkg has no type declarations: run ./build.sh first"
     [[ -x $ROOT/node_modules/.bin/tsc ]] || PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund
     "$ROOT/node_modules/.bin/tsc" --project "$ROOT/tsconfig.json"
 }
@@ -331,8 +387,7 @@ cmd_test() {
     # and building them would compile web-sys and wasm-bindgen-test for nothing).
     step "clippy (native: core, CLI)" \
         cargo clippy --workspace --exclude chatkeep-wasm --all-targets -- -D warnings
-    step "clippy (wasm32, chatkeep-wasm)" \
-        cargo clippy -p chatkeep-wasm --target "$WASM_TARGET" --all-targets -- -D warnings
+    step "clippy (wasm32, chatkeep-wasm)" clippy_wasm
     step "Native tests (core, CLI)" cargo test --workspace --exclude chatkeep-wasm
     step "wasm boundary tests in headless Chromium" test_wasm_in_chromium
     step "Type check of the extension's JavaScript (tsc)" test_types

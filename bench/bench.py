@@ -357,11 +357,12 @@ def redaction_rows():
 
 
 def wasm_sizes():
-    pkg = os.path.join(ROOT, "extension", "pkg", "chatkeep_wasm_bg.wasm")
     rows = []
-    if os.path.exists(pkg):
-        raw = open(pkg, "rb").read()
-        rows.append(("wasm core (after wasm-opt)", f"{len(raw) / 1024:.0f} KB raw, {len(gzip.compress(raw, 9)) / 1024:.0f} KB gzipped"))
+    for name, what in (("chatkeep_save", "background, popup, options"), ("chatkeep_export", "export page, backup workers")):
+        pkg = os.path.join(ROOT, "extension", "pkg", f"{name}_bg.wasm")
+        if os.path.exists(pkg):
+            raw = open(pkg, "rb").read()
+            rows.append((f"wasm {name} ({what})", f"{len(raw) / 1024:.0f} KB raw, {len(gzip.compress(raw, 9)) / 1024:.0f} KB gzipped"))
     for b in ("chromium", "firefox"):
         z = os.path.join(ROOT, "dist", f"chatkeep-{b}.zip")
         if os.path.exists(z):

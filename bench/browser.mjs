@@ -36,7 +36,7 @@ window.runBench = (mode, extra) => new Promise((resolve) => {
 </script>`;
 
 const WORKER = `
-import init, { JsonStream, Search, convertConversation } from "/pkg/chatkeep_wasm.js";
+import init, { JsonStream, Search, convertConversation } from "/pkg/chatkeep_export.js";
 const CHUNK = 4 << 20;
 function walk(c) {
   // The current branch, root first, and the text of its parts.

@@ -4,7 +4,7 @@
 // `globalThis.chatkeep.save` so tests can drive it. All reading and writing of
 // conversations happens in the wasm core; this file only gathers input and starts downloads.
 
-import init, * as core from "./pkg/chatkeep_wasm.js";
+import init, * as core from "./pkg/chatkeep_save.js";
 import { api, ensureOffscreen, isFirefox, loadSettings, objectUrl } from "./browser.js";
 import { KindError as SaveError, messageProblem, Msg } from "./messages.js";
 import { createBackupRunner } from "./backup-runner.js";

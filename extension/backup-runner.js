@@ -6,7 +6,7 @@
 // browser restarted: the state is in IndexedDB, and an alarm wakes the background while a
 // run is under way.
 
-import { Backup } from "./pkg/chatkeep_wasm.js";
+import { Backup } from "./pkg/chatkeep_save.js";
 import { api, loadSettings } from "./browser.js";
 import { clearStore, commit, getMeta, keptSinceState, putMeta, putState } from "./backup-store.js";
 import { fromBase64, pageRequest, pageSession } from "./page-requests.js";

@@ -8,7 +8,7 @@
 // transferred), {type: "progress", bytesRead, bytesTotal, conversations}, {type: "done",
 // stats, state}, {type: "failed", error: {kind, message}}.
 
-import init, { Backup, isZip, ZipStream } from "./pkg/chatkeep_wasm.js";
+import init, { Backup, isZip, ZipStream } from "./pkg/chatkeep_export.js";
 import { readBytes, zipReader } from "./file-read.js";
 import { KindError } from "./messages.js";
 

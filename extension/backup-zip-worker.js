@@ -8,7 +8,7 @@
 // file} (a File on disk, or a Blob where there is no such file system) or {type: "failed",
 // message}.
 
-import init, { AesEntry, conversationAssets, indexFiles, NameSet } from "./pkg/chatkeep_wasm.js";
+import init, { AesEntry, conversationAssets, indexFiles, NameSet } from "./pkg/chatkeep_export.js";
 import { scratchZip, writeBackupZip } from "./backup-zip.js";
 
 self.onmessage = async ({ data: { layout, options, level, password } }) => {

@@ -126,7 +126,7 @@ async function act(action) {
   if (action === "download" && encryptBox().checked) {
     // The password goes to the background with the download's message, and no further
     // than the worker that writes the ZIP.
-    const core = await import("./pkg/chatkeep_wasm.js");
+    const core = await import("./pkg/chatkeep_save.js");
     await core.default();
     password = await askPassword(core, { what: "the backup" });
     if (password === null) return;

@@ -20,7 +20,7 @@
 // system), {type: "scan", file, query}. Messages out: {type: "progress", ...}, {type: "rows", rows}, {type: "opened", ...},
 // {type: "result", id, ...}, {type: "failed", id?, error: {kind, message}}.
 
-import init, { AesEntry, Backup, convertExportConversation, exportConversationIndex, indexFiles, isZip, JsonStream, mergeOptions, NameSet, Search, ZipStream } from "./pkg/chatkeep_wasm.js";
+import init, { AesEntry, Backup, convertExportConversation, exportConversationIndex, indexFiles, isZip, JsonStream, mergeOptions, NameSet, Search, ZipStream } from "./pkg/chatkeep_export.js";
 import { getMeta } from "./backup-store.js";
 import { scratchZip, writeBackupZip } from "./backup-zip.js";
 import { compressHere, StreamSink, ZipWriter } from "./zip-writer.js";

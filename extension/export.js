@@ -808,7 +808,7 @@ let coreLoaded;
 /** The wasm core on the page itself (the password dialog's hints, the encrypted ZIP of one
  *  conversation), loaded once, when first needed. */
 function wasmCore() {
-  coreLoaded ??= import("./pkg/chatkeep_wasm.js").then(async (core) => {
+  coreLoaded ??= import("./pkg/chatkeep_save.js").then(async (core) => {
     await core.default();
     return core;
   });

@@ -7,7 +7,7 @@
 // `time_zone` ("local": the browser's offset, refreshed on every save; "utc").
 
 import { loadSettings, saveSettings } from "./browser.js";
-import init, { defaultOptions, convertConversation, mergeOptions, redactionFindings, unknownPlaceholders, version } from "./pkg/chatkeep_wasm.js";
+import init, { defaultOptions, convertConversation, mergeOptions, redactionFindings, unknownPlaceholders, version } from "./pkg/chatkeep_save.js";
 import { fillPrivacy, readPrivacy, showFindings, writeMarked } from "./options-privacy.js";
 import { $, inputs } from "./dom.js";
 

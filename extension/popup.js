@@ -109,7 +109,7 @@ async function settingsFormats() {
 let coreLoaded;
 /** The wasm core, loaded once, when first needed. */
 function wasmCore() {
-  coreLoaded ??= import("./pkg/chatkeep_wasm.js").then(async (core) => {
+  coreLoaded ??= import("./pkg/chatkeep_save.js").then(async (core) => {
     await core.default();
     return core;
   });

@@ -344,7 +344,7 @@ export class ZipWriter {
    * @param {{flushBytes?: number, level?: number, sink?: BlobSink|FileSink|StreamSink,
    *   compress?: (bytes: Uint8Array) => Promise<{crc: number, data: Uint8Array, deflated: boolean}>,
    *   queueBytes?: number,
-   *   encryption?: {password: string, AesEntry: typeof import("./pkg/chatkeep_wasm.js").AesEntry}}} [opts]
+   *   encryption?: {password: string, AesEntry: typeof import("./pkg/chatkeep_save.js").AesEntry}}} [opts]
    *   how many bytes a BlobSink gathers before making a Blob; 0 stores everything, any
    *   other level deflates (the browser's deflate has one level, its default); where the
    *   bytes go (a BlobSink by default); the compression stage (in this thread by default;

@@ -16,8 +16,8 @@ import { openEncrypted } from "./sevenzip.mjs";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const PKG = path.join(ROOT, "extension", "pkg");
 const { FileSink, ZipWriter } = await import(path.join(ROOT, "extension", "zip-writer.js"));
-const core = await import(path.join(PKG, "chatkeep_wasm.js"));
-await core.default({ module_or_path: readFileSync(path.join(PKG, "chatkeep_wasm_bg.wasm")) });
+const core = await import(path.join(PKG, "chatkeep_save.js"));
+await core.default({ module_or_path: readFileSync(path.join(PKG, "chatkeep_save_bg.wasm")) });
 const { AesEntry } = core;
 
 const PASSWORD = "quartz-5-ember-1-koala-8-denim";

@@ -6,11 +6,13 @@ use chatkeep_core::source::export::{
     self, InputKind, OnConversation, OnElement, Progress, ZipConversations, ZipExport,
 };
 use chatkeep_core::{source, Origin, Transcript};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Mutex};
 
 /// An opened input.
 pub enum Source {
@@ -312,7 +314,7 @@ impl One {
 /// Completes a transcript with its images and files.
 type AssetFiller<'a> = Box<dyn FnMut(&mut Transcript) + 'a>;
 
-/// Where [`Source::for_each_parallel`] reads conversations from, on its second thread.
+/// Where [`Source::for_each_pipelined`] reads conversations from, on its own thread.
 enum Reader {
     Zip(ZipConversations<BufReader<File>>),
     Json(Vec<PathBuf>),
@@ -351,43 +353,190 @@ impl Reader {
     }
 }
 
+/// What the in-order step of [`Source::for_each_pipelined`] makes of a conversation.
+pub enum Next<W> {
+    /// Nothing more to do for it.
+    Done,
+    /// Hand `W` to a worker thread.
+    Work(W),
+    /// Stop reading.
+    Stop,
+}
+
+/// A job for the worker threads of [`Source::for_each_pipelined`].
+enum Job<W> {
+    /// Parse the conversation at this position of the input (its JSON, checked as UTF-8 on
+    /// the reading thread).
+    Parse(u64, Result<String, Vec<u8>>, Progress),
+    /// The caller's work for one conversation.
+    Work(W),
+}
+
+/// What the worker threads and the reading thread report to the calling thread.
+enum Report<R> {
+    Parsed(u64, Box<chatkeep_core::Result<Transcript>>, Progress),
+    Worked(R),
+    /// The reader handed over this many conversations and stopped.
+    Read(u64),
+}
+
 impl Source {
-    /// Streams every conversation to `f` like [`Source::for_each`], but reads (decompresses
-    /// and splits the file into conversations) on a second thread while this one parses
-    /// them and calls `f`, in the same order: on two cores, the reading costs no time.
-    pub fn for_each_parallel(self, f: &mut OnConversation<'_>) -> chatkeep_core::Result<()> {
+    /// Streams every conversation through three stages, using the machine's cores while
+    /// keeping the output what a serial loop would make:
+    ///
+    /// - one thread reads the file (decompresses it and splits it into conversations);
+    /// - `threads` worker threads parse them, in any order;
+    /// - on the calling thread, `ordered` gets each conversation (with its images and files)
+    ///   in the input's order, so that whatever must happen in order (claiming unique file
+    ///   names, messages) does, and returns the work to do on it in parallel, if any;
+    /// - the workers run `work` on that and `done` gets each result, on the calling thread
+    ///   in the order they finish.
+    ///
+    /// Memory stays bounded whatever the input's size: at most `window` conversations are
+    /// between being read and being done.
+    pub fn for_each_pipelined<W: Send, R: Send>(
+        self,
+        threads: usize,
+        ordered: &mut dyn FnMut(chatkeep_core::Result<Transcript>, &Progress) -> Next<W>,
+        work: &(dyn Fn(W) -> R + Sync),
+        done: &mut dyn FnMut(R) -> ControlFlow<()>,
+    ) -> chatkeep_core::Result<()> {
         let total = self.total_bytes();
         let (reader, mut assets) = match self.split() {
             Split::Many(reader, assets) => (reader, assets),
-            Split::One(one) => return one.run(total, f),
+            Split::One(one) => {
+                return one.run(total, &mut |r, p| match ordered(r, p) {
+                    Next::Work(w) => done(work(w)),
+                    Next::Done => ControlFlow::Continue(()),
+                    Next::Stop => ControlFlow::Break(()),
+                });
+            }
         };
+        let threads = threads.max(1);
+        let window = 4 * threads + 4;
+        let stop = AtomicBool::new(false);
+        let (jobs_tx, jobs_rx) = mpsc::channel::<Job<W>>();
+        let jobs_rx = Mutex::new(jobs_rx);
+        let (report_tx, report_rx) = mpsc::channel::<Report<R>>();
         std::thread::scope(|scope| {
-            // A few conversations in flight: memory stays bounded whatever the file's size.
-            // The UTF-8 check is done there too (non-UTF-8 elements are decoded here).
-            let (tx, rx) = std::sync::mpsc::sync_channel::<(Result<String, Vec<u8>>, Progress)>(8);
+            // One credit per conversation in flight: the reader takes one before handing a
+            // conversation over, and it comes back when that conversation is done.
+            let (credit_tx, credit_rx) = mpsc::channel::<()>();
+            for _ in 0..window {
+                let _ = credit_tx.send(());
+            }
+
+            let reader_jobs = jobs_tx.clone();
+            let reader_report = report_tx.clone();
+            let stop = &stop;
             let producer = scope.spawn(move || {
-                reader.run(total, &mut |el, p| {
+                let mut seq = 0u64;
+                let r = reader.run(total, &mut |el, p| {
+                    if credit_rx.recv().is_err() || stop.load(Ordering::Relaxed) {
+                        return ControlFlow::Break(());
+                    }
+                    // The UTF-8 check is done here (non-UTF-8 elements are decoded by the
+                    // parser, with a warning).
                     let el = String::from_utf8(el).map_err(|e| e.into_bytes());
-                    match tx.send((el, *p)) {
-                        Ok(()) => ControlFlow::Continue(()),
+                    match reader_jobs.send(Job::Parse(seq, el, *p)) {
+                        Ok(()) => {
+                            seq += 1;
+                            ControlFlow::Continue(())
+                        }
                         Err(_) => ControlFlow::Break(()),
                     }
-                })
-            });
-            for (el, p) in rx.iter() {
-                let r = match el {
-                    Ok(text) => export::parse_element_text(text),
-                    Err(bytes) => export::parse_element(bytes),
-                };
-                let r = r.map(|mut t| {
-                    assets(&mut t);
-                    t
                 });
-                if f(r, &p).is_break() {
+                let _ = reader_report.send(Report::Read(seq));
+                r
+            });
+
+            let jobs_rx = &jobs_rx;
+            for _ in 0..threads {
+                let report = report_tx.clone();
+                let credit = credit_tx.clone();
+                scope.spawn(move || loop {
+                    // The lock is held only while waiting for the next job.
+                    let job = match jobs_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    let sent = match job {
+                        Err(_) => return,
+                        Ok(Job::Parse(seq, el, p)) => {
+                            let r = match el {
+                                Ok(text) => export::parse_element_text(text),
+                                Err(bytes) => export::parse_element(bytes),
+                            };
+                            report.send(Report::Parsed(seq, Box::new(r), p))
+                        }
+                        Ok(Job::Work(w)) => {
+                            let r = work(w);
+                            let _ = credit.send(());
+                            report.send(Report::Worked(r))
+                        }
+                    };
+                    if sent.is_err() {
+                        return;
+                    }
+                });
+            }
+            drop(report_tx);
+
+            // Conversations parsed ahead of their turn, by position.
+            let mut waiting: BTreeMap<u64, (Box<chatkeep_core::Result<Transcript>>, Progress)> =
+                BTreeMap::new();
+            let (mut next, mut read, mut working) = (0u64, None::<u64>, 0usize);
+            let mut stopped = false;
+            let halt = |stopped: &mut bool| {
+                *stopped = true;
+                stop.store(true, Ordering::Relaxed);
+                // Wakes the reader if it waits for a credit.
+                let _ = credit_tx.send(());
+            };
+            while read != Some(next) || working > 0 {
+                if stopped && working == 0 {
                     break;
                 }
+                let Ok(report) = report_rx.recv() else { break };
+                match report {
+                    Report::Read(n) => read = Some(n),
+                    Report::Worked(r) => {
+                        working -= 1;
+                        if done(r).is_break() && !stopped {
+                            halt(&mut stopped);
+                        }
+                    }
+                    Report::Parsed(seq, r, p) => {
+                        waiting.insert(seq, (r, p));
+                        while let Some((r, p)) = waiting.remove(&next) {
+                            next += 1;
+                            if stopped {
+                                continue;
+                            }
+                            let r = (*r).map(|mut t| {
+                                assets(&mut t);
+                                t
+                            });
+                            match ordered(r, &p) {
+                                Next::Work(w) => {
+                                    working += 1;
+                                    // The credit comes back when the work is done.
+                                    if jobs_tx.send(Job::Work(w)).is_err() {
+                                        working -= 1;
+                                    }
+                                    continue;
+                                }
+                                Next::Done => {}
+                                Next::Stop => halt(&mut stopped),
+                            }
+                            let _ = credit_tx.send(());
+                        }
+                    }
+                }
             }
-            drop(rx);
+            // No more jobs: the workers end, and the reader's next send fails.
+            drop(jobs_tx);
+            drop(report_rx);
             producer.join().unwrap_or_else(|_| {
                 Err(chatkeep_core::Error::Io(std::io::Error::other(
                     "the thread reading the file stopped unexpectedly",

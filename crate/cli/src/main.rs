@@ -10,6 +10,8 @@ use chatkeep_core::{
 };
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use input::Next;
+use std::cell::{Cell, RefCell};
 use std::io::Write;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
@@ -267,20 +269,14 @@ enum Sink {
     Zip(Box<encrypt::EncryptedZip<std::io::BufWriter<std::fs::File>>>),
 }
 
-impl Sink {
-    fn write(&mut self, rel: &str, data: &[u8]) -> Result<()> {
-        match self {
-            Sink::Dir(out) => {
-                let p = out.join(rel);
-                if let Some(dir) = p.parent() {
-                    std::fs::create_dir_all(dir)
-                        .with_context(|| format!("could not create {}", dir.display()))?;
-                }
-                std::fs::write(&p, data).with_context(|| format!("could not write {}", p.display()))
-            }
-            Sink::Zip(z) => Ok(z.add(rel, data)?),
-        }
+/// Writes one file under the output folder, creating its folders.
+fn write_file(out: &Path, rel: &str, data: &[u8]) -> Result<()> {
+    let p = out.join(rel);
+    if let Some(dir) = p.parent() {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("could not create {}", dir.display()))?;
     }
+    std::fs::write(&p, data).with_context(|| format!("could not write {}", p.display()))
 }
 
 fn progress_bar(total: Option<u64>, quiet: bool) -> ProgressBar {
@@ -300,27 +296,22 @@ fn progress_bar(total: Option<u64>, quiet: bool) -> ProgressBar {
     pb
 }
 
-/// Output written for one conversation.
-struct Written {
-    files: usize,
-}
-
+/// Renders a transcript whose files are named `stem.*` and hands each file (path relative
+/// to the output, bytes) to `write`; returns how many files it wrote.
 fn write_transcript(
     t: &Transcript,
     opts: &Options,
-    out: &mut Sink,
-    names: &mut naming::UniqueNames,
-) -> Result<Written> {
-    let stem = names.claim_for(t, opts);
-    let (files, assets) = render::outputs(t, opts, &stem);
-    let written = files.len() + assets.len();
+    stem: &str,
+    write: &mut dyn FnMut(&str, &[u8]) -> Result<()>,
+) -> Result<usize> {
+    let (files, assets) = render::outputs(t, opts, stem);
     for f in &files {
-        out.write(&f.file_name, f.text.as_bytes())?;
+        write(&f.file_name, f.text.as_bytes())?;
     }
     for a in &assets {
-        out.write(&a.path, a.data)?;
+        write(&a.path, a.data)?;
     }
-    Ok(Written { files: written })
+    Ok(files.len() + assets.len())
 }
 
 fn convert(a: &ConvertArgs) -> Result<ExitCode> {
@@ -371,53 +362,99 @@ fn convert(a: &ConvertArgs) -> Result<ExitCode> {
     let mut redacted: std::collections::BTreeMap<Kind, usize> = Default::default();
     let pb = progress_bar(source.total_bytes(), a.quiet);
     let mut names = naming::UniqueNames::new();
-    let (mut ok, mut files) = (0usize, 0usize);
+    let (ok, files) = (Cell::new(0usize), Cell::new(0usize));
+    let mut claimed = 0usize;
     let mut failures: Vec<String> = Vec::new();
-    let mut write_error: Option<anyhow::Error> = None;
+    let write_error: RefCell<Option<anyhow::Error>> = RefCell::new(None);
     let started = std::time::Instant::now();
-    let read = source.for_each_parallel(&mut |r, p| {
-        pb.set_position(p.bytes_read);
-        match r {
-            Ok(mut t) => {
-                if !a.id.is_empty() && !a.id.contains(&t.id) {
-                    return ControlFlow::Continue(());
-                }
-                pb.set_message(format!("{} conversations", ok + 1));
-                if opts.redact.enabled {
-                    if !opts.formats.contains(&Format::Json) {
-                        // Only the JSON writes `source`: no need to redact it.
-                        t.source_json = None;
+    // Parsing and writing run on every core; what decides the output (the unique names, in
+    // input order) and the messages stay on this thread, so the files are the same as a
+    // serial run's. An encrypted ZIP is written here too, in order.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let dir = match &sink {
+        Sink::Dir(d) => Some(d.clone()),
+        Sink::Zip(_) => None,
+    };
+    let work = |(t, stem): (Transcript, String)| -> Result<usize> {
+        let dir = dir.as_deref().context("no output folder")?;
+        write_transcript(&t, &opts, &stem, &mut |rel, data| {
+            write_file(dir, rel, data)
+        })
+    };
+    let wrote = |n: usize| {
+        ok.set(ok.get() + 1);
+        files.set(files.get() + n);
+    };
+    let fail = |e: anyhow::Error| {
+        write_error.borrow_mut().get_or_insert(e);
+    };
+    let read = source.for_each_pipelined(
+        threads,
+        &mut |r, p| {
+            pb.set_position(p.bytes_read);
+            match r {
+                Ok(mut t) => {
+                    if !a.id.is_empty() && !a.id.contains(&t.id) {
+                        return Next::Done;
                     }
-                    redact::apply(&mut t, &opts.redact);
-                    for (k, n) in t.redaction.iter().flat_map(|r| r.counts.iter()) {
-                        *redacted.entry(*k).or_default() += n;
+                    claimed += 1;
+                    pb.set_message(format!("{claimed} conversations"));
+                    if opts.redact.enabled {
+                        if !opts.formats.contains(&Format::Json) {
+                            // Only the JSON writes `source`: no need to redact it.
+                            t.source_json = None;
+                        }
+                        redact::apply(&mut t, &opts.redact);
+                        for (k, n) in t.redaction.iter().flat_map(|r| r.counts.iter()) {
+                            *redacted.entry(*k).or_default() += n;
+                        }
+                    }
+                    let stem = names.claim_for(&t, &opts);
+                    for w in &t.warnings {
+                        pb.suspend(|| eprintln!("note: \"{}\" ({}): {w}", t.title, t.id));
+                    }
+                    match &mut sink {
+                        Sink::Dir(_) => Next::Work((t, stem)),
+                        Sink::Zip(z) => {
+                            match write_transcript(&t, &opts, &stem, &mut |rel, data| {
+                                Ok(z.add(rel, data)?)
+                            }) {
+                                Ok(n) => {
+                                    wrote(n);
+                                    Next::Done
+                                }
+                                Err(e) => {
+                                    fail(e);
+                                    Next::Stop
+                                }
+                            }
+                        }
                     }
                 }
-                match write_transcript(&t, &opts, &mut sink, &mut names) {
-                    Ok(w) => {
-                        ok += 1;
-                        files += w.files;
-                    }
-                    Err(e) => {
-                        write_error = Some(e);
-                        return ControlFlow::Break(());
-                    }
+                Err(e) => {
+                    pb.suspend(|| eprintln!("warning: {e}"));
+                    failures.push(e.to_string());
+                    Next::Done
                 }
-                for w in &t.warnings {
-                    pb.suspend(|| eprintln!("note: \"{}\" ({}): {w}", t.title, t.id));
-                }
+            }
+        },
+        &work,
+        &mut |r| match r {
+            Ok(n) => {
+                wrote(n);
+                ControlFlow::Continue(())
             }
             Err(e) => {
-                pb.suspend(|| eprintln!("warning: {e}"));
-                failures.push(e.to_string());
+                fail(e);
+                ControlFlow::Break(())
             }
-        }
-        ControlFlow::Continue(())
-    });
+        },
+    );
     pb.finish_and_clear();
-    if let Some(e) = write_error {
+    if let Some(e) = write_error.into_inner() {
         return Err(e);
     }
+    let (ok, files) = (ok.get(), files.get());
     if let Sink::Zip(z) = sink {
         use std::io::Write as _;
         z.finish()?

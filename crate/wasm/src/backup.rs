@@ -239,6 +239,8 @@ impl Backup {
     }
 }
 
+// Reading a ZIP is the export build's (the background hands an export to a worker).
+#[cfg(feature = "export")]
 #[wasm_bindgen]
 impl Backup {
     /// Seeds the backup from an export (or earlier backup) ZIP: calls `callback(item,

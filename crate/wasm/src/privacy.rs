@@ -1,12 +1,13 @@
 //! The boundary of redaction and encrypted saves: conversions only (the rules are in
 //! `chatkeep_core::redact` and `chatkeep_core::encrypt`).
 
+#[cfg(feature = "export")]
 use std::io::Cursor;
 
 use chatkeep_core::{encrypt, redact, source};
 use wasm_bindgen::prelude::*;
 
-use crate::{core_error, options_from_js, to_js, ZipStream};
+use crate::{core_error, options_from_js, to_js};
 
 /// What redaction would replace in one conversation (`redactionFindings(json, options)`:
 /// `json` as `convertConversation` takes it, `options` the save's options, whose `redact`
@@ -57,20 +58,6 @@ pub fn account_terms(user_json: &str) -> Result<JsValue, JsValue> {
     to_js(&redact::account_terms(user_json).map_err(|e| core_error(&e))?)
 }
 
-#[wasm_bindgen]
-impl ZipStream {
-    /// As [`account_terms`], from this export's `user.json` (`zip.accountTerms()`; `[]`
-    /// when it has none).
-    ///
-    /// # Errors
-    ///
-    /// Kind `zip` or `bad_json` when `user.json` cannot be read.
-    #[wasm_bindgen(js_name = accountTerms)]
-    pub fn account_terms(&mut self) -> Result<JsValue, JsValue> {
-        to_js(&self.export.account_terms().map_err(|e| core_error(&e))?)
-    }
-}
-
 /// How well a password resists guessing (`passwordStrength(password)` →
 /// `"too_short" | "weak" | "fair" | "strong"`).
 #[wasm_bindgen(js_name = passwordStrength)]
@@ -86,12 +73,15 @@ pub fn passphrase(random: &[u32]) -> String {
 }
 
 /// An AES-256 encrypted ZIP built in memory (`new EncryptedZip(password)`, `add(path,
-/// bytes)`, `finish()` → `Uint8Array`).
+/// bytes)`, `finish()` → `Uint8Array`). In the `export` build only: it carries the `zip`
+/// crate's writer and deflate, which the background's module does without.
+#[cfg(feature = "export")]
 #[wasm_bindgen]
 pub struct EncryptedZip {
     zip: Option<encrypt::EncryptedZip<Cursor<Vec<u8>>>>,
 }
 
+#[cfg(feature = "export")]
 #[wasm_bindgen]
 impl EncryptedZip {
     /// Starts an archive.
@@ -128,6 +118,7 @@ impl EncryptedZip {
     }
 }
 
+#[cfg(feature = "export")]
 fn finished() -> JsValue {
     core_error(&chatkeep_core::Error::Io(std::io::Error::other(
         "this encrypted ZIP is already finished: start a new one",

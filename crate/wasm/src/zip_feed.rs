@@ -2,7 +2,9 @@
 //! browser's `DecompressionStream`): where their entries are, and a feed of their inflated
 //! bytes (the core's `JsonFeed`, which checks each entry's size and checksum).
 
-use crate::{core_error, options_from_js, save_item, set, NameSet, ZipStream};
+use crate::names::{save_item, NameSet};
+use crate::stream::ZipStream;
+use crate::{core_error, options_from_js, set};
 use chatkeep_core::source::export::{parse_element, JsonFeed};
 use wasm_bindgen::prelude::*;
 
