@@ -4,7 +4,14 @@
 use super::raw;
 
 /// The patterns ChatGPT's Canvas tool reads as "the whole document".
-const WHOLE: &[&str] = &[".*", "(?s).*", "^.*$", "(?s)^.*$", "[\\s\\S]*", "^[\\s\\S]*$"];
+const WHOLE: &[&str] = &[
+    ".*",
+    "(?s).*",
+    "^.*$",
+    "(?s)^.*$",
+    "[\\s\\S]*",
+    "^[\\s\\S]*$",
+];
 
 /// `body` after the edits `updates`, and whether one of them rewrote the whole document;
 /// `None` if one of them cannot be replayed here: a regular expression other than "the
@@ -19,22 +26,37 @@ pub(crate) fn apply(body: &str, updates: &[raw::CanvasUpdate<'_>]) -> Option<(St
         if WHOLE.contains(&pattern) {
             body = replacement.to_owned();
             whole = true;
-        } else if !pattern.is_empty()
-            && !pattern.contains([
-                '\\', '.', '^', '$', '|', '?', '*', '+', '(', ')', '[', ']', '{', '}',
-            ])
-            && body.contains(pattern)
-        {
+        } else if let Some(literal) = literal_of(pattern).filter(|l| body.contains(l.as_str())) {
             body = if u.multiple == Some(true) {
-                body.replace(pattern, replacement)
+                body.replace(&literal, replacement)
             } else {
-                body.replacen(pattern, replacement, 1)
+                body.replacen(&literal, replacement, 1)
             };
         } else {
             return None;
         }
     }
     Some((body, whole))
+}
+
+/// The text a regular expression matches when it is plain text (punctuation may be escaped:
+/// `<div class=\\"box\\">`); `None` for an empty pattern or one using any operator.
+fn literal_of(pattern: &str) -> Option<String> {
+    let mut out = String::with_capacity(pattern.len());
+    let mut it = pattern.chars();
+    while let Some(c) = it.next() {
+        match c {
+            '\\' => match it.next() {
+                Some(e) if e.is_ascii_punctuation() => out.push(e),
+                _ => return None,
+            },
+            '.' | '^' | '$' | '|' | '?' | '*' | '+' | '(' | ')' | '[' | ']' | '{' | '}' => {
+                return None
+            }
+            c => out.push(c),
+        }
+    }
+    (!out.is_empty()).then_some(out)
 }
 
 /// A replacement as the Canvas tool reads it (Python's `re` template, `match.expand`):
@@ -78,10 +100,7 @@ pub(crate) fn edit_as_written(updates: &[raw::CanvasUpdate<'_>]) -> String {
     let mut out = String::new();
     for u in updates {
         let pattern = u.pattern.as_deref().unwrap_or("");
-        out.push_str(&format!(
-            "@@ /{}/ @@\n",
-            pattern.replace(['\r', '\n'], " ")
-        ));
+        out.push_str(&format!("@@ /{}/ @@\n", pattern.replace(['\r', '\n'], " ")));
         for line in u.replacement.as_deref().unwrap_or("").lines() {
             out.push('+');
             out.push_str(line);
@@ -124,7 +143,11 @@ pub(crate) fn unified_diff(old: &str, new: &str) -> String {
     }
     // Every line as (op, index in old, index in new).
     let mut ops: Vec<(Op, usize, usize)> = (0..prefix).map(|i| (Op::Same, i, i)).collect();
-    ops.extend(middle(am, bm).into_iter().map(|(op, i, j)| (op, prefix + i, prefix + j)));
+    ops.extend(
+        middle(am, bm)
+            .into_iter()
+            .map(|(op, i, j)| (op, prefix + i, prefix + j)),
+    );
     let (ea, eb) = (a.len() - suffix, b.len() - suffix);
     ops.extend((0..suffix).map(|k| (Op::Same, ea + k, eb + k)));
 
@@ -276,5 +299,13 @@ mod tests {
         assert_eq!(applied("a", up("a", "\\d", None)), None);
         assert_eq!(applied("a", up("a", "\\1", None)), None);
         assert_eq!(apply("a b", &[up("a\\s+b", "x", None)]), None);
+        // Escaped punctuation is still plain text.
+        assert_eq!(
+            applied(
+                "<div class=\"box\">",
+                up("<div class=\\\"box\\\">", "<p>", None)
+            ),
+            Some(("<p>".to_owned(), false))
+        );
     }
 }

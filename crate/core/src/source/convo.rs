@@ -496,7 +496,10 @@ fn number_sources_as_shown(t: &mut Transcript) {
             }
         }
     }
-    let mut old: Vec<Option<Source>> = std::mem::take(&mut t.sources).into_iter().map(Some).collect();
+    let mut old: Vec<Option<Source>> = std::mem::take(&mut t.sources)
+        .into_iter()
+        .map(Some)
+        .collect();
     t.sources = order
         .iter()
         .filter_map(|&n| old.get_mut(n - 1).and_then(Option::take))
@@ -892,7 +895,7 @@ impl Ctx {
             return;
         }
         let s = self.legacy_citations(s, cites);
-        let s = self.content_refs(&s, refs, false);
+        let s = self.content_refs(&s, refs);
         let s = strip_markers(&s);
         // After the citations: their offsets count the CRs.
         let s = normalize_newlines(&s);
@@ -1027,12 +1030,10 @@ impl Ctx {
     }
 
     /// 2025+ private-use markers, replaced by their `content_references` entry.
-    /// `all_code`: `s` is code (a Canvas code file), every marker in it is inside code.
     fn content_refs<'s>(
         &mut self,
         s: &'s str,
         refs: &[raw::ContentRef<'_>],
-        all_code: bool,
     ) -> std::borrow::Cow<'s, str> {
         if refs.is_empty() {
             return s.into();
@@ -1063,7 +1064,7 @@ impl Ctx {
             let rep = self.replacement(r);
             // Inside code a footnote would show as a literal `[^1]`: the source is listed,
             // the reference is left out.
-            if !((all_code || in_code(&code, a)) && only_footnotes(&rep)) {
+            if !(in_code(&code, a) && only_footnotes(&rep)) {
                 out.push_str(&rep);
             }
             pos = b;
@@ -1285,12 +1286,20 @@ impl Ctx {
         }
     }
 
-    /// A Canvas document's text as shown: citations resolved (a document is Markdown and
-    /// gets footnotes; in code the source is listed and the marker left out), markers gone,
-    /// `\n` line ends.
-    fn canvas_text(&mut self, body: &str, kind: Option<&str>, refs: &[raw::ContentRef<'_>]) -> String {
-        let code = kind.is_some_and(|k| k.starts_with("code/"));
-        let s = self.content_refs(body, refs, code);
+    /// A Canvas document's text as shown: in a document (Markdown), citations become
+    /// footnotes as in an answer; a code file is shown as written (a `【20†source】` in it
+    /// is code). Markers gone, `\n` line ends.
+    fn canvas_text(
+        &mut self,
+        body: &str,
+        kind: Option<&str>,
+        refs: &[raw::ContentRef<'_>],
+    ) -> String {
+        let s = if kind.is_some_and(|k| k.starts_with("code/")) {
+            body.into()
+        } else {
+            self.content_refs(body, refs)
+        };
         let s = strip_markers(&s);
         normalize_newlines(&s).into_owned()
     }
@@ -1791,6 +1800,65 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    /// Sources are numbered by their first reference in what is shown: a hidden message
+    /// read first does not take number 1.
+    #[test]
+    fn sources_numbered_as_shown() {
+        let cite = |id: &str,
+                    parent: &str,
+                    child: &str,
+                    recipient: &str,
+                    text: &str,
+                    urls: &[&str]| {
+            let refs: Vec<String> = urls
+                .iter()
+                .enumerate()
+                .map(|(k, u)| {
+                    format!(
+                        r#"{{"matched_text":"\ue200cite\ue202turn0search{k}\ue201","type":"grouped_webpages","items":[{{"title":"{u}","url":"https://{u}/"}}]}}"#
+                    )
+                })
+                .collect();
+            let markers: String = (0..urls.len())
+                .map(|k| format!("\\ue200cite\\ue202turn0search{k}\\ue201"))
+                .collect();
+            format!(
+                r#""{id}":{{"id":"{id}","parent":"{parent}","children":[{child}],"message":{{"id":"{id}","author":{{"role":"assistant"}},"recipient":"{recipient}","content":{{"content_type":"text","parts":["{text}{markers}"]}},"metadata":{{"content_references":[{}]}}}}}}"#,
+                refs.join(",")
+            )
+        };
+        let json = format!(
+            r#"{{"id":"c","title":"T","current_node":"a2","mapping":{{{},{},{}}}}}"#,
+            node("u1", None, &["a1"], "user", "Q"),
+            cite(
+                "a1",
+                "u1",
+                "\"a2\"",
+                "web",
+                "searching",
+                &["hidden.example"]
+            ),
+            cite(
+                "a2",
+                "a1",
+                "",
+                "all",
+                "Answer",
+                &["shown.example", "hidden.example"]
+            ),
+        );
+        let t = read_str(json);
+        let urls: Vec<&str> = t.sources.iter().filter_map(|s| s.url.as_deref()).collect();
+        assert_eq!(urls, ["https://shown.example/", "https://hidden.example/"]);
+        let text = |i: usize| match &t.messages[i].blocks[0] {
+            Block::Text { markdown } => markdown.clone(),
+            b => panic!("{b:?}"),
+        };
+        assert_eq!(t.messages[1].hidden, Some(Hidden::ToolCall));
+        assert_eq!(text(1), "searching[^2]");
+        assert_eq!(text(2), "Answer[^1][^2]");
     }
 
     #[test]
