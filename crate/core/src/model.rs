@@ -430,14 +430,29 @@ pub enum Block {
         /// The quoted text.
         text: String,
     },
-    /// A Canvas document or code file.
+    /// A Canvas document or code file, where the model created it (ChatGPT's document
+    /// card), in the version the conversation's later edits left it: each edit after it is
+    /// a [`Block::CanvasEdit`].
     Canvas {
         /// The document's name.
         title: Option<String>,
         /// `document`, `code/python`, … .
         kind: Option<String>,
-        /// Its content (latest version known at this point).
+        /// Its content (final version on this line of the conversation).
         content: String,
+    },
+    /// The model edited a Canvas document (ChatGPT shows a card naming the document): the
+    /// lines the edit changed, as a unified diff.
+    CanvasEdit {
+        /// The document's name.
+        title: Option<String>,
+        /// `document`, `code/python`, … .
+        kind: Option<String>,
+        /// The changed lines: `@@ -a,b +c,d @@` before each hunk, then lines starting with
+        /// ` ` (context), `-` (removed) or `+` (added). Empty if the edit changed nothing.
+        /// An edit that could not be replayed (a regular expression) is `@@ /<pattern>/ @@`
+        /// and its replacement's lines as `+` lines.
+        diff: String,
     },
     /// Model reasoning (`thoughts`).
     Reasoning {

@@ -183,16 +183,7 @@ fn has_directive(prose: &str) -> bool {
 }
 
 /// Problems not fixed yet: (start of the problem line, why).
-const KNOWN: &[(&str, &str)] = &[
-    (
-        "68febf40: raw citation token",
-        "a file citation inside a Canvas document is not resolved yet (issue #12, defect 6)",
-    ),
-    (
-        "690c5a16: literal **…**",
-        "a filenavlist marker group closed by U+E205, not U+E201, is not read yet",
-    ),
-];
+const KNOWN: &[(&str, &str)] = &[];
 
 #[derive(Default)]
 struct Totals {

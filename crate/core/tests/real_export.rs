@@ -81,24 +81,14 @@ fn site_visible(m: &Value) -> bool {
                 || recipient == "python"
                 || recipient == "canmore.create_textdoc"
                 || (recipient == "canmore.update_textdoc" && {
-                    // Visible when the update rewrites the whole document.
+                    // Every edit shows (ChatGPT's "edited" card), as a diff or, when it
+                    // cannot be replayed, as written.
                     let text = m["content"]["text"]
                         .as_str()
                         .map(str::to_owned)
                         .or_else(|| parts.first().and_then(|p| p.as_str()).map(str::to_owned));
                     text.and_then(|t| serde_json::from_str::<Value>(&t).ok())
-                        .and_then(|v| v["updates"].as_array().cloned())
-                        .is_some_and(|u| {
-                            u.iter().all(|x| {
-                                let p = x["pattern"].as_str().unwrap_or("");
-                                matches!(p, ".*" | "[\\s\\S]*" | "(?s).*")
-                                    || !p.is_empty()
-                                        && !p.contains([
-                                            '\\', '.', '^', '$', '|', '?', '*', '+', '(', ')', '[',
-                                            ']', '{', '}',
-                                        ])
-                            })
-                        })
+                        .is_some_and(|v| v["updates"].is_array())
                 })
         }
         "tool" => {

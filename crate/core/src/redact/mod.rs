@@ -742,7 +742,12 @@ fn message(r: &mut Redactor, m: &mut Message, drop_files: bool) -> usize {
                 opt(r, domain);
                 r.redact_in_place(text);
             }
-            Block::Canvas { title, content, .. } => {
+            Block::Canvas { title, content, .. }
+            | Block::CanvasEdit {
+                title,
+                diff: content,
+                ..
+            } => {
                 opt(r, title);
                 r.redact_in_place(content);
             }

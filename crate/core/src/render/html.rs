@@ -324,6 +324,24 @@ impl Ctx<'_> {
                 }
                 out.push_str("</section>\n");
             }
+            Block::CanvasEdit { title, diff, .. } => {
+                let title = title.as_deref().filter(|t| !t.trim().is_empty());
+                write!(
+                    out,
+                    "<section class=\"canvas canvas-edit\"><div class=\"canvas-head\">Canvas edited · <strong>{}</strong>{}</div>",
+                    esc(title.unwrap_or("Untitled")),
+                    if diff.is_empty() { " · no change" } else { "" }
+                )?;
+                if !diff.is_empty() {
+                    write!(
+                        out,
+                        "\n<details><summary>What changed</summary>\n{}{}{CODE_CLOSE}</details>",
+                        code_open("diff"),
+                        esc(diff)
+                    )?;
+                }
+                out.push_str("</section>\n");
+            }
             Block::Reasoning { thoughts } => {
                 if thoughts
                     .iter()

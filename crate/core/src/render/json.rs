@@ -390,6 +390,6 @@ mod tests {
                 assert!(block_types.contains(&ty), "block type {ty} not in schema");
             }
         }
-        assert_eq!(block_types.len(), 16);
+        assert_eq!(block_types.len(), 17);
     }
 }

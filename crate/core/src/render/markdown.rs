@@ -379,6 +379,19 @@ impl<'a> Ctx<'a> {
                     }
                 }
             }
+            Block::CanvasEdit { title, diff, .. } => {
+                let title = title.as_deref().filter(|t| !t.trim().is_empty());
+                write!(
+                    out,
+                    "*Canvas edited:* **{}**",
+                    md_inline(title.unwrap_or("Untitled"))
+                )?;
+                if diff.is_empty() {
+                    out.push_str(" *(no change)*");
+                } else {
+                    write!(out, "\n\n{}", fenced(diff, "diff"))?;
+                }
+            }
             Block::Reasoning { thoughts } => {
                 let mut body = String::new();
                 for th in thoughts {

@@ -3,6 +3,7 @@
 //! No recursion: the tree is walked with explicit work lists, so 100,000-message chains and
 //! cyclic `parent` links are safe.
 
+use super::canvas;
 use super::raw::{self, parse_or_default, Str};
 use super::text::{
     citations_into_cells, code_ranges, normalize_math, normalize_newlines, normalize_newlines_in,
@@ -301,15 +302,22 @@ fn build<'a, M: IntoNodeMessage<'a>>(
                         path: &[usize]|
      -> std::result::Result<Vec<Message>, NeedRaw> {
         let mut out: Vec<Message> = Vec::with_capacity(path.len());
+        // Canvas documents created on this path: (message, document).
+        let mut created: Vec<(usize, usize)> = Vec::new();
         for &i in path {
             if let Some(raw) = messages[i].take() {
                 let mut m = ctx.message(nodes[i].id, raw)?;
                 m.variant = variant(i);
+                if let Some(doc) = ctx.canvas_created.take() {
+                    created.push((out.len(), doc));
+                }
                 if let Some(call) = ctx.canvas_failed(&m) {
                     // The failed update did not change the document the user saw.
                     if let Some(update) = out.iter_mut().rev().find(|u| {
                         u.recipient.as_deref() == Some("canmore.update_textdoc")
-                            && u.blocks.iter().any(|b| matches!(b, Block::Canvas { .. }))
+                            && u.blocks
+                                .iter()
+                                .any(|b| matches!(b, Block::CanvasEdit { .. }))
                     }) {
                         update.blocks = vec![Block::Code {
                             language: Some("json".to_owned()),
@@ -319,6 +327,15 @@ fn build<'a, M: IntoNodeMessage<'a>>(
                     }
                 }
                 out.push(m);
+            }
+        }
+        // Each document where it was created, as this path's edits left it.
+        for (at, doc) in created {
+            let final_body = &ctx.canvas_docs[doc].body;
+            for b in &mut out[at].blocks {
+                if let Block::Canvas { content, .. } = b {
+                    content.clone_from(final_body);
+                }
             }
         }
         Ok(out)
@@ -380,8 +397,113 @@ fn build<'a, M: IntoNodeMessage<'a>>(
             messages: converted,
         });
     }
+    t.warnings.extend(ctx.canvas_warnings());
     t.sources = ctx.sources;
+    number_sources_as_shown(&mut t);
     Ok(t)
+}
+
+/// The `[^N]` references in `md` (N in `1..=max`), in order, each with its byte span.
+fn footnote_spans(md: &str, max: usize) -> Vec<(usize, usize, usize)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = md[from..].find("[^") {
+        let start = from + i;
+        let digits = md[start + 2..]
+            .bytes()
+            .take_while(u8::is_ascii_digit)
+            .count();
+        let end = start + 2 + digits;
+        from = start + 2;
+        if digits == 0 || md.as_bytes().get(end) != Some(&b']') {
+            continue;
+        }
+        if let Ok(n) = md[start + 2..end].parse::<usize>() {
+            if (1..=max).contains(&n) {
+                out.push((start, end + 1, n));
+                from = end + 1;
+            }
+        }
+    }
+    out
+}
+
+/// Renumbers the sources by their first reference in what is shown: the main line's shown
+/// messages in order, then its hidden ones, then the branches; sources never referenced
+/// keep their order after those. (Sources are numbered while reading, which also meets
+/// citations in hidden messages and in places left out of the text.)
+fn number_sources_as_shown(t: &mut Transcript) {
+    let max = t.sources.len();
+    if max < 2 {
+        return;
+    }
+    fn texts(m: &Message) -> impl Iterator<Item = &str> {
+        m.blocks.iter().filter_map(|b| match b {
+            Block::Text { markdown } => Some(markdown.as_str()),
+            Block::Canvas { content, .. } => Some(content.as_str()),
+            _ => None,
+        })
+    }
+    let mut order: Vec<usize> = Vec::with_capacity(max);
+    let mut seen = vec![false; max + 1];
+    let shown = t.messages.iter().filter(|m| m.hidden.is_none());
+    let hidden = t.messages.iter().filter(|m| m.hidden.is_some());
+    let branches = t.branches.iter().flat_map(|b| b.messages.iter());
+    for m in shown.chain(hidden).chain(branches) {
+        for md in texts(m) {
+            for (_, _, n) in footnote_spans(md, max) {
+                if !seen[n] {
+                    seen[n] = true;
+                    order.push(n);
+                }
+            }
+        }
+    }
+    order.extend((1..=max).filter(|&n| !seen[n]));
+    if order.iter().enumerate().all(|(i, &n)| n == i + 1) {
+        return;
+    }
+    // new_number[old] = new.
+    let mut new_number = vec![0; max + 1];
+    for (i, &n) in order.iter().enumerate() {
+        new_number[n] = i + 1;
+    }
+    let renumber = |md: &mut String| {
+        let spans = footnote_spans(md, max);
+        if spans.is_empty() {
+            return;
+        }
+        let mut out = String::with_capacity(md.len());
+        let mut pos = 0;
+        for (a, b, n) in spans {
+            out.push_str(&md[pos..a]);
+            out.push_str(&format!("[^{}]", new_number[n]));
+            pos = b;
+        }
+        out.push_str(&md[pos..]);
+        *md = out;
+    };
+    let all = t
+        .messages
+        .iter_mut()
+        .chain(t.branches.iter_mut().flat_map(|b| b.messages.iter_mut()));
+    for m in all {
+        for b in &mut m.blocks {
+            match b {
+                Block::Text { markdown } => renumber(markdown),
+                Block::Canvas { content, .. } => renumber(content),
+                _ => {}
+            }
+        }
+    }
+    let mut old: Vec<Option<Source>> = std::mem::take(&mut t.sources)
+        .into_iter()
+        .map(Some)
+        .collect();
+    t.sources = order
+        .iter()
+        .filter_map(|&n| old.get_mut(n - 1).and_then(Option::take))
+        .collect();
 }
 
 /// A message read in layers as the one-pass reading holds it, with the raw JSON of its
@@ -436,17 +558,27 @@ fn layered_message(raw_msg: &RawValue) -> Option<MessageIn<'_>> {
 pub(crate) struct Ctx {
     pub(crate) sources: Vec<Source>,
     source_index: HashMap<String, usize>,
-    /// The latest Canvas document: (title, kind, content).
-    canvas: Option<(Option<String>, Option<String>, String)>,
+    /// The Canvas documents created so far, in order.
+    canvas_docs: Vec<CanvasDoc>,
+    /// The document edits go to (the latest created).
+    canvas_current: Option<usize>,
+    /// The document the message just read created.
+    canvas_created: Option<usize>,
     /// The message being read is the user's: its text is plain, not Markdown.
     plain: bool,
-    /// The last Canvas update applied: the document before it and the call's JSON, to undo
-    /// it if the tool answers that it failed.
-    canvas_undo: Option<CanvasUndo>,
+    /// The last Canvas update applied: its document, the content before it and the call's
+    /// JSON, to undo it if the tool answers that it failed.
+    canvas_undo: Option<(usize, String, bool, String)>,
 }
 
-/// The document before a Canvas update, and the update call.
-type CanvasUndo = (Option<(Option<String>, Option<String>, String)>, String);
+/// A Canvas document as the model's edits have left it so far.
+struct CanvasDoc {
+    title: Option<String>,
+    kind: Option<String>,
+    body: String,
+    /// An edit could not be replayed: the body lacks it (and what came after).
+    stale: bool,
+}
 
 fn owned(s: &Option<Str<'_>>) -> Option<String> {
     s.as_deref().filter(|s| !s.is_empty()).map(str::to_owned)
@@ -560,7 +692,7 @@ impl Ctx {
         let mut handled_canvas = false;
         if role == Role::Assistant {
             if let Some(r) = to_tool.filter(|r| r.starts_with("canmore.")) {
-                handled_canvas = self.canvas_call(r, &content, &mut blocks);
+                handled_canvas = self.canvas_call(r, &content, refs, &mut blocks);
             }
         }
         if !handled_canvas {
@@ -997,10 +1129,26 @@ impl Ctx {
                     s.push_str("- ");
                     s.push_str(&escape_inline(name));
                     if let Some(d) = i.description.as_deref().filter(|d| !d.trim().is_empty()) {
+                        // The model's words, Markdown like the rest of its answer (`**…**`
+                        // bold), on one line.
                         s.push_str(" — ");
-                        s.push_str(&escape_inline(d.trim()));
+                        s.push_str(&d.split_whitespace().collect::<Vec<_>>().join(" "));
                     }
                     s.push('\n');
+                }
+                s
+            }
+            // Images from ChatGPT's image search, labelled by their title (or source).
+            // (An `image_v2`'s `alt` is ChatGPT's own Markdown, labelled by the title already;
+            // an `image_group`'s labels every image "Image".)
+            "image_v2" | "image_group"
+                if r.images.as_ref().is_some_and(|i| !i.is_empty())
+                    && (kind == "image_group"
+                        || r.alt.as_deref().is_none_or(|a| a.trim().is_empty())) =>
+            {
+                let mut s = String::from("\n");
+                for i in r.images.iter().flatten() {
+                    s.push_str(&searched_image(i.image_result.as_deref().unwrap_or(i)));
                 }
                 s
             }
@@ -1037,7 +1185,7 @@ impl Ctx {
 
     /// After a Canvas tool's answer `m`: if it says the last update failed, the document
     /// goes back to what it was and the call that failed comes back (to show as a hidden
-    /// tool call instead of an updated document).
+    /// tool call instead of an edit).
     fn canvas_failed(&mut self, m: &Message) -> Option<String> {
         let canvas_tool = m.role == Role::Tool
             && m.author_name
@@ -1053,8 +1201,11 @@ impl Ctx {
             self.canvas_undo = None;
             return None;
         }
-        let (before, call) = self.canvas_undo.take()?;
-        self.canvas = before;
+        let (doc, before, stale, call) = self.canvas_undo.take()?;
+        if let Some(d) = self.canvas_docs.get_mut(doc) {
+            d.body = before;
+            d.stale = stale;
+        }
         Some(call)
     }
 
@@ -1063,6 +1214,7 @@ impl Ctx {
         &mut self,
         recipient: &str,
         content: &raw::Content<'_, raw::PartValue<'_>>,
+        refs: &[raw::ContentRef<'_>],
         blocks: &mut Vec<Block>,
     ) -> bool {
         let text: Option<String> = content.text.as_deref().map(str::to_owned).or_else(|| {
@@ -1082,47 +1234,112 @@ impl Ctx {
                 let Some(body) = call.content.as_deref() else {
                     return false;
                 };
-                self.canvas = Some((owned(&call.name), owned(&call.kind), body.to_owned()));
+                let kind = owned(&call.kind);
+                let body = self.canvas_text(body, kind.as_deref(), refs);
+                self.canvas_docs.push(CanvasDoc {
+                    title: owned(&call.name),
+                    kind: kind.clone(),
+                    body: body.clone(),
+                    stale: false,
+                });
+                let doc = self.canvas_docs.len() - 1;
+                self.canvas_current = Some(doc);
+                self.canvas_created = Some(doc);
                 blocks.push(Block::Canvas {
                     title: owned(&call.name),
-                    kind: owned(&call.kind),
-                    content: body.to_owned(),
-                });
-                true
-            }
-            "canmore.update_textdoc" => {
-                self.canvas_undo = None;
-                let Some((title, kind, mut body)) = self.canvas.clone() else {
-                    return false;
-                };
-                for u in call.updates.iter().flatten() {
-                    let pattern = u.pattern.as_deref().unwrap_or("");
-                    let replacement = u.replacement.as_deref().unwrap_or("");
-                    if matches!(pattern, ".*" | "(?s).*" | "^.*$" | "(?s)^.*$" | "[\\s\\S]*") {
-                        body = replacement.to_owned();
-                    } else if !pattern.is_empty()
-                        && !pattern.contains([
-                            '\\', '.', '^', '$', '|', '?', '*', '+', '(', ')', '[', ']', '{', '}',
-                        ])
-                        && body.contains(pattern)
-                    {
-                        body = body.replacen(pattern, replacement, 1);
-                    } else {
-                        // A regex we don't evaluate: keep the call itself (hidden) instead.
-                        return false;
-                    }
-                }
-                self.canvas_undo = Some((self.canvas.clone(), text.clone()));
-                self.canvas = Some((title.clone(), kind.clone(), body.clone()));
-                blocks.push(Block::Canvas {
-                    title,
                     kind,
                     content: body,
                 });
                 true
             }
+            "canmore.update_textdoc" => {
+                self.canvas_undo = None;
+                let Some(doc) = self.canvas_current else {
+                    return false;
+                };
+                let updates = call.updates.as_deref().unwrap_or(&[]);
+                let (title, kind, before, stale) = {
+                    let d = &self.canvas_docs[doc];
+                    (d.title.clone(), d.kind.clone(), d.body.clone(), d.stale)
+                };
+                let diff = match canvas::apply(&before, updates) {
+                    Some((after, whole)) => {
+                        let after = self.canvas_text(&after, kind.as_deref(), refs);
+                        let diff = canvas::unified_diff(&before, &after);
+                        let d = &mut self.canvas_docs[doc];
+                        d.body = after;
+                        d.stale = stale && !whole;
+                        diff
+                    }
+                    None => {
+                        // A regular expression not replayed here: the edit as written, and
+                        // the document marked as lacking it.
+                        self.canvas_docs[doc].stale = true;
+                        canvas::edit_as_written(updates)
+                    }
+                };
+                self.canvas_undo = Some((doc, before, stale, text.clone()));
+                blocks.push(Block::CanvasEdit { title, kind, diff });
+                true
+            }
             _ => false,
         }
+    }
+
+    /// A Canvas document's text as shown: in a document (Markdown), citations become
+    /// footnotes as in an answer; a code file is shown as written (a `【20†source】` in it
+    /// is code). Markers gone, `\n` line ends.
+    fn canvas_text(
+        &mut self,
+        body: &str,
+        kind: Option<&str>,
+        refs: &[raw::ContentRef<'_>],
+    ) -> String {
+        let s = if kind.is_some_and(|k| k.starts_with("code/")) {
+            body.into()
+        } else {
+            self.content_refs(body, refs)
+        };
+        let s = strip_markers(&s);
+        normalize_newlines(&s).into_owned()
+    }
+
+    /// Warnings for the Canvas documents shown without some edit.
+    fn canvas_warnings(&self) -> impl Iterator<Item = String> + '_ {
+        self.canvas_docs.iter().filter(|d| d.stale).map(|d| {
+            format!(
+                "Canvas document \"{}\": an edit made with a regular expression could not be replayed, so the document is shown as it was before that edit (with the edits that could be replayed after it); the edit itself is shown where it was made",
+                d.title.as_deref().unwrap_or("Untitled")
+            )
+        })
+    }
+}
+
+/// An image search result as Markdown: the image, linked to the page it is on, labelled by
+/// its title, else its source (attribution or the page's host). Empty without an image URL.
+fn searched_image(i: &raw::RefImage<'_>) -> String {
+    let nonempty = |s: &Option<Str<'_>>| owned(s).filter(|s| !s.trim().is_empty());
+    let Some(src) = nonempty(&i.content_url)
+        .or_else(|| nonempty(&i.thumbnail_url))
+        .and_then(|u| crate::render::escape::md_url(&u))
+    else {
+        return String::new();
+    };
+    let page = nonempty(&i.url).and_then(|u| crate::render::escape::md_url(&u));
+    let host = |u: &str| {
+        u.split_once("://")
+            .map(|(_, r)| r.split(['/', '?', '#']).next().unwrap_or(r).to_owned())
+            .filter(|h| !h.is_empty())
+    };
+    let label = nonempty(&i.title)
+        .or_else(|| nonempty(&i.attribution))
+        .or_else(|| page.as_deref().and_then(host))
+        .or_else(|| host(&src))
+        .unwrap_or_else(|| "image".to_owned());
+    let image = format!("![{}]({src})", escape_inline(label.trim()));
+    match page {
+        Some(p) => format!("[{image}]({p})\n\n"),
+        None => format!("{image}\n\n"),
     }
 }
 
@@ -1177,6 +1394,10 @@ pub(crate) fn block_newlines(b: &mut Block) {
         }
         Block::Canvas { content, title, .. } => {
             normalize_newlines_in(content);
+            opt(title);
+        }
+        Block::CanvasEdit { diff, title, .. } => {
+            normalize_newlines_in(diff);
             opt(title);
         }
         Block::Image { prompt, .. } => opt(prompt),
@@ -1324,6 +1545,7 @@ fn hidden_for(
                 | Block::Quote { .. }
                 | Block::SystemError { .. }
                 | Block::Canvas { .. }
+                | Block::CanvasEdit { .. }
         )
     };
     match m.role {
@@ -1578,6 +1800,65 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    /// Sources are numbered by their first reference in what is shown: a hidden message
+    /// read first does not take number 1.
+    #[test]
+    fn sources_numbered_as_shown() {
+        let cite = |id: &str,
+                    parent: &str,
+                    child: &str,
+                    recipient: &str,
+                    text: &str,
+                    urls: &[&str]| {
+            let refs: Vec<String> = urls
+                .iter()
+                .enumerate()
+                .map(|(k, u)| {
+                    format!(
+                        r#"{{"matched_text":"\ue200cite\ue202turn0search{k}\ue201","type":"grouped_webpages","items":[{{"title":"{u}","url":"https://{u}/"}}]}}"#
+                    )
+                })
+                .collect();
+            let markers: String = (0..urls.len())
+                .map(|k| format!("\\ue200cite\\ue202turn0search{k}\\ue201"))
+                .collect();
+            format!(
+                r#""{id}":{{"id":"{id}","parent":"{parent}","children":[{child}],"message":{{"id":"{id}","author":{{"role":"assistant"}},"recipient":"{recipient}","content":{{"content_type":"text","parts":["{text}{markers}"]}},"metadata":{{"content_references":[{}]}}}}}}"#,
+                refs.join(",")
+            )
+        };
+        let json = format!(
+            r#"{{"id":"c","title":"T","current_node":"a2","mapping":{{{},{},{}}}}}"#,
+            node("u1", None, &["a1"], "user", "Q"),
+            cite(
+                "a1",
+                "u1",
+                "\"a2\"",
+                "web",
+                "searching",
+                &["hidden.example"]
+            ),
+            cite(
+                "a2",
+                "a1",
+                "",
+                "all",
+                "Answer",
+                &["shown.example", "hidden.example"]
+            ),
+        );
+        let t = read_str(json);
+        let urls: Vec<&str> = t.sources.iter().filter_map(|s| s.url.as_deref()).collect();
+        assert_eq!(urls, ["https://shown.example/", "https://hidden.example/"]);
+        let text = |i: usize| match &t.messages[i].blocks[0] {
+            Block::Text { markdown } => markdown.clone(),
+            b => panic!("{b:?}"),
+        };
+        assert_eq!(t.messages[1].hidden, Some(Hidden::ToolCall));
+        assert_eq!(text(1), "searching[^2]");
+        assert_eq!(text(2), "Answer[^1][^2]");
     }
 
     #[test]

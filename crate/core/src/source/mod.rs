@@ -1,6 +1,7 @@
 //! Readers. Each produces [`crate::Transcript`]s.
 
 pub mod api;
+mod canvas;
 mod convo;
 pub mod export;
 pub mod page;

@@ -370,6 +370,27 @@ pub(crate) struct ContentRef<'a> {
     pub name: Option<Str<'a>>,
     #[serde(borrow, default, deserialize_with = "lenient_list")]
     pub items: Option<Vec<RefItem<'a>>>,
+    /// Image search results (`image_v2`, `image_group`).
+    #[serde(borrow, default, deserialize_with = "lenient_list")]
+    pub images: Option<Vec<RefImage<'a>>>,
+}
+
+/// An image search result: flat in `image_v2`, under `image_result` in `image_group`.
+#[derive(Deserialize, Default)]
+pub(crate) struct RefImage<'a> {
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub title: Option<Str<'a>>,
+    /// The page the image is on.
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub url: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub content_url: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub thumbnail_url: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub attribution: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "lenient_obj")]
+    pub image_result: Option<Box<RefImage<'a>>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -427,6 +448,9 @@ pub(crate) struct CanvasUpdate<'a> {
     pub pattern: Option<Str<'a>>,
     #[serde(borrow, default, deserialize_with = "lenient_str")]
     pub replacement: Option<Str<'a>>,
+    /// Every match, not only the first.
+    #[serde(default, deserialize_with = "lenient_bool")]
+    pub multiple: Option<bool>,
 }
 
 // ---- lenient field deserialisers: a value of the wrong type becomes `None` ----
