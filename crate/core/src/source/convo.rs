@@ -1305,12 +1305,12 @@ impl Ctx {
     }
 
     /// Warnings for the Canvas documents shown without some edit.
-    fn canvas_warnings(&self) -> impl Iterator<Item = String> + '_ {
+    fn canvas_warnings(&self) -> impl Iterator<Item = crate::Warning> + '_ {
         self.canvas_docs.iter().filter(|d| d.stale).map(|d| {
-            format!(
+            crate::Warning::reader(format!(
                 "Canvas document \"{}\": an edit made with a regular expression could not be replayed, so the document is shown as it was before that edit (with the edits that could be replayed after it); the edit itself is shown where it was made",
                 d.title.as_deref().unwrap_or("Untitled")
-            )
+            ))
         })
     }
 }
