@@ -12,6 +12,7 @@ import { getMeta } from "./backup-store.js";
 import { ZipWriter } from "./zip-writer.js";
 import { $, inputs } from "./dom.js";
 import { askPassword } from "./password-dialog.js";
+import { saveCore as wasmCore } from "./save-core.js";
 
 const ROW_HEIGHT = 64;
 const OVERSCAN = 6;
@@ -802,17 +803,6 @@ function errorDetails(errors) {
 function zipName(count) {
   const stem = (state.file?.name ?? "chatgpt-export").replace(/\.(zip|json)$/i, "").slice(0, 80);
   return `${stem} (chatkeep, ${count}).zip`;
-}
-
-let coreLoaded;
-/** The wasm core on the page itself (the password dialog's hints, the encrypted ZIP of one
- *  conversation), loaded once, when first needed. */
-function wasmCore() {
-  coreLoaded ??= import("./pkg/chatkeep_save.js").then(async (core) => {
-    await core.default();
-    return core;
-  });
-  return coreLoaded;
 }
 
 /** The password of an encrypted save (undefined when not encrypting, null when cancelled). */

@@ -6,6 +6,7 @@ import { api, loadSettings } from "./browser.js";
 import { Msg, request } from "./messages.js";
 import { $ } from "./dom.js";
 import { askPassword } from "./password-dialog.js";
+import { saveCore as wasmCore } from "./save-core.js";
 
 const FORMAT_NAMES = { markdown: "Markdown", html: "HTML", json: "JSON" };
 
@@ -104,16 +105,6 @@ async function settingsFormats() {
   if (Array.isArray(options.formats) && options.formats.length) return options.formats;
   // Nothing stored: ask the core for its default (the one source of truth).
   return (await wasmCore()).defaultOptions().formats;
-}
-
-let coreLoaded;
-/** The wasm core, loaded once, when first needed. */
-function wasmCore() {
-  coreLoaded ??= import("./pkg/chatkeep_save.js").then(async (core) => {
-    await core.default();
-    return core;
-  });
-  return coreLoaded;
 }
 
 /** "A", "A and B", "A, B and C". */
