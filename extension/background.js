@@ -153,7 +153,8 @@ async function convertCapturedPage(tabId, coreOptions) {
 
 /** Downloads `blob` as `fileName` (a name already taken gets " (1)" from the browser) and
  *  resolves, once the browser has written it, with `{id, name}`: the download's id and the
- *  name the file actually got. */
+ *  name the file actually got.
+ *  @param {string} fileName  @param {Blob} blob  @param {boolean} saveAs */
 async function download(fileName, blob, saveAs) {
   const url = await objectUrl(blob);
   let id;
@@ -381,9 +382,9 @@ async function save(tabId, options = {}) {
     let downloadId = null;
     const assets = [];
     if (zip) {
-      for (const f of converted.files) zip.add(f.fileName, f.text);
-      for (const a of converted.assets ?? []) if (!zip.has(a.path)) zip.add(a.path, a.bytes);
-      const got = await download(`${converted.files[0].fileName.replace(/\.[^.]+$/, "")}.zip`, zip.finish(), saveAs);
+      for (const f of converted.files) await zip.add(f.fileName, f.text);
+      for (const a of converted.assets ?? []) if (!zip.has(a.path)) await zip.add(a.path, a.bytes);
+      const got = await download(`${converted.files[0].fileName.replace(/\.[^.]+$/, "")}.zip`, await zip.finish(), saveAs);
       downloadId = got.id ?? null;
       files.push(got.name);
     } else {
