@@ -43,10 +43,12 @@ const PAGE_COPY = "The file has what the page shows: other versions of answers a
 // ---------------------------------------------------------------------------------------
 
 /** What a tab's URL is: a conversation, a share page, another ChatGPT page, or elsewhere
- *  (the core's rule: `{kind, id?, temporary?}`). */
+ *  (the core's rule: `{kind, id?, temporary?}`). A tab off ChatGPT has no `url` for us (no
+ *  "tabs" permission): that is elsewhere.
+ *  @param {string | undefined} url */
 export async function classify(url) {
   await ready;
-  return core.classifyUrl(url);
+  return core.classifyUrl(url ?? "");
 }
 
 // ---------------------------------------------------------------------------------------

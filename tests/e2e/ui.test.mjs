@@ -194,7 +194,7 @@ describe("what a person sees, in Chromium", () => {
       }
     });
     assert.equal(outcome.ok, false);
-    assert.equal(outcome.kind, "not_chatgpt");
+    assert.equal(outcome.kind, "not_chatgpt", outcome.message);
     assert.equal(outcome.badge, "!");
     assert.equal(outcome.title, `chatkeep: ${outcome.message}`);
     const popup = await context.newPage();
