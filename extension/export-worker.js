@@ -64,7 +64,7 @@ async function streamJsonFile(file, push, each) {
 /**
  * Reads the conversation entries of a ZIP's `feed` (a ZipFeed): each entry's data from
  * `file`, inflated by the browser, handed to `push(feed, bytes)` in pieces of about a
- * megabyte; `push` returns the items completed (see ZipFeed.pushJson / pushConvert), and
+ * megabyte; `push` returns the items completed (see ZipFeed.pushConvert), and
  * `each(item, progress)` is awaited for each, until it returns false. Each entry's size
  * and checksum are checked by the core at its end.
  */
@@ -168,7 +168,7 @@ class Source {
         return each(entry, json, progress);
       };
       // Listing reads with the core's own inflater: DecompressionStream feeding the core
-      // (ZipFeed.pushJson) was slower in Chromium (inflate + split of the real export:
+      // the inflated bytes was slower in Chromium (inflate + split of the real export:
       // 2.2 s against 1.6 s; of 100 MB: 3.2 s against 2.4 s; medians of 5, #17).
       this.forEach(indexed);
     } else {

@@ -9,8 +9,8 @@ use chatkeep_core::source::export::{parse_element, JsonFeed};
 use wasm_bindgen::prelude::*;
 
 /// A feed of an export's conversation entries (`zipStream.jsonFeed()`): JavaScript reads
-/// each entry's data (`entries`), inflates it, gives the bytes to `pushJson` or
-/// `pushConvert` in chunks of any size, and calls `endEntry()` after each entry.
+/// each entry's data (`entries`), inflates it, gives the bytes to `pushConvert` in chunks
+/// of any size, and calls `endEntry()` after each entry.
 #[wasm_bindgen]
 pub struct ZipFeed {
     feed: JsonFeed,
@@ -68,24 +68,6 @@ impl ZipFeed {
         self.feed.count()
     }
 
-    /// Feeds inflated bytes of the current entry; returns the JSON of each conversation they
-    /// complete (a `Uint8Array`, undecoded), as `JsonStream.push` does.
-    ///
-    /// # Errors
-    ///
-    /// `zip` when the entry inflates past its size; `not_an_export` or `bad_json` when the
-    /// bytes are not a JSON array of conversations.
-    #[wasm_bindgen(js_name = pushJson)]
-    pub fn push_json(&mut self, chunk: &[u8]) -> Result<js_sys::Array, JsValue> {
-        let out = js_sys::Array::new();
-        self.feed
-            .push(chunk, |_, el| {
-                out.push(&js_sys::Uint8Array::from(&el[..]));
-            })
-            .map_err(|e| core_error(&e))?;
-        Ok(out)
-    }
-
     /// Feeds inflated bytes of the current entry; converts the conversations they complete
     /// for saving, with their images and files from `zip` (the `ZipStream` this feed came
     /// from): items as from `JsonStream.pushConvert` (`{index, converted}`, `{index,
@@ -93,7 +75,9 @@ impl ZipFeed {
     ///
     /// # Errors
     ///
-    /// As [`ZipFeed::push_json`], and `options` when `options` is not an options object.
+    /// `zip` when the entry inflates past its size; `not_an_export` or `bad_json` when the
+    /// bytes are not a JSON array of conversations; `options` when `options` is not an
+    /// options object.
     #[wasm_bindgen(js_name = pushConvert)]
     pub fn push_convert(
         &mut self,
