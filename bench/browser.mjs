@@ -21,6 +21,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { longConversation } from "../tests/e2e/conversations.mjs";
 import { sampler, treeRss } from "./rss.mjs";
+import { median, rounds } from "./rounds.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const PKG = path.join(ROOT, "extension", "pkg");
@@ -147,19 +148,6 @@ async function measure(port, mode, file, extra) {
   await browser.close();
   await server.close();
   return { mode, file, ...result, peakBytes: peak, idleBytes: idle };
-}
-
-/** Counted rounds and warm-up rounds for a file of `size` bytes. */
-function rounds(size) {
-  const asked = Number(process.env.BENCH_ROUNDS);
-  if (size > 2 * 2 ** 30) return { counted: 1, warmUp: 0 };
-  return { counted: asked > 0 ? asked : size < 200 * 2 ** 20 ? 5 : 3, warmUp: 1 };
-}
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** One mode's line: the median run's figures, every run's time, and against the

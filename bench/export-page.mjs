@@ -17,22 +17,11 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { browserPid, sampler, treeRss } from "./rss.mjs";
+import { median, rounds } from "./rounds.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const DIST = process.env.CHATKEEP_DIST || path.join(ROOT, "dist", "chromium");
 const HOUR = 3600 * 1000;
-
-function rounds(size) {
-  const asked = Number(process.env.BENCH_ROUNDS);
-  if (size > 2 * 2 ** 30) return { counted: 1, warmUp: 0 };
-  return { counted: asked > 0 ? asked : size < 200 * 2 ** 20 ? 5 : 3, warmUp: 1 };
-}
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 /** One step's line from its counted runs: median time and memory, and the spread. */
 function summarise(step, file, runs, idle) {
