@@ -23,6 +23,9 @@ use std::collections::HashMap;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::ops::ControlFlow;
 
+#[path = "../../../tests/redact/scoring.rs"]
+mod scoring;
+
 #[derive(Deserialize)]
 #[allow(dead_code)]
 struct Conv<'a> {
@@ -197,65 +200,24 @@ fn main() {
     }
 }
 
-/// Precision and recall per kind on the labelled corpus, as `tests/redact_corpus.rs`
-/// counts them (a finding is right when it covers an expected value of its kind).
+/// Precision and recall per kind on the labelled corpus, scored as the core's test scores
+/// it (`tests/redact/scoring.rs`).
 fn redact_corpus(dir: &str) {
-    use chatkeep_core::redact::{Kind, RedactOptions, Redactor};
-    #[derive(Deserialize)]
-    struct Case {
-        text: String,
-        expect: Vec<Expect>,
-    }
-    #[derive(Deserialize)]
-    struct Expect {
-        kind: String,
-        value: String,
-    }
-    let read = |f: &str| {
-        std::fs::read_to_string(format!("{dir}/{f}")).unwrap_or_else(|e| panic!("{f}: {e}"))
-    };
-    let cases: Vec<Case> = read("corpus.jsonl")
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}")))
-        .collect();
-    let opts = RedactOptions {
-        enabled: true,
-        terms: read("terms.txt").lines().map(str::to_owned).collect(),
-        ..RedactOptions::default()
-    };
-    let mut score: HashMap<Kind, [usize; 3]> = HashMap::new(); // tp, fp, fn
+    use chatkeep_core::redact::Kind;
+    let (cases, terms) = scoring::load(dir);
+    let opts = scoring::options(terms);
     let started = std::time::Instant::now();
-    for c in &cases {
-        let mut r = Redactor::new(&opts);
-        for m in r.find(&c.text) {
-            let hit = &c.text[m.start..m.end];
-            let ok = c.expect.iter().any(|e| {
-                Kind::parse(&e.kind) == Some(m.kind)
-                    && (e.value.contains(hit) || hit.contains(&e.value))
-            });
-            score.entry(m.kind).or_default()[if ok { 0 } else { 1 }] += 1;
-        }
-        let out = r.redact_str(&c.text).unwrap_or_else(|| c.text.clone());
-        for e in &c.expect {
-            let Some(kind) = Kind::parse(&e.kind) else {
-                continue;
-            };
-            if out.contains(&e.value) || !out.contains(&format!("[{} ", kind.label())) {
-                score.entry(kind).or_default()[2] += 1;
-            }
-        }
-    }
+    let (score, _) = scoring::score(&cases, &opts);
     let micros = started.elapsed().as_micros();
     let kinds: Vec<serde_json::Value> = Kind::ALL
         .iter()
         .map(|k| {
-            let [tp, fp, fn_] = score.get(k).copied().unwrap_or_default();
+            let s = score.get(k).copied().unwrap_or_default();
             serde_json::json!({
                 "kind": k.label(),
-                "precision": tp as f64 / (tp + fp).max(1) as f64,
-                "recall": (tp as f64 / (tp + fn_).max(1) as f64).min(1.0),
-                "tp": tp, "fp": fp, "fn": fn_,
+                "precision": s.precision(),
+                "recall": s.recall(),
+                "tp": s.tp, "fp": s.fp, "fn": s.fn_,
             })
         })
         .collect();

@@ -6,51 +6,17 @@
 
 use chatkeep_core::redact::{self, Kind, RedactOptions, Redactor};
 use chatkeep_core::{render, Block, Format, Message, Options, Role, Transcript};
-use serde::Deserialize;
-use std::collections::BTreeMap;
+#[path = "../../../tests/redact/scoring.rs"]
+mod scoring;
 
-#[derive(Deserialize)]
-struct Case {
-    text: String,
-    expect: Vec<Expect>,
-}
-
-#[derive(Deserialize)]
-struct Expect {
-    kind: String,
-    value: String,
-}
+use scoring::Case;
 
 fn corpus() -> (Vec<Case>, Vec<String>) {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/redact/");
-    let text =
-        std::fs::read_to_string(format!("{dir}corpus.jsonl")).expect("the corpus is readable");
-    let cases = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).expect("every corpus line is a case"))
-        .collect();
-    let terms = std::fs::read_to_string(format!("{dir}terms.txt"))
-        .expect("the terms are readable")
-        .lines()
-        .map(str::to_owned)
-        .collect();
-    (cases, terms)
+    scoring::load(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/redact"))
 }
 
 fn opts(terms: Vec<String>) -> RedactOptions {
-    RedactOptions {
-        enabled: true,
-        terms,
-        ..RedactOptions::default()
-    }
-}
-
-#[derive(Default, Debug)]
-struct Score {
-    tp: usize,
-    fp: usize,
-    fn_: usize,
+    scoring::options(terms)
 }
 
 #[test]
@@ -61,43 +27,10 @@ fn corpus_precision_and_recall() {
         changed >= 300 && cases.len() - changed >= 300,
         "the corpus is too small"
     );
-    let opts = opts(terms);
-    let mut scores: BTreeMap<Kind, Score> = BTreeMap::new();
-    let mut problems = Vec::new();
-    for c in &cases {
-        let mut r = Redactor::new(&opts);
-        let found = r.find(&c.text);
-        // A finding is right when it covers an expected value of its kind.
-        for m in &found {
-            let hit = &c.text[m.start..m.end];
-            let ok = c.expect.iter().any(|e| {
-                Kind::parse(&e.kind) == Some(m.kind)
-                    && (e.value.contains(hit) || hit.contains(&e.value))
-            });
-            let s = scores.entry(m.kind).or_default();
-            if ok {
-                s.tp += 1;
-            } else {
-                s.fp += 1;
-                problems.push(format!("wrongly {:?} {hit:?} in {:?}", m.kind, c.text));
-            }
-        }
-        let out = r.redact_str(&c.text).unwrap_or_else(|| c.text.clone());
-        for e in &c.expect {
-            let kind = Kind::parse(&e.kind).expect("a known kind");
-            if out.contains(&e.value) || !out.contains(&format!("[{} ", kind.label())) {
-                scores.entry(kind).or_default().fn_ += 1;
-                problems.push(format!(
-                    "missed {kind:?} {:?} in {:?} → {out:?}",
-                    e.value, c.text
-                ));
-            }
-        }
-    }
+    let (scores, problems) = scoring::score(&cases, &opts(terms));
     let mut bad = Vec::new();
     for (kind, s) in &scores {
-        let precision = s.tp as f64 / (s.tp + s.fp).max(1) as f64;
-        let recall = (s.tp as f64 / (s.tp + s.fn_).max(1) as f64).min(1.0);
+        let (precision, recall) = (s.precision(), s.recall());
         eprintln!("{kind:?}: precision {precision:.3}, recall {recall:.3} ({s:?})");
         if precision < 0.99 || recall < 0.97 {
             bad.push(format!("{kind:?}"));
