@@ -6,11 +6,12 @@
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { closeSync, fsyncSync, ftruncateSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { nodeHandle, noise } from "./node-files.mjs";
 import { openEncrypted } from "./sevenzip.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -27,26 +28,6 @@ before(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), "chatkeep-zip-aes-"));
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-function nodeHandle(file) {
-  const fd = openSync(file, "w+");
-  return {
-    write: (bytes, { at }) => writeSync(fd, bytes, 0, bytes.length, at),
-    truncate: (n) => ftruncateSync(fd, n),
-    flush: () => fsyncSync(fd),
-    close: () => closeSync(fd),
-  };
-}
-
-function noise(n, seed) {
-  const b = new Uint8Array(n);
-  let x = seed * 2654435761 >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
-    b[i] = x & 0xff;
-  }
-  return b;
-}
 
 /** Writes the same entries through `zip`; returns what each must hold. */
 async function fill(zip) {

@@ -6,11 +6,12 @@
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, writeFileSync, writeSync, ftruncateSync, fsyncSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { nodeHandle, noise } from "./node-files.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const { FileSink, StreamSink, ZipWriter, crc32 } = await import(path.join(ROOT, "extension", "zip-writer.js"));
@@ -20,18 +21,6 @@ before(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), "chatkeep-zip-writer-"));
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A FileSystemSyncAccessHandle over a file of Node's (write at, truncate, flush, close). */
-function nodeHandle(file) {
-  const fd = openSync(file, "w+");
-  return {
-    write: (bytes, { at }) => writeSync(fd, bytes, 0, bytes.length, at),
-    read: (bytes, { at }) => readSync(fd, bytes, 0, bytes.length, at),
-    truncate: (n) => ftruncateSync(fd, n),
-    flush: () => fsyncSync(fd),
-    close: () => closeSync(fd),
-  };
-}
 
 /** A FileSystemWritableFileStream over a file of Node's (positioned writes of bytes or
  *  Blobs, close), counting its writes. */
@@ -69,17 +58,6 @@ function text(n, seed) {
   let s = "";
   for (let i = 0; s.length < n; i++) s += `{"id":"${seed}-${i}","text":"line ${i * 7919 % 1000} of ${seed} — ünïcödé ✓"},`;
   return s.slice(0, n);
-}
-
-/** Pseudo-random bytes that do not deflate. */
-function noise(n, seed) {
-  const b = new Uint8Array(n);
-  let x = seed * 2654435761 >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
-    b[i] = x & 0xff;
-  }
-  return b;
 }
 
 /** The same entries written through `zip`: whole ones and streamed ones. Returns what each
