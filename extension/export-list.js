@@ -6,10 +6,17 @@ import { dateFmt, numberFmt, plural } from "./export-format.js";
 import { narrow, previewOver, showPreview } from "./export-preview.js";
 import { state } from "./export-state.js";
 
+/** @typedef {import("./export-state.js").Summary} Summary */
+
 const ROW_HEIGHT = 64;
 const OVERSCAN = 6;
 
-/** Appends `text` to `parent`, with every occurrence of the search terms in <mark>. */
+/**
+ * Appends `text` to `parent`, with every occurrence of the search terms in <mark>.
+ * @param {HTMLElement} parent
+ * @param {string | null | undefined} text
+ * @param {string[] | undefined} terms
+ */
 function appendHighlighted(parent, text, terms) {
   if (!terms?.length || !text) {
     parent.append(text ?? "");
@@ -35,6 +42,7 @@ function appendHighlighted(parent, text, terms) {
   parent.append(text.slice(at));
 }
 
+/** @type {Record<string, (a: Summary, b: Summary) => number>} */
 const SORTS = {
   "created-desc": (a, b) => (b.create_time ?? 0) - (a.create_time ?? 0) || a.index - b.index,
   "created-asc": (a, b) => (a.create_time ?? 0) - (b.create_time ?? 0) || a.index - b.index,
@@ -44,13 +52,21 @@ const SORTS = {
 };
 const collator = new Intl.Collator(undefined, { sensitivity: "base", numeric: true });
 
-/** A date input's value as seconds since the epoch (local midnight), or null. */
+/**
+ * A date input's value as seconds since the epoch (local midnight), or null.
+ * @param {string} value
+ * @returns {number | null}
+ */
 function dayStart(value) {
   if (!value) return null;
   const [y, m, d] = value.split("-").map(Number);
   return new Date(y, m - 1, d).getTime() / 1000;
 }
 
+/**
+ * Filters, sorts and shows the list again (after new rows, a search, a filter).
+ * @param {{keepCurrent?: boolean}} [how] keepCurrent: keep the cursor on the same conversation
+ */
 export function refreshView({ keepCurrent = true } = {}) {
   const from = dayStart($("date-from", HTMLInputElement).value);
   const toStart = dayStart($("date-to", HTMLInputElement).value);
@@ -110,6 +126,11 @@ export function renderRows() {
   else list.removeAttribute("aria-activedescendant");
 }
 
+/**
+ * The row of view index `i`.
+ * @param {number} i
+ * @returns {HTMLElement}
+ */
 function rowElement(i) {
   const r = state.view[i];
   const el = document.createElement("div");
@@ -137,7 +158,7 @@ function rowElement(i) {
   if (snippet) {
     const s = document.createElement("div");
     s.className = "snippet";
-    appendHighlighted(s, snippet, state.search.terms);
+    appendHighlighted(s, snippet, state.search?.terms);
     el.append(s);
   } else {
     const meta = document.createElement("div");
@@ -156,6 +177,10 @@ function rowElement(i) {
   return el;
 }
 
+/**
+ * @param {string} text
+ * @param {string | null} [title]
+ */
 function badge(text, title) {
   const span = document.createElement("span");
   const b = document.createElement("span");
@@ -166,6 +191,11 @@ function badge(text, title) {
   return span;
 }
 
+/**
+ * @param {HTMLElement} el
+ * @param {Summary} r
+ * @param {number} i its view index
+ */
 function updateRowState(el, r, i) {
   el.setAttribute("aria-selected", String(state.checked.has(r.index)));
   el.classList.toggle("active", i === state.active);
@@ -180,7 +210,11 @@ export function updateRenderedRows() {
 
 let previewTimer = 0;
 
-/** Moves the cursor to view index `i`; previews it (after a short pause when moving fast). */
+/**
+ * Moves the cursor to view index `i`; previews it (after a short pause when moving fast).
+ * @param {number} i
+ * @param {{preview?: boolean, scroll?: boolean, now?: boolean}} [how]
+ */
 export function setActive(i, { preview = true, scroll = true, now = false } = {}) {
   if (!state.view.length) return;
   i = Math.max(0, Math.min(state.view.length - 1, i));
@@ -196,6 +230,7 @@ export function setActive(i, { preview = true, scroll = true, now = false } = {}
   }
 }
 
+/** @param {number} i */
 function scrollToRow(i) {
   const list = $("list");
   const top = i * ROW_HEIGHT;
@@ -203,13 +238,19 @@ function scrollToRow(i) {
   else if (top + ROW_HEIGHT > list.scrollTop + list.clientHeight) list.scrollTop = top + ROW_HEIGHT - list.clientHeight;
 }
 
+/**
+ * @param {number} index position in the file
+ * @param {boolean} [on]
+ */
 function toggleChecked(index, on = !state.checked.has(index)) {
   if (on) state.checked.add(index);
   else state.checked.delete(index);
 }
 
+/** @param {KeyboardEvent} e */
 export function onListKey(e) {
   const page = Math.max(1, Math.floor($("list").clientHeight / ROW_HEIGHT) - 1);
+  /** @type {Record<string, number>} */
   const moves = { ArrowDown: 1, ArrowUp: -1, PageDown: page, PageUp: -page };
   if (e.key in moves) {
     e.preventDefault();
@@ -244,8 +285,10 @@ export function onListKey(e) {
   }
 }
 
+/** @param {MouseEvent} e */
 export function onListClick(e) {
-  const el = e.target.closest(".row");
+  const target = /** @type {Element} */ (e.target);
+  const el = /** @type {HTMLElement | null} */ (target.closest(".row"));
   if (!el) return;
   const i = Number(el.dataset.view);
   const r = state.view[i];
@@ -253,7 +296,7 @@ export function onListClick(e) {
   if (e.shiftKey && state.anchor >= 0) {
     for (let k = Math.min(state.anchor, i); k <= Math.max(state.anchor, i); k++) toggleChecked(state.view[k].index, true);
     updateSelectionUi();
-  } else if (e.target.closest(".box") || e.ctrlKey || e.metaKey) {
+  } else if (target.closest(".box") || e.ctrlKey || e.metaKey) {
     toggleChecked(r.index);
     state.anchor = i;
     updateSelectionUi();
@@ -261,8 +304,8 @@ export function onListClick(e) {
     state.anchor = i;
   }
   $("list").focus({ preventScroll: true });
-  setActive(i, { scroll: false, now: true, preview: !e.target.closest(".box") || state.current === -1 });
-  if (narrow.matches && !e.target.closest(".box") && !e.shiftKey && !e.ctrlKey && !e.metaKey) previewOver(true);
+  setActive(i, { scroll: false, now: true, preview: !target.closest(".box") || state.current === -1 });
+  if (narrow.matches && !target.closest(".box") && !e.shiftKey && !e.ctrlKey && !e.metaKey) previewOver(true);
 }
 
 /** Whether a search or a filter hides some conversations. */
@@ -270,6 +313,7 @@ export function filtered() {
   return state.view.length !== state.all.length;
 }
 
+/** @param {boolean} on */
 export function checkAllShown(on) {
   for (const r of state.view) toggleChecked(r.index, on);
   updateSelectionUi();

@@ -4,6 +4,15 @@
 import { addRows, opened, openFailed } from "./export-open.js";
 import { state } from "./export-state.js";
 
+/** @typedef {import("./export-state.js").Progress} Progress */
+/** @typedef {import("./export-state.js").KindError} KindError */
+
+/**
+ * A worker of export-worker.js whose answers settle the page's requests, and whose list
+ * rows, "opened" and open failure go to the open file.
+ * @param {(p: Progress) => void} [onProgress]
+ * @returns {Worker}
+ */
 export function newWorker(onProgress) {
   const worker = new Worker("export-worker.js", { type: "module" });
   worker.onmessage = ({ data }) => {
@@ -35,7 +44,14 @@ export function newWorker(onProgress) {
   return worker;
 }
 
-/** Sends a request to `worker`; resolves with its result. */
+/**
+ * Sends a request to `worker`; resolves with its result (the worker's "result" message,
+ * whose fields depend on the request).
+ * @param {Worker} worker
+ * @param {{type: string} & Record<string, any>} message
+ * @param {Transferable[]} [transfer]
+ * @returns {Promise<any>}
+ */
 export function ask(worker, message, transfer = []) {
   const id = state.nextId++;
   return new Promise((resolve, reject) => {
@@ -44,7 +60,13 @@ export function ask(worker, message, transfer = []) {
   });
 }
 
-/** Runs a long job in a worker of its own; `cancelJob()` terminates it. */
+/**
+ * Runs a long job in a worker of its own; `cancelJob()` terminates it.
+ * @param {string} kind "save" or "search"
+ * @param {{type: string} & Record<string, any>} message
+ * @param {(p: Progress) => void} [onProgress]
+ * @returns {Promise<any>}
+ */
 export function runJob(kind, message, onProgress) {
   cancelJob();
   const worker = newWorker(onProgress);
@@ -55,6 +77,17 @@ export function runJob(kind, message, onProgress) {
   });
 }
 
+/**
+ * The index worker of the open file; throws a "cancelled" error when no file is open (it
+ * was closed while a request was waiting to be sent).
+ * @returns {Worker}
+ */
+export function indexWorker() {
+  if (!state.worker) throw Object.assign(new Error("Cancelled."), { kind: "cancelled" });
+  return state.worker;
+}
+
+/** Stops the running job, if any: its worker is terminated, its request rejected as "cancelled". */
 export function cancelJob() {
   if (!state.job) return;
   const { worker } = state.job;

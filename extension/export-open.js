@@ -10,8 +10,18 @@ import { cancelJob, newWorker } from "./export-messaging.js";
 import { showPreviewMessage } from "./export-preview.js";
 import { state } from "./export-state.js";
 
+/** @typedef {import("./export-state.js").ErrorInfo} ErrorInfo */
+/** @typedef {import("./export-state.js").FailedConversation} FailedConversation */
+/** @typedef {import("./export-state.js").Opened} Opened */
+/** @typedef {import("./export-state.js").Progress} Progress */
+/** @typedef {import("./export-state.js").Summary} Summary */
+
 let openStarted = 0;
 
+/**
+ * Opens an export (a ZIP, or a conversations.json) in a new index worker.
+ * @param {File | null | undefined} file
+ */
 export function openFile(file) {
   if (!file) return;
   closeFile();
@@ -28,6 +38,7 @@ export function openFile(file) {
   state.worker.postMessage({ type: "open", file });
 }
 
+/** @param {Progress} p */
 function openProgress(p) {
   if (p.phase === "find") {
     const fraction = p.bytesTotal ? p.bytesRead / p.bytesTotal : 0;
@@ -46,6 +57,7 @@ function openProgress(p) {
   $("progress-text").textContent = parts.join(" · ");
 }
 
+/** @param {Summary[]} rows */
 export function addRows(rows) {
   for (const r of rows) {
     state.rows[r.index] = r;
@@ -54,7 +66,10 @@ export function addRows(rows) {
   if (!$("browser").hidden) refreshView();
 }
 
+/** @param {Opened} info */
 export function opened(info) {
+  const file = state.file;
+  if (!file) return; // closed meanwhile
   state.kind = info.kind;
   state.count = info.count;
   state.searchInMemory = info.searchInMemory;
@@ -66,7 +81,7 @@ export function opened(info) {
   $("browser").hidden = false;
   $("close-file", HTMLButtonElement).hidden = false;
   $("skip-link", HTMLAnchorElement).hidden = false;
-  $("subtitle").textContent = `${state.file.name} · ${size(state.file.size)} · ${plural(info.count, "conversation")} · read in ${duration(info.seconds)}`;
+  $("subtitle").textContent = `${file.name} · ${size(file.size)} · ${plural(info.count, "conversation")} · read in ${duration(info.seconds)}`;
   showOpenErrors();
   offerAccountTerms(info.accountTerms ?? []);
   refreshView();
@@ -79,9 +94,10 @@ export function opened(info) {
 }
 
 /** Offers the account's own name and e-mail (the core reads them from user.json) as
- *  redaction terms: one click adds them to the words and names of the Privacy settings. */
+ *  redaction terms: one click adds them to the words and names of the Privacy settings.
+ * @param {string[]} terms */
 function offerAccountTerms(terms) {
-  const have = new Set((state.options.redact?.terms ?? []).map((t) => t.trim().toLowerCase()));
+  const have = new Set((state.options.redact?.terms ?? []).map((/** @type {string} */ t) => t.trim().toLowerCase()));
   const missing = terms.filter((t) => !have.has(t.toLowerCase()));
   const offer = $("account-terms");
   offer.hidden = !missing.length;
@@ -94,6 +110,7 @@ function offerAccountTerms(terms) {
   offer.replaceChildren(`This export names your account: ${missing.join(", ")}. `, button);
   button.addEventListener("click", async () => {
     button.disabled = true;
+    /** @type {Record<string, any>} */
     let stored = {};
     try {
       stored = (await loadSettings()).options;
@@ -102,7 +119,7 @@ function offerAccountTerms(terms) {
     }
     const terms = [...(stored.redact?.terms ?? state.options.redact?.terms ?? []), ...missing];
     // Terms are the "name" kind: switched on with them if it was off.
-    const withName = (kinds) => (Array.isArray(kinds) && !kinds.includes("name") ? [...kinds, "name"] : kinds);
+    const withName = (/** @type {unknown} */ kinds) => (Array.isArray(kinds) && !kinds.includes("name") ? [...kinds, "name"] : kinds);
     const redact = { ...(stored.redact ?? {}), terms, enabled: true, kinds: withName(stored.redact?.kinds) };
     state.options.redact = { ...(state.options.redact ?? {}), terms, enabled: true, kinds: withName(state.options.redact?.kinds) };
     for (const r of [redact, state.options.redact]) if (r.kinds === undefined) delete r.kinds;
@@ -115,6 +132,7 @@ function offerAccountTerms(terms) {
   });
 }
 
+/** @param {ErrorInfo | {message: string}} error */
 export function openFailed(error) {
   const file = state.file;
   closeFile();
@@ -163,6 +181,10 @@ function showOpenErrors() {
   $("errors-list").replaceChildren(...errors.map(errorItem));
 }
 
+/**
+ * A list item naming a conversation that failed, and why.
+ * @param {FailedConversation} e
+ */
 export function errorItem(e) {
   const li = document.createElement("li");
   const b = document.createElement("strong");

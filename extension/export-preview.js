@@ -3,11 +3,18 @@
 import { $ } from "./dom.js";
 import { dateTimeFmt, plural } from "./export-format.js";
 import { updateRenderedRows, updateSelectionUi } from "./export-list.js";
-import { ask } from "./export-messaging.js";
+import { ask, indexWorker } from "./export-messaging.js";
 import { state } from "./export-state.js";
+
+/** @typedef {import("./export-state.js").Converted} Converted */
 
 let previewSeq = 0;
 
+/**
+ * Shows a message instead of the preview.
+ * @param {string} text
+ * @param {boolean} [error]
+ */
 export function showPreviewMessage(text, error = false) {
   $("preview-frame", HTMLIFrameElement).hidden = true;
   const m = $("preview-message");
@@ -16,6 +23,10 @@ export function showPreviewMessage(text, error = false) {
   m.classList.toggle("error", error);
 }
 
+/**
+ * Previews the conversation at `index` (position in the file) as the core's HTML.
+ * @param {number} index
+ */
 export async function showPreview(index) {
   const r = state.rows[index];
   if (!r) return;
@@ -28,7 +39,8 @@ export async function showPreview(index) {
   $("preview-meta").textContent = meta.filter(Boolean).join(" · ");
   const waiting = setTimeout(() => seq === previewSeq && showPreviewMessage("Preparing the preview…"), 150);
   try {
-    const { converted } = await ask(state.worker, { type: "convert", index, options: { ...state.options, formats: ["html"] } });
+    /** @type {{converted: Converted}} */
+    const { converted } = await ask(indexWorker(), { type: "convert", index, options: { ...state.options, formats: ["html"] } });
     if (seq !== previewSeq) return;
     const frame = $("preview-frame", HTMLIFrameElement);
     const terms = state.search?.terms;
@@ -45,12 +57,16 @@ export async function showPreview(index) {
 }
 
 /** Marks the first occurrence of a search term in the previewed page (the same matching as
- *  the list's highlights: lowercase, within one text) and scrolls the preview to it. */
+ *  the list's highlights: lowercase, within one text) and scrolls the preview to it.
+ * @param {HTMLIFrameElement} frame
+ * @param {string[] | undefined} terms */
 function markFirstMatch(frame, terms) {
   const doc = frame.contentDocument;
   if (!doc?.body || !terms?.length) return;
   const walker = doc.createTreeWalker(doc.body, NodeFilter.SHOW_TEXT);
-  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+  // SHOW_TEXT: every node is a Text.
+  const next = () => /** @type {Text | null} */ (walker.nextNode());
+  for (let node = next(); node; node = next()) {
     const lower = node.data.toLowerCase();
     if (lower.length !== node.data.length) continue;
     let at = -1;
@@ -74,7 +90,10 @@ function markFirstMatch(frame, terms) {
   }
 }
 
-/** Narrow windows: shows the preview over the list, or goes back to the list. */
+/**
+ * Narrow windows: shows the preview over the list, or goes back to the list.
+ * @param {boolean} on
+ */
 export function previewOver(on) {
   const panes = $("browser");
   if (panes.classList.contains("previewing") === on) return;

@@ -3,16 +3,21 @@
 import { $ } from "./dom.js";
 import { plural } from "./export-format.js";
 import { refreshView, setActive } from "./export-list.js";
-import { ask, cancelJob, runJob } from "./export-messaging.js";
+import { ask, cancelJob, indexWorker, runJob } from "./export-messaging.js";
 import { state } from "./export-state.js";
 
+/** @typedef {import("./export-state.js").SearchResult} SearchResult */
+
+/** The pause after typing before the search runs. */
 export let searchTimer = 0;
 
+/** Searches once typing pauses. */
 export function onSearchInput() {
   clearTimeout(searchTimer);
   searchTimer = setTimeout(runSearch, 180);
 }
 
+/** Searches for the search box's query (none: shows every conversation again). */
 export async function runSearch() {
   const query = $("search", HTMLInputElement).value.trim();
   const seq = ++state.searchSeq;
@@ -25,17 +30,18 @@ export async function runSearch() {
     refreshView();
     return;
   }
+  /** @type {SearchResult} */
   let result;
   try {
     if (state.searchInMemory) {
-      result = await ask(state.worker, { type: "search", query });
+      result = await ask(indexWorker(), { type: "search", query });
     } else {
       status.hidden = false;
       status.textContent = "Searching the file (its text is too large to keep in memory)…";
       result = await runJob("search", { type: "scan", file: state.file, query }, (p) => {
         if (seq !== state.searchSeq) return;
         const pct = p.bytesTotal ? Math.round((p.bytesRead / p.bytesTotal) * 100) : 0;
-        status.textContent = `Searching the file… ${pct} % · ${plural(p.matches, "match", "matches")} so far`;
+        status.textContent = `Searching the file… ${pct} % · ${plural(p.matches ?? 0, "match", "matches")} so far`;
       });
     }
   } catch (e) {
@@ -45,8 +51,10 @@ export async function runSearch() {
     return;
   }
   if (seq !== state.searchSeq) return;
+  /** @type {Map<number, string>} */
   const hits = new Map();
-  result.indexes?.forEach((i, k) => hits.set(i, result.snippets[k]));
+  const { indexes, snippets } = result;
+  if (indexes && snippets) indexes.forEach((i, k) => hits.set(i, snippets[k]));
   // The terms as the core parsed the query: the words highlighted are the words searched.
   state.search = { query, terms: result.terms ?? [], hits };
   refreshView({ keepCurrent: false });

@@ -22,6 +22,7 @@ import { chosenFormats, saveMany, saveOne, showSaveResult } from "./export-save.
 import { onSearchInput, runSearch, searchTimer } from "./export-search.js";
 import { state } from "./export-state.js";
 
+/** The save options from the settings: the core's options, the formats and images ticked, encryption. */
 async function loadPreferences() {
   /** @type {import("./browser.js").Settings} */
   let settings = { options: {}, extension: { save_as: false } };
@@ -40,10 +41,11 @@ async function loadPreferences() {
   $("encrypt-save", HTMLInputElement).checked = settings.extension.encrypt === true;
 }
 
+/** A file dropped anywhere on the page opens. */
 function setUpDrop() {
   let depth = 0;
   const zone = $("open-card");
-  const hasFiles = (e) => [...(e.dataTransfer?.types ?? [])].includes("Files");
+  const hasFiles = (/** @type {DragEvent} */ e) => [...(e.dataTransfer?.types ?? [])].includes("Files");
   document.addEventListener("dragenter", (e) => {
     if (!hasFiles(e)) return;
     depth++;
@@ -54,12 +56,12 @@ function setUpDrop() {
     if (!depth) zone.classList.remove("dragging");
   });
   document.addEventListener("dragover", (e) => {
-    if (!hasFiles(e)) return;
+    if (!hasFiles(e) || !e.dataTransfer) return;
     e.preventDefault();
     e.dataTransfer.dropEffect = "copy";
   });
   document.addEventListener("drop", (e) => {
-    if (!hasFiles(e)) return;
+    if (!hasFiles(e) || !e.dataTransfer) return;
     e.preventDefault();
     depth = 0;
     zone.classList.remove("dragging");
@@ -75,7 +77,7 @@ function main() {
   $("open-backup", HTMLButtonElement).addEventListener("click", openLocalBackup);
   const fileInput = $("file-input", HTMLInputElement);
   fileInput.addEventListener("change", () => {
-    openFile(fileInput.files[0]);
+    openFile(fileInput.files?.[0]);
     fileInput.value = "";
   });
   $("cancel-open", HTMLButtonElement).addEventListener("click", () => {
