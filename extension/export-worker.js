@@ -27,6 +27,41 @@ import { compressHere, StreamSink, ZipWriter } from "./zip-writer.js";
 import { DeflatePool } from "./deflate-pool.js";
 import { readBytes, zipReader } from "./file-read.js";
 
+/** @typedef {import("./export-state.js").FailedConversation} FailedConversation */
+/** @typedef {import("./export-state.js").ErrorInfo} ErrorInfo */
+/** @typedef {import("./pkg/chatkeep_export.js").ZipFeed} ZipFeed */
+
+/**
+ * How far a read of the file is (bytesTotal: what the progress counts against; fileBytes:
+ * bytes read from the ZIP on disk, where known).
+ * @typedef {{bytesRead: number, bytesTotal: number, conversations: number, fileBytes?: number}} ReadProgress
+ */
+
+/**
+ * A conversation's list entry from the core's index: its summary (with its place in a bare
+ * conversations.json), or why it could not be read.
+ * @typedef {object} IndexEntry
+ * @property {Record<string, any>} [summary]
+ * @property {any} [error] the core's error (kind, message, the title when it could be read)
+ * @property {number} [offset]
+ * @property {number} [length]
+ */
+
+/**
+ * A conversation converted for saving (file contents as bytes), why it failed, or neither
+ * (one left out); `index` is its position in the file.
+ * @typedef {object} ConvertedItem
+ * @property {number} index
+ * @property {{title: string, files: {fileName: string, bytes: Uint8Array}[], assets: {path: string, bytes: Uint8Array}[]}} [converted]
+ * @property {any} [error]
+ */
+
+/**
+ * Called for each item read; false stops the read.
+ * @template T
+ * @typedef {(item: T, progress: ReadProgress) => unknown} Each
+ */
+
 const ready = init();
 
 /** Search text is kept in the core while its total stays under this many bytes; past it,
@@ -45,6 +80,9 @@ const INFLATED_PIECE = 1024 * 1024;
  * conversation, in order, until it returns false. `push(stream, bytes)` feeds a JsonStream
  * and returns the items of the conversations completed (their JSON with `push`, their list
  * entries with `pushIndex`, their files with `pushConvert`: see the wasm docs).
+ * @param {File} file
+ * @param {(stream: JsonStream, bytes: Uint8Array) => any[]} push
+ * @param {Each<any>} each
  */
 async function streamJsonFile(file, push, each) {
   const stream = new JsonStream();
@@ -67,6 +105,11 @@ async function streamJsonFile(file, push, each) {
  * megabyte; `push` returns the items completed (see ZipFeed.pushConvert), and
  * `each(item, progress)` is awaited for each, until it returns false. Each entry's size
  * and checksum are checked by the core at its end.
+ * @param {File} file
+ * @param {ZipFeed} feed
+ * @param {number} total
+ * @param {(feed: ZipFeed, bytes: Uint8Array) => any[]} push
+ * @param {Each<any>} each
  */
 async function streamZipFeed(file, feed, total, push, each) {
   let read = 0;
@@ -116,10 +159,15 @@ async function streamZipFeed(file, feed, total, push, each) {
 /** An opened export: a ZIP (two ZipStreams: one streams, one fetches images) or a bare
  *  conversations.json. */
 class Source {
+  /** @param {File} file */
   constructor(file) {
     this.file = file;
     this.zip = isZip(readBytes(file, 0, 4));
     this.stats = { bytes: 0 };
+    /** @type {ZipStream | undefined} the ZIP's reader (none for a bare conversations.json) */
+    this.stream = undefined;
+    /** @type {ZipStream | undefined} */
+    this.fetcher = undefined;
     if (this.zip) {
       this.stream = new ZipStream(file.size, zipReader(file, this.stats));
       this.fetcher = new ZipStream(file.size, zipReader(file, { bytes: 0 }));
@@ -129,19 +177,22 @@ class Source {
   /** A ZipFeed over the conversation entries, for the browser to inflate them (null when
    *  the core must read them itself). A new feed for each read. */
   feed() {
-    if (!this.zip || typeof DecompressionStream !== "function") return null;
+    if (!this.stream || typeof DecompressionStream !== "function") return null;
     return this.stream.jsonFeed() ?? null;
   }
 
   /** Total bytes the progress counts against. */
   get total() {
-    return this.zip ? this.stream.jsonBytes : this.file.size;
+    return this.stream ? this.stream.jsonBytes : this.file.size;
   }
 
-  /** Calls `each(json, progress)` for every conversation (synchronously, by the core). */
+  /**
+   * Calls `each(json, progress)` for every conversation (synchronously, by the core).
+   * @param {Each<Uint8Array>} each
+   */
   forEach(each) {
-    if (this.zip) {
-      this.stream.forEachJson((json, progress) => {
+    if (this.stream) {
+      this.stream.forEachJson((/** @type {Uint8Array} */ json, /** @type {ReadProgress} */ progress) => {
         progress.fileBytes = this.stats.bytes;
         return each(json, progress);
       });
@@ -153,11 +204,16 @@ class Source {
   /** Calls `each({summary} | {error}, json | null, progress)` for every conversation, its
    *  text going to `search` (a Search): a ZIP's conversations come with their JSON; those
    *  of a bare conversations.json with `offset` and `length` instead (their JSON stays in
-   *  the core). */
+   *  the core).
+   * @param {Search} search
+   * @param {(entry: IndexEntry, json: Uint8Array | null, progress: ReadProgress) => unknown} each
+   */
   async forEachIndexed(search, each) {
     if (this.zip) {
       let index = 0;
+      /** @type {Each<Uint8Array>} */
       const indexed = (json, progress) => {
+        /** @type {IndexEntry} */
         let entry;
         try {
           entry = exportConversationIndex(json, index, search);
@@ -172,7 +228,7 @@ class Source {
       // 2.2 s against 1.6 s; of 100 MB: 3.2 s against 2.4 s; medians of 5, #17).
       this.forEach(indexed);
     } else {
-      await streamJsonFile(this.file, (stream, bytes) => stream.pushIndex(bytes, search), (entry, progress) => each(entry, null, progress));
+      await streamJsonFile(this.file, (stream, bytes) => stream.pushIndex(bytes, search), (/** @type {IndexEntry} */ entry, progress) => each(entry, null, progress));
     }
   }
 
@@ -181,21 +237,29 @@ class Source {
    *  progress)` for every conversation until it returns false: `item` is `{index,
    *  converted}` (file contents as bytes), `{index, error}` (the error has the `title` when
    *  it could be read), or `{index}` for one left out. The conversations' JSON stays in
-   *  the core. */
+   *  the core.
+   * @param {any} options the core's options
+   * @param {NameSet} names
+   * @param {Uint32Array | null} wanted
+   * @param {Each<ConvertedItem>} each
+   */
   async forEachConverted(options, names, wanted, each) {
     const feed = this.feed();
     if (feed) {
       try {
-        await streamZipFeed(this.file, feed, this.total, (f, bytes) => f.pushConvert(bytes, this.stream, options, names, wanted), each);
+        // A feed exists only for a ZIP, which has a stream.
+        const stream = /** @type {ZipStream} */ (this.stream);
+        await streamZipFeed(this.file, feed, this.total, (f, bytes) => f.pushConvert(bytes, stream, options, names, wanted), each);
       } finally {
         feed.free();
       }
-    } else if (this.zip) {
+    } else if (this.stream) {
       // The core reads the ZIP synchronously: its items are kept until it is done (only
       // for exports the browser cannot inflate itself, such as the old chat.html ones).
+      /** @type {[ConvertedItem, ReadProgress][]} */
       const items = [];
       let chosen = 0;
-      this.stream.forEachConverted(options, names, wanted, (item, progress) => {
+      this.stream.forEachConverted(options, names, wanted, (/** @type {ConvertedItem} */ item, /** @type {ReadProgress} */ progress) => {
         items.push([item, { ...progress, fileBytes: this.stats.bytes }]);
         if (item.converted || item.error) chosen++;
         return !(wanted && chosen >= wanted.length);
@@ -207,11 +271,14 @@ class Source {
   }
 
   /** Converts one conversation's JSON (with the export's images, for a ZIP), to show it or
-   *  save it alone. */
+   *  save it alone.
+   * @param {Uint8Array} json
+   * @param {any} options the core's options
+   */
   convert(json, options) {
     const names = new NameSet();
     try {
-      return this.zip ? this.fetcher.convert(json, options, names) : convertExportConversation(json, options, names);
+      return this.fetcher ? this.fetcher.convert(json, options, names) : convertExportConversation(json, options, names);
     } finally {
       names.free();
     }
@@ -219,22 +286,34 @@ class Source {
 }
 
 /** The core's options from the page's (the stored settings): keys of another version,
- *  which the core would refuse, are dropped by the core's merge. */
+ *  which the core would refuse, are dropped by the core's merge.
+ * @param {Record<string, any> | undefined} options */
 function coreOptions(options) {
   return mergeOptions(options ?? null, null);
 }
 
+/**
+ * @param {any} e an Error, the core's error or anything thrown
+ * @returns {ErrorInfo}
+ */
 function errorInfo(e) {
   return { kind: e?.kind ?? "internal", message: String(e?.message ?? e) };
 }
 
 /** A conversation that could not be read, as the list and the saved index name it: by its
- *  title when the core could read that, else by its position. */
+ *  title when the core could read that, else by its position.
+ * @param {number} index
+ * @param {any} error
+ * @returns {FailedConversation} */
 function failedConversation(index, error) {
   return { index, title: error.title ?? `Conversation ${index + 1}`, ...errorInfo(error) };
 }
 
-/** Posts progress at most every 100 ms (and always when `force`). */
+/**
+ * Posts progress at most every 100 ms (and always when `force`).
+ * @param {string} phase
+ * @returns {(p: Record<string, any>, force?: boolean) => void}
+ */
 function progressPoster(phase) {
   let last = 0;
   return (p, force = false) => {
@@ -249,13 +328,29 @@ function progressPoster(phase) {
 // The index worker
 // ---------------------------------------------------------------------------------------
 
+/** @type {Source | null} */
 let source = null;
-/** The search texts (in the core), while they fit TEXT_BUDGET. */
+/** The search texts (in the core), while they fit TEXT_BUDGET. @type {Search | null} */
 let search = null;
 /** Per conversation (by position in the file): its JSON's bytes (ZIP) or place (JSON). */
+/** @type {Uint8Array[]} */
 let jsons = [];
+/** @type {{offset: number, length: number}[]} */
 let places = [];
 
+/**
+ * The export this worker opened.
+ * @returns {Source}
+ */
+function openSource() {
+  if (!source) throw Object.assign(new Error("chatkeep's reader has no file open. Open the file again."), { kind: "internal" });
+  return source;
+}
+
+/**
+ * Reads the whole file once: posts the list's rows as they come, then "opened".
+ * @param {File} file
+ */
 async function open(file) {
   await ready;
   const started = performance.now();
@@ -263,8 +358,10 @@ async function open(file) {
   const total = source.total;
   const post = progressPoster("open");
   post({ conversations: 0, bytesRead: 0, bytesTotal: total, fileSize: file.size }, true);
+  /** @type {Record<string, any>[]} */
   let rows = [];
   let lastRows = performance.now();
+  /** @type {FailedConversation[]} */
   const errors = [];
   search?.free();
   search = new Search(TEXT_BUDGET);
@@ -273,7 +370,7 @@ async function open(file) {
   let index = 0;
   await source.forEachIndexed(search, (entry, json, progress) => {
     const i = index++;
-    if (entry.length !== undefined) places[i] = { offset: entry.offset, length: entry.length };
+    if (entry.length !== undefined && entry.offset !== undefined) places[i] = { offset: entry.offset, length: entry.length };
     if (json !== null && jsonComplete) {
       if (jsonBytes + json.length <= JSON_BUDGET) {
         jsons[i] = json;
@@ -313,25 +410,29 @@ async function open(file) {
  *  terms (none for a bare conversations.json, or when user.json is missing or damaged). */
 function accountTerms() {
   try {
-    return source.zip ? source.fetcher.accountTerms() : [];
+    return source?.fetcher ? source.fetcher.accountTerms() : [];
   } catch {
     return [];
   }
 }
 
 /** A conversation's JSON, by position: from memory, from its place in the file, or by
- *  reading the file again up to it. */
+ *  reading the file again up to it.
+ * @param {number} index
+ * @returns {Uint8Array} */
 function jsonAt(index) {
   if (jsons[index] !== undefined) return jsons[index];
+  const src = openSource();
   const place = places[index];
   if (place) {
-    const bytes = readBytes(source.file, place.offset, place.length);
+    const bytes = readBytes(src.file, place.offset, place.length);
     if (bytes[0] === 0x7b && bytes[bytes.length - 1] === 0x7d) return bytes; // { … }
   }
+  /** @type {Uint8Array | null} */
   let found = null;
   let i = 0;
   const post = progressPoster("find");
-  const fresh = source.zip ? new Source(source.file) : source;
+  const fresh = src.zip ? new Source(src.file) : src;
   fresh.forEach((json, progress) => {
     post({ conversations: i, bytesRead: progress.bytesRead, bytesTotal: progress.bytesTotal ?? fresh.total });
     if (i++ === index) {
@@ -345,7 +446,8 @@ function jsonAt(index) {
 }
 
 /** `{indexes, snippets}` of the conversations that match `query` (both null when it has
- *  nothing to look for), from the texts kept in the core. */
+ *  nothing to look for), from the texts kept in the core.
+ * @param {string} query */
 function find(query) {
   return search?.find(query) ?? { indexes: null, snippets: null };
 }
@@ -354,7 +456,11 @@ function find(query) {
 // Jobs (in a worker of their own, terminated to cancel)
 // ---------------------------------------------------------------------------------------
 
-/** Reads the whole file again and searches every conversation's text as it comes. */
+/**
+ * Reads the whole file again and searches every conversation's text as it comes.
+ * @param {File} file
+ * @param {string} query
+ */
 async function scan(file, query) {
   await ready;
   const src = new Source(file);
@@ -379,6 +485,10 @@ async function scan(file, query) {
  * from showSaveFilePicker) when given, else into the private file system (read back as a
  * File on disk), else in memory. Memory stays flat but for the last. `compress`: the
  * writer's compression stage; `encryption`: {password, AesEntry} to encrypt every entry.
+ * @param {FileSystemFileHandle | null} target
+ * @param {(bytes: Uint8Array) => Promise<{crc: number, data: Uint8Array, deflated: boolean}>} compress
+ * @param {{password: string, AesEntry: typeof AesEntry} | undefined} encryption
+ * @returns {Promise<{zip: ZipWriter, finish: () => Promise<Blob | null>}>}
  */
 async function saveZip(target, compress, encryption) {
   if (target) {
@@ -392,6 +502,14 @@ async function saveZip(target, compress, encryption) {
  * Reads the file again and writes the chosen conversations (`indexes`, positions in the
  * file; null for all) into a ZIP: their files, the Markdown's images under assets/, and
  * index.md + index.html. Conversations that fail are listed, the others saved.
+ * @param {File} file
+ * @param {number[] | null} indexes
+ * @param {any} options the core's options
+ * @param {string} title the index's title
+ * @param {Record<number, {create_time?: number | null, messages?: number}> | undefined} summaries
+ *   what the list knows of each conversation, for the index
+ * @param {string | undefined} password
+ * @param {FileSystemFileHandle | null} target
  */
 async function save(file, indexes, options, title, summaries, password, target) {
   await ready;
@@ -405,7 +523,9 @@ async function save(file, indexes, options, title, summaries, password, target) 
   const { zip, finish } = await saveZip(target, pool?.compress ?? compressHere, encryption);
   // Unique names as the CLI gives them ("Title (2).md").
   const names = new NameSet();
+  /** @type {{title: string, files: string[], create_time?: number | null, messages?: number}[]} */
   const saved = [];
+  /** @type {FailedConversation[]} */
   const errors = [];
   const post = progressPoster("save");
   let done = 0;
@@ -428,7 +548,7 @@ async function save(file, indexes, options, title, summaries, password, target) 
       bytesTotal: progress.bytesTotal ?? src.total,
       zipBytes: zip.size,
     });
-    return !(wanted && done >= goal);
+    return !(goal !== null && done >= goal);
   });
   saved.sort((a, b) => (b.create_time ?? 0) - (a.create_time ?? 0));
   const index = indexFiles(title, saved, errors, options.utc_offset_minutes ?? 0);
@@ -459,7 +579,8 @@ self.onmessage = async ({ data: msg }) => {
         const layout = { ...Backup.fromJson(state).layout(Date.now(), undefined, undefined), readable: null };
         const { zip, finish } = await scratchZip("open", 0);
         await writeBackupZip(zip, layout);
-        const blob = await finish();
+        // A ZIP of the private file system, or one in memory: a File or a Blob, never null.
+        const blob = /** @type {Blob} */ (await finish());
         postMessage({ type: "result", id: msg.id, file: new File([blob], "Your chatkeep backup.zip", { type: "application/zip" }) });
         break;
       }
@@ -469,7 +590,7 @@ self.onmessage = async ({ data: msg }) => {
       case "convert": {
         await ready;
         const json = jsonAt(msg.index);
-        const c = source.convert(json, coreOptions(msg.options));
+        const c = openSource().convert(json, coreOptions(msg.options));
         postMessage({ type: "result", id: msg.id, converted: c });
         break;
       }
