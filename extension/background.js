@@ -27,6 +27,7 @@ const MESSAGES = {
   no_access: "chatkeep can't read this tab. Reload the page, then try again.",
   cancelled: "Cancelled: the page was not read to the end, and nothing was saved.",
   password_needed: "Your settings ask for a password for every save: click chatkeep's toolbar button, then type it there.",
+  password_asked: "Your settings ask for a password for every save: type it in the window chatkeep opened, which then saves this chat.",
 };
 
 /** Why a chat was read from the page instead (one sentence for what happened, one for what
@@ -356,13 +357,22 @@ async function read(tabId, options) {
   }
 }
 
-/** A save's password is asked for in the popup, never here: when the settings ask for one
- *  and the save came without (a menu, the shortcut, the toolbar button), the popup is opened
- *  for this tab where the browser allows it. */
-async function needPassword(tabId) {
-  await api.action.setPopup({ tabId, popup: "popup.html" }).catch(() => {});
-  await api.action.openPopup?.().catch(() => {});
-  throw new SaveError("password_needed", MESSAGES.password_needed);
+/** A save's password is asked for in an extension page, never here: when the settings ask
+ *  for one and the save came without (a menu, the shortcut, the toolbar button), a small
+ *  window shows the popup for this tab with this save's options (popup.html?tab=&save=),
+ *  which asks for the password and then makes the same save. Where no window can be opened,
+ *  the toolbar button's popup is set for the tab (and opened where the browser allows). */
+async function needPassword(tabId, options) {
+  const save = Object.fromEntries(Object.entries(options).filter(([k]) => !["password", "feedback", "download"].includes(k)));
+  const url = api.runtime.getURL(`popup.html?tab=${tabId}&save=${encodeURIComponent(JSON.stringify(save))}`);
+  try {
+    await api.windows.create({ url, type: "popup", width: 360, height: 640 });
+  } catch {
+    await api.action.setPopup({ tabId, popup: "popup.html" }).catch(() => {});
+    await api.action.openPopup?.().catch(() => {});
+    throw new SaveError("password_needed", MESSAGES.password_needed);
+  }
+  throw new SaveError("password_asked", MESSAGES.password_asked);
 }
 
 /** Saves the conversation of a tab. Resolves once the downloads have started with
@@ -375,7 +385,7 @@ async function save(tabId, options = {}) {
   try {
     const settings = await loadSettings();
     const saveAs = options.save_as ?? settings.extension.save_as;
-    if (settings.extension.encrypt === true && options.password === undefined) await needPassword(tabId);
+    if (settings.extension.encrypt === true && options.password === undefined) await needPassword(tabId, options);
     await ready;
     // A password the core refuses fails before the chat is read.
     const zip = options.password !== undefined ? new ZipWriter({ encryption: { password: options.password, AesEntry: core.AesEntry } }) : null;
@@ -417,7 +427,8 @@ async function save(tabId, options = {}) {
     return { files, assets, reader, warnings: all };
   } catch (e) {
     const err = e instanceof SaveError || e?.kind ? e : new SaveError("internal", `chatkeep could not save this chat: ${e?.message ?? e}.`);
-    if (options.feedback !== false) await feedback(tabId, { text: err.message, state: err.kind === "cancelled" ? "cancelled" : "error" }, true);
+    // Handed over to the password window, which says how the save went.
+    if (options.feedback !== false && err.kind !== "password_asked") await feedback(tabId, { text: err.message, state: err.kind === "cancelled" ? "cancelled" : "error" }, true);
     throw err;
   }
 }

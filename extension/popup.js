@@ -1,6 +1,11 @@
 // The toolbar popup: save the open ChatGPT conversation (default formats, one format, or
 // all three), copy it as Markdown, or, anywhere else, say what chatkeep does; everywhere,
 // open the page that backs up the whole account.
+//
+// Also the small window the background opens when a save from a menu, the shortcut or the
+// toolbar button needs a password ("encrypt every save"): popup.html?tab=<id>&save=<json>,
+// where <json> is that save's options. It asks for the password at once, completes that
+// same save for that tab, and closes itself (at once when cancelled).
 
 import { api, loadSettings } from "./browser.js";
 import { Msg, request } from "./messages.js";
@@ -17,6 +22,12 @@ let defaultFormats = null;
 let busy = false;
 /** Whether the settings ask for a password to encrypt every save. */
 let alwaysEncrypt = false;
+
+const params = new URLSearchParams(location.search);
+/** The tab this page saves: the one in `?tab=` (the password window), else the active tab. */
+const forTab = /^\d+$/.test(params.get("tab") ?? "") ? Number(params.get("tab")) : undefined;
+/** The save the background handed over (`?save=`: its options), to complete with a password. */
+const handedOver = handedOverSave();
 
 main();
 
@@ -56,7 +67,7 @@ async function main() {
 
   let tab;
   try {
-    tab = await request(api, { type: Msg.TAB_STATUS });
+    tab = await request(api, { type: Msg.TAB_STATUS, tabId: forTab });
   } catch (e) {
     show("elsewhere");
     setStatus(e.message, "error");
@@ -67,6 +78,7 @@ async function main() {
   if (tab?.chatgpt) {
     show("chat");
     $("save", HTMLButtonElement).focus();
+    if (handedOver) return completeHandedOver();
   } else {
     show("elsewhere");
     $("open-export", HTMLButtonElement).focus();
@@ -113,27 +125,53 @@ function listOf(items) {
   return `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
 }
 
+/** The options of the save handed over in `?save=` (a JSON object), or null. */
+function handedOverSave() {
+  try {
+    const options = JSON.parse(params.get("save") ?? "null");
+    return options && typeof options === "object" && !Array.isArray(options) ? options : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The password window: asks at once and completes the save handed over; closes itself
+ *  when cancelled, and a moment after the save (long enough to read "Saved"). */
+async function completeHandedOver() {
+  $("chat-title").textContent = "Save this conversation encrypted";
+  const outcome = await save(handedOver.formats ?? defaultFormats, true, handedOver);
+  if (outcome === "cancelled") window.close();
+  else if (outcome === "saved") setTimeout(() => window.close(), 2500);
+}
+
 /** Saves the chat; `encrypt` (or the settings) first asks for a password, which goes to the
- *  background with this one message and is kept nowhere. */
-async function save(formats, encrypt = false) {
-  if (busy) return;
+ *  background with this one message and is kept nowhere. `extra`: more of the save's
+ *  options (a save handed over by the background). Resolves with "saved", "cancelled" or
+ *  "failed".
+ *  @param {string[] | null} formats  @param {boolean} [encrypt]  @param {Record<string, any>} [extra] */
+async function save(formats, encrypt = false, extra = {}) {
+  if (busy) return "failed";
   let password;
   if (encrypt || alwaysEncrypt) {
     password = await askPassword(await wasmCore(), { what: "this chat" });
-    if (password === null) return;
+    if (password === null) return "cancelled";
   }
   setBusy(true);
   setStatus("Saving…", "busy");
   try {
-    const message = { type: Msg.SAVE, options: {} };
+    /** @type {Record<string, any>} */
+    const options = { ...extra };
+    const message = { type: Msg.SAVE, tabId: forTab, options };
     if (formats) message.options.formats = formats;
     if (password !== undefined) message.options.password = password;
     const result = await request(api, message);
     const names = fileNames(result?.files);
     const warnings = Array.isArray(result?.warnings) ? result.warnings : [];
     setStatus(names.length ? "Saved" : "Saved.", "ok", names, warnings);
+    return "saved";
   } catch (e) {
     setStatus(e.message, "error");
+    return "failed";
   } finally {
     setBusy(false);
   }
@@ -153,7 +191,7 @@ async function copyMarkdown(redacted) {
   setBusy(true);
   setStatus("Copying…", "busy");
   try {
-    const { text } = await request(api, { type: Msg.COPY_MARKDOWN, options: { redacted } });
+    const { text } = await request(api, { type: Msg.COPY_MARKDOWN, tabId: forTab, options: { redacted } });
     await writeClipboard(text);
     setStatus(redacted ? "Copied as Markdown, redacted" : "Copied as Markdown", "ok");
   } catch (e) {

@@ -143,6 +143,38 @@ describe("chatkeep in Firefox", () => {
   driver.setStoredOptions = (options) =>
     ext.evaluate((o) => (o === null ? browser.storage.sync.remove("options") : browser.storage.sync.set({ options: o })), options);
 
+  driver.setStoredExtension = (extension) =>
+    ext.evaluate((o) => (o === null ? browser.storage.sync.remove("extension") : browser.storage.sync.set({ extension: o })), extension);
+
+  driver.extensionWindow = async (part) => {
+    const prefix = `moz-extension://${FIREFOX_UUID}/`;
+    // Puppeteer may still name a window the extension opened about:blank (its page moved to
+    // the extension's process): ask each page where it is.
+    const where = (x) => x.evaluate(() => location.href).catch(() => x.url());
+    let p;
+    for (let i = 0; !p && i < 100; i++) {
+      for (const x of await browser.pages()) {
+        const href = await where(x);
+        if (href.startsWith(prefix) && href.includes(part)) p = x;
+      }
+      if (!p) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(p, `no extension page at …${part} opened; open: ${(await Promise.all((await browser.pages()).map(where))).join(", ")}`);
+    return {
+      evaluate: (fn, arg) => p.evaluate(fn, arg),
+      waitFor: (fn, arg) => p.waitForFunction(fn, { timeout: 10000 }, arg),
+      closed: async () => {
+        for (let i = 0; i < 100; i++) {
+          // Puppeteer may keep listing a closed window's page; its browsing context is gone.
+          if (p.isClosed() || !(await browser.pages()).includes(p)) return;
+          if (await p.evaluate(() => false).catch((e) => /no such frame|not found/i.test(e.message))) return;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.fail(`the extension page at …${part} did not close`);
+      },
+    };
+  };
+
   // --- The harness itself --------------------------------------------------------------
 
   it("the add-on installs, and its page opens at the fixed moz-extension:// UUID", async () => {

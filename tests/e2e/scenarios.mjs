@@ -10,6 +10,13 @@
 //   await driver.setStoredOptions(o)    storage.sync {options: o}; null clears it
 //   await driver.evaluate(fn, arg)      fn(arg) in the chat tab's page
 //   await driver.press(key)             a key press in the chat tab ("Escape")
+//   await driver.setStoredExtension(o)  storage.sync {extension: o}; null clears it
+//   await driver.extensionWindow(part)  the extension page that opened (or opens) at a URL
+//                                       containing `part`: {evaluate(fn, arg), waitFor(fn),
+//                                       closed()} (closed: resolves once it is gone)
+//   driver.command?(name), driver.menu?(menuItemId)
+//                                       (Chromium only) the keyboard shortcut and the page's
+//                                       context menu on the chat tab, as {ok, error}
 //
 // Chromium calls globalThis.chatkeep.save(tabId, options) in the service worker; Firefox
 // sends {type: "chatkeep/save", tabId, options} from an extension page.
@@ -172,6 +179,75 @@ export function scenarios(browser) {
       assert.deepEqual(inside, listFiles(plain.dir), "the ZIP holds what the plain save downloads");
       assert.ok(inside.some((f) => f.startsWith("assets/")), `no image in the ZIP: ${inside.join(", ")}`);
       assertSameFiles(path.join(into, "x"), plain.dir, inside);
+    } finally {
+      rmSync(into, { recursive: true, force: true });
+    }
+  }, 60000);
+
+  add("encrypt every save: a save without a password opens the password window, whose dialog hints, suggests, refuses, cancels, then completes that save", async (t, d) => {
+    await d.open(`/c/${BASIC}`);
+    await d.setStoredExtension({ encrypt: true });
+    t.after(() => d.setStoredExtension(null));
+    const dir = freshDownloads(t, d.link);
+    const dialog = "dialog.password-dialog[open]";
+    const openDialog = (w) => w.waitFor((sel) => !!document.querySelector(sel), dialog);
+    /** Fills the dialog's fields (as typing does: input events) and reads what it shows. */
+    const fill = (w, password, confirm) =>
+      w.evaluate(
+        ({ sel, password, confirm }) => {
+          for (const [end, value] of [["-password", password], ["-confirm", confirm]]) {
+            if (value === undefined) continue;
+            const input = document.querySelector(`${sel} input[id$="${end}"]`);
+            input.value = value;
+            input.dispatchEvent(new Event("input", { bubbles: true }));
+          }
+          return { strength: document.querySelector(`${sel} .password-strength`).textContent };
+        },
+        { sel: dialog, password, confirm },
+      );
+    const click = (w, text) =>
+      w.evaluate(({ sel, text }) => [...document.querySelectorAll(`${sel} button`)].find((b) => b.textContent === text).click(), { sel: dialog, text });
+
+    // The shortcut (Chromium; Firefox's driver saves as a menu does, without a password):
+    // refused here, handed to a window that asks. Cancel closes it; nothing is written.
+    const first = d.command ? await d.command("save-chat") : await d.save();
+    expectRefused(first, "password_asked");
+    const cancelled = await d.extensionWindow("popup.html?tab=");
+    await openDialog(cancelled);
+    assert.match(await cancelled.evaluate(() => document.getElementById("chat-title").textContent), /encrypted/);
+    await click(cancelled, "Cancel");
+    await cancelled.closed();
+    await assertNoDownloads(dir);
+
+    // The menu's "in all three formats": the same save, completed in the window.
+    const second = d.menu ? await d.menu("save-all") : await d.save({ formats: ["markdown", "html", "json"] });
+    expectRefused(second, "password_asked");
+    const w = await d.extensionWindow("popup.html?tab=");
+    await openDialog(w);
+    assert.equal((await fill(w, "abc")).strength, "Too short: use at least 8 characters.");
+    await click(w, "Suggest a passphrase");
+    const offered = await w.evaluate((sel) => {
+      const [p, c] = ["-password", "-confirm"].map((e) => document.querySelector(`${sel} input[id$="${e}"]`));
+      return { password: p.value, confirm: c.value, shown: p.type, strength: document.querySelector(`${sel} .password-strength`).dataset.strength };
+    }, dialog);
+    assert.match(offered.password, /^[a-z]+(-\d-[a-z]+){5}$/, "six words the core chose");
+    assert.deepEqual([offered.confirm, offered.shown, offered.strength], [offered.password, "text", "strong"], "filled in twice, shown, rated strong");
+    const password = "marble-5-harbor-2-violet-8-cinder";
+    await fill(w, password, `${password}x`);
+    await click(w, "Save encrypted");
+    const refused = await w.evaluate((sel) => ({ open: !!document.querySelector(sel), problem: document.querySelector(`${sel} .password-problem`).textContent }), dialog);
+    assert.deepEqual(refused, { open: true, problem: "The two passwords differ: type the same one twice." });
+    await assertNoDownloads(dir);
+    await fill(w, undefined, password);
+    await click(w, "Save encrypted");
+    const [zip] = await waitForDownloads(dir, 1);
+    assert.equal(zip, `${BASIC_NAME}.zip`);
+    await w.closed();
+    const into = mkdtempSync(path.join(os.tmpdir(), "chatkeep-asked-"));
+    try {
+      const inside = openEncrypted(path.join(dir, zip), password, path.join(into, "x"));
+      assert.deepEqual(inside, ["html", "json", "md"].map((e) => `${BASIC_NAME}.${e}`));
+      for (const f of inside) checkGolden(browser, "api/basic-markdown", path.join(into, "x"), f);
     } finally {
       rmSync(into, { recursive: true, force: true });
     }
