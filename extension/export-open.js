@@ -4,6 +4,7 @@
 import { getMeta } from "./backup-store.js";
 import { loadSettings, saveSettings } from "./browser.js";
 import { $ } from "./dom.js";
+import { findingsOpened, findingsReset } from "./export-findings.js";
 import { duration, megabytes, plural, size } from "./export-format.js";
 import { clearRows, refreshView, setActive } from "./export-list.js";
 import { cancelJob, newWorker } from "./export-messaging.js";
@@ -84,6 +85,7 @@ export function opened(info) {
   $("subtitle").textContent = `${file.name} · ${size(file.size)} · ${plural(info.count, "conversation")} · read in ${duration(info.seconds)}`;
   showOpenErrors();
   offerAccountTerms(info.accountTerms ?? []);
+  findingsOpened();
   refreshView();
   if (state.view.length) {
     setActive(0, { preview: true, scroll: true });
@@ -123,6 +125,7 @@ function offerAccountTerms(terms) {
     const redact = { ...(stored.redact ?? {}), terms, enabled: true, kinds: withName(stored.redact?.kinds) };
     state.options.redact = { ...(state.options.redact ?? {}), terms, enabled: true, kinds: withName(state.options.redact?.kinds) };
     for (const r of [redact, state.options.redact]) if (r.kinds === undefined) delete r.kinds;
+    findingsOpened();
     try {
       await saveSettings({ options: { ...stored, redact }, extension: undefined });
     } catch {
@@ -153,6 +156,7 @@ export function closeFile() {
     active: -1, anchor: -1, current: -1, search: null, searchInMemory: true,
   });
   state.checked.clear();
+  findingsReset();
   clearRows();
   $("list-spacer").style.height = "0px";
   $("browser").hidden = true;

@@ -15,12 +15,13 @@
 //
 // Messages in: {type: "open", file}, {type: "backup-file", id} (the local backup as a
 // File), {type: "search", id, query}, {type: "convert", id,
-// index, options}, {type: "save", file, indexes|null, options, title, summaries, target}
+// index, options}, {type: "findings", id, indexes, options} (what redaction finds in those
+// conversations), {type: "save", file, indexes|null, options, title, summaries, target}
 // (target: a FileSystemFileHandle the user chose, or null for a ZIP of the private file
 // system), {type: "scan", file, query}. Messages out: {type: "progress", ...}, {type: "rows", rows}, {type: "opened", ...},
 // {type: "result", id, ...}, {type: "failed", id?, error: {kind, message}}.
 
-import init, { AesEntry, Backup, convertExportConversation, exportConversationIndex, indexFiles, isZip, JsonStream, mergeOptions, NameSet, Search, ZipStream } from "./pkg/chatkeep_export.js";
+import init, { AesEntry, Backup, convertExportConversation, exportConversationIndex, indexFiles, isZip, JsonStream, mergeOptions, NameSet, redactionFindings, Search, ZipStream } from "./pkg/chatkeep_export.js";
 import { getMeta } from "./backup-store.js";
 import { scratchZip, writeBackupZip } from "./backup-zip.js";
 import { compressHere, StreamSink, ZipWriter } from "./zip-writer.js";
@@ -445,6 +446,45 @@ function jsonAt(index) {
   return found;
 }
 
+/** How many conversations each merged finding names (the count of all is kept apart). */
+const WHERE_NAMED = 3;
+
+/**
+ * What redaction finds (the core's `redactionFindings`) in the conversations at `indexes`
+ * (positions in the file), merged across them: one entry a kind and value, its count over
+ * all of them, `where` (the positions of the first conversations it is in) and `in` (how
+ * many it is in), in order of first appearance. `options.redact.allow` should be empty to
+ * see every value. Conversations that cannot be read are left out (the list names them).
+ */
+function findingsIn(indexes, options) {
+  const merged = new Map();
+  const decoder = new TextDecoder();
+  const post = progressPoster("findings");
+  let done = 0;
+  for (const index of indexes) {
+    let found = [];
+    try {
+      const json = jsonAt(index);
+      found = redactionFindings(typeof json === "string" ? json : decoder.decode(json), options);
+    } catch {
+      // Listed among the errors when the file was opened; saving says so again.
+    }
+    for (const f of found) {
+      const key = `${f.kind}\u0000${f.value}`;
+      const m = merged.get(key);
+      if (!m) {
+        merged.set(key, { kind: f.kind, value: f.value, count: f.count, where: [index], in: 1 });
+      } else {
+        m.count += f.count;
+        m.in += 1;
+        if (m.where.length < WHERE_NAMED) m.where.push(index);
+      }
+    }
+    post({ done: ++done, goal: indexes.length });
+  }
+  return [...merged.values()];
+}
+
 /** `{indexes, snippets}` of the conversations that match `query` (both null when it has
  *  nothing to look for), from the texts kept in the core.
  * @param {string} query */
@@ -594,6 +634,9 @@ self.onmessage = async ({ data: msg }) => {
         postMessage({ type: "result", id: msg.id, converted: c });
         break;
       }
+      case "findings":
+        postMessage({ type: "result", id: msg.id, findings: findingsIn(msg.indexes, coreOptions(msg.options)) });
+        break;
       case "scan":
         postMessage({ type: "result", id: msg.id, ...(await scan(msg.file, msg.query)) });
         break;

@@ -10,12 +10,14 @@
 // This file wires the page's controls to its modules, one job each: export-state.js (the
 // state), export-messaging.js (the workers), export-open.js (opening and closing a file),
 // export-list.js (filters, sort, the virtual list, selection), export-search.js,
-// export-preview.js, export-save.js, export-format.js (numbers, sizes, dates).
+// export-preview.js, export-save.js, export-format.js (numbers, sizes, dates), and
+// export-findings.js (the review of what redaction replaces).
 
 import { loadSettings } from "./browser.js";
 import { $, inputs } from "./dom.js";
 import { checkAllShown, filtered, onListClick, onListKey, refreshView, renderRows, setActive } from "./export-list.js";
-import { cancelJob } from "./export-messaging.js";
+import { setUpFindings } from "./export-findings.js";
+import { ask, cancelJob } from "./export-messaging.js";
 import { closeFile, offerLocalBackup, openFile, openLocalBackup } from "./export-open.js";
 import { narrow, previewOver } from "./export-preview.js";
 import { chosenFormats, saveMany, saveOne, showSaveResult } from "./export-save.js";
@@ -72,6 +74,13 @@ function setUpDrop() {
 
 function main() {
   loadPreferences();
+  setUpFindings({
+    find: (indexes, options) => ask(state.worker, { type: "findings", indexes, options }).then((r) => r.findings),
+    // The selected conversations, else all shown (what "Save selected" and "Save all" save).
+    chosen: () => (state.checked.size ? [...state.checked] : state.view.map((r) => r.index)).sort((a, b) => a - b),
+    title: (index) => state.rows[index]?.title ?? `Conversation ${index + 1}`,
+    options: () => state.options,
+  });
   setUpDrop();
   offerLocalBackup();
   $("open-backup", HTMLButtonElement).addEventListener("click", openLocalBackup);

@@ -6,6 +6,9 @@
 // The findings list: what the core's `redactionFindings` finds in the preview's sample
 // conversation, one checkbox per value. Unticking a value puts it in `redact.allow` (kept
 // as it is in every save); values kept earlier that the sample does not show stay kept.
+// The list itself is findings-list.js, which the export page uses too.
+
+import { listFindings, markFindings } from "./findings-list.js";
 
 /** Puts `redact` (the core's RedactOptions) into the section's controls. */
 export function fillPrivacy(form, redact) {
@@ -43,43 +46,8 @@ export function showFindings(form, all, redact) {
   const counts = document.getElementById("redact-found-counts");
   box.hidden = !redact.enabled;
   if (!redact.enabled) return;
-  const key = all.map((f) => `${f.kind}\u0000${f.value}`).join("\u0001");
-  if (list.dataset.key !== key) {
-    list.dataset.key = key;
-    list.replaceChildren(
-      ...all.map((f, i) => {
-        const item = document.createElement("li");
-        const input = document.createElement("input");
-        input.type = "checkbox";
-        input.name = "redact_allow";
-        input.id = `redact-allow-${i}`;
-        input.value = f.value;
-        const label = document.createElement("label");
-        label.htmlFor = input.id;
-        const value = document.createElement("code");
-        value.textContent = f.value;
-        const what = document.createElement("span");
-        what.className = "label-desc";
-        what.dataset.kind = f.kind;
-        label.append(value, " ", what);
-        item.append(input, label);
-        return item;
-      }),
-    );
-  }
-  const kept = new Set(redact.allow);
-  const replaced = all.filter((f) => !kept.has(f.value));
-  for (const input of allowBoxes(form)) {
-    input.checked = !kept.has(input.value);
-    const f = all.find((x) => x.value === input.value);
-    const what = input.nextElementSibling.querySelector(".label-desc");
-    what.textContent = input.checked ? `${f.kind}, replaced ${f.count}×` : `${f.kind}, kept`;
-  }
-  const perKind = new Map();
-  for (const f of replaced) perKind.set(f.kind, (perKind.get(f.kind) ?? 0) + 1);
-  counts.textContent = all.length
-    ? `Replaced in the sample: ${[...perKind].map(([k, n]) => `${n} ${k}`).join(", ") || "nothing"}${replaced.length < all.length ? `; ${all.length - replaced.length} kept` : ""}.`
-    : "Nothing to replace in the sample.";
+  listFindings(list, all, { name: "redact_allow" });
+  counts.textContent = markFindings(list, all, new Set(redact.allow), "in the sample");
 }
 
 /** Writes `text` into `pre` with every placeholder of `findings` in a <mark>. */

@@ -284,6 +284,81 @@ async function checkEncryptedSave(d, tmp, plainZip) {
   assertSameFiles(plain, opened, inside);
 }
 
+/** With redaction on (the stored settings: two words), "Review what is redacted" lists what
+ *  is replaced in the conversations chosen (all three), each value with the conversations it
+ *  is in; a value unticked there is kept as it is in the saved files, the others replaced. */
+async function checkRedactionReview(d, tmp) {
+  const store = (options) =>
+    d.eval((o) => {
+      const sync = (globalThis.browser ?? globalThis.chrome).storage.sync;
+      return o ? sync.set({ options: o }) : sync.remove("options");
+    }, options);
+  await store({ redact: { enabled: true, terms: ["diagram", "logo"] } });
+  try {
+    await d.goto();
+    const zip = path.join(tmp, "split-review.zip");
+    zipFolder(path.join(FIXTURES, "zip-split/input"), zip);
+    await openFile(d, zip, { rows: 3 });
+    assert.equal(await d.eval(() => document.getElementById("redact-review").hidden), false, "offered when the settings redact");
+    await d.click("#review-findings");
+    await d.waitFor(() => !document.getElementById("findings").hidden, 30000);
+    const read = () =>
+      d.eval(() => ({
+        counts: document.getElementById("findings-counts").textContent,
+        items: [...document.querySelectorAll("#findings-list li")].map((li) => ({
+          value: li.querySelector("code")?.textContent,
+          ticked: li.querySelector("input")?.checked,
+          desc: li.querySelector(".label-desc")?.textContent,
+          where: li.querySelector(".finding-where")?.textContent,
+        })),
+      }));
+    const review = await read();
+    // Every value is one of the words, found in the conversations the list names.
+    const texts = Object.fromEntries(
+      ["conversations-000.json", "conversations-001.json"]
+        .flatMap((f) => JSON.parse(readFileSync(path.join(FIXTURES, "zip-split/input", f), "utf8")))
+        .map((c) => [c.title, JSON.stringify(c)]),
+    );
+    assert.ok(review.items.length >= 2, JSON.stringify(review));
+    for (const item of review.items) {
+      assert.match(item.value, /^(diagram|logo)$/i, JSON.stringify(item));
+      assert.equal(item.ticked, true);
+      assert.match(item.desc, /^name, replaced \d+×$/);
+      const titles = [...item.where.matchAll(/“([^”]+)”/g)].map((m) => m[1]);
+      assert.ok(titles.length > 0, `${item.value} names no conversation`);
+      for (const title of titles) assert.ok(texts[title]?.includes(item.value), `${item.value} is not in “${title}”`);
+    }
+    assert.ok(review.items.some((i) => /logo/i.test(i.value) && i.where.includes("“Project: logo ideas”")), JSON.stringify(review.items));
+    assert.equal(review.counts, `Replaced in these 3 conversations: ${review.items.length} name.`);
+
+    // Unticking every "logo": kept in the save, "diagram" still replaced.
+    const logos = review.items.filter((i) => /logo/i.test(i.value)).map((i) => i.value);
+    await d.eval((values) => {
+      for (const input of document.querySelectorAll("#findings-list input")) {
+        if (values.includes(input.value)) input.click();
+      }
+    }, logos);
+    const after = await read();
+    assert.equal(after.counts, `Replaced in these 3 conversations: ${review.items.length - logos.length} name; ${logos.length} kept.`);
+    assert.deepEqual(after.items.filter((i) => !i.ticked).map((i) => i.desc), logos.map(() => "name, kept"));
+    await d.eval(() => {
+      for (const i of document.querySelectorAll('input[name="format"]')) i.checked = i.value === "markdown";
+    });
+    const saved = await d.saveAll(() => d.click("#save-all"));
+    const md = zipEntries(saved.path).filter((n) => n.endsWith(".md") && !n.startsWith("index."));
+    assert.equal(md.length, 3);
+    const text = md.map((n) => zipText(saved.path, n)).join("\n");
+    for (const v of logos) assert.ok(text.includes(v), `the kept ${v} is in the saved files`);
+    assert.ok(text.includes("[name "), "the other word is replaced");
+    for (const item of review.items.filter((i) => !logos.includes(i.value))) {
+      assert.ok(!new RegExp(`\\b${item.value}\\b`).test(text.replace(/\(assets\/[^)]*\)/g, "")), `${item.value} is still in the saved files`);
+    }
+  } finally {
+    await store(null);
+    await d.goto();
+  }
+}
+
 function readdirNames(dir) {
   return execFileSync("ls", ["-1", dir]).toString().split("\n").filter(Boolean);
 }
@@ -380,6 +455,10 @@ describe("export page in Chromium", () => {
     await checkSmallExports(d, t, tmp);
   });
 
+  it("reviews what redaction replaces in the conversations chosen; a value unticked there is kept in the save", async () => {
+    await checkRedactionReview(d, tmp);
+  });
+
   it("cancels while reading, and is ready for another file", { skip: !existsSync(REAL_EXPORT) && `${REAL_EXPORT} is missing` }, async () => {
     await d.setFile(REAL_EXPORT);
     await d.waitFor(() => !document.getElementById("progress-card").hidden, 10000);
@@ -449,6 +528,14 @@ describe("export page in Firefox", { skip: !existsSync(FIREFOX) && `${FIREFOX} i
       }
     };
     Object.assign(d, {
+      // Loads the page again (a BiDi goto to a moz-extension:// URL never ends: see above).
+      goto: async () => {
+        await page.evaluate(() => {
+          window.reloading = true;
+          location.reload();
+        });
+        await waitFor(() => !window.reloading && document.readyState === "complete", 10000);
+      },
       setFile: async (file) => {
         const input = await page.$("#file-input");
         await input.uploadFile(file);
@@ -501,5 +588,9 @@ describe("export page in Firefox", { skip: !existsSync(FIREFOX) && `${FIREFOX} i
 
   it("saves the small fixtures as the CLI does, and explains a file that is not an export", async (t) => {
     await checkSmallExports(d, t, tmp);
+  });
+
+  it("reviews what redaction replaces in the conversations chosen; a value unticked there is kept in the save", async () => {
+    await checkRedactionReview(d, tmp);
   });
 });
