@@ -282,19 +282,21 @@ with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
       const links = [...page[1].matchAll(/!\[[^\]]*\]\(<?([^)>]+)>?\)/g)].map((m) => decodeURIComponent(m[1]));
       assert.ok(links.length > 0, "the readable copy shows its image");
       for (const link of links) assert.ok(entries.has(`readable/${link}`), `the image ${link} is in the ZIP`);
-      // Downloaded again, encrypted (no readable copies): the same entries, AES-256, which 7z
-      // opens with the password only.
+      // Downloaded again, encrypted, with the readable copies: the same entries, AES-256,
+      // which 7z opens with the password only (a wrong one extracts nothing), and whose
+      // readable copies are every conversation's, as the plain download has them.
       const password = "heron-2-cedar-6-lotus-4-flint";
-      const encrypted = await d.download({ readable: false, password });
+      const encrypted = await d.download({ readable: true, password });
       assert.ok(encrypted.ok, JSON.stringify(encrypted.error));
       const locked = await newestZip(d.downloads, testStart);
       assert.notEqual(locked, zip);
       const into = mkdtempSync(path.join(os.tmpdir(), "chatkeep-backup-encrypted-"));
       try {
         const inside = openEncrypted(locked, password, into);
-        const plainNames = [...entries.keys()].filter((n) => !n.startsWith("readable/")).sort();
-        assert.deepEqual(inside, plainNames, "the encrypted ZIP holds the backup's entries");
-        // The manifest differs: it says whether readable copies are in.
+        assert.deepEqual(inside, [...entries.keys()].sort(), "the encrypted ZIP holds the plain download's entries, readable copies included");
+        const readable = inside.filter((n) => /^readable\/[^/]+\.md$/.test(n) && n !== "readable/index.md");
+        const ids = readable.map((n) => /^conversation_id: "([^"]+)"$/m.exec(readFileSync(path.join(into, n), "utf8"))?.[1]);
+        assert.deepEqual(ids.sort(), [...all].sort(), "one readable copy of every conversation");
         for (const name of inside.filter((n) => n !== "chatkeep-backup.json")) {
           assert.ok(readFileSync(path.join(into, name)).equals(entries.get(name)), `${name} differs from the plain download`);
         }
