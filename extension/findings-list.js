@@ -52,7 +52,7 @@ export function listFindings(list, findings, { name, cap = Infinity }) {
       where.className = "finding-where";
       const rest = (f.in ?? f.where.length) - f.where.length;
       where.textContent = `in ${f.where.map((t) => `“${t}”`).join(", ")}${rest > 0 ? ` and ${rest} more` : ""}`;
-      label.append(" ", where);
+      label.append(" · ", where);
     }
     item.append(input, label);
     items.push(item);
