@@ -353,6 +353,27 @@ async function checkRedactionReview(d, tmp) {
     for (const item of review.items.filter((i) => !logos.includes(i.value))) {
       assert.ok(!new RegExp(`\\b${item.value}\\b`).test(text.replace(/\(assets\/[^)]*\)/g, "")), `${item.value} is still in the saved files`);
     }
+
+    // A thousand values in one conversation: the first 40 listed, the rest counted.
+    await d.click("#close-file");
+    const [one] = JSON.parse(readFileSync(path.join(FIXTURES, "zip-split/input/conversations-001.json"), "utf8"));
+    const user = Object.values(one.mapping).find((n) => n.message?.author.role === "user");
+    user.message.content.parts = [Array.from({ length: 1000 }, (_, i) => `person${i}@example.org`).join(", ")];
+    const many = path.join(tmp, "many-findings.json");
+    writeFileSync(many, JSON.stringify([one]));
+    await openFile(d, many, { rows: 1 });
+    await d.click("#review-findings");
+    await d.waitFor(() => !document.getElementById("findings").hidden, 30000);
+    const big = await d.eval(() => ({
+      counts: document.getElementById("findings-counts").textContent,
+      boxes: document.querySelectorAll('#findings-list input[data-kind="email"]').length,
+      more: [...document.querySelectorAll("#findings-list .findings-more")].map((li) => li.textContent),
+    }));
+    assert.deepEqual(big, {
+      counts: "Replaced in “Café sketch & chart”: 1000 email.",
+      boxes: 40,
+      more: ["and 960 more email values, not listed: replaced unless kept in the settings"],
+    });
   } finally {
     await store(null);
     await d.goto();
