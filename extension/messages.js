@@ -49,10 +49,75 @@ export const Msg = Object.freeze({
   OFFSCREEN_PROGRESS: "chatkeep/offscreen-progress",
 });
 
+// Shapes shared by the pages and the background (used with `import("./messages.js").X`).
+
+/**
+ * The options of a save (`globalThis.chatkeep.save`, Msg.SAVE, Msg.COPY_MARKDOWN): the
+ * extension's own keys below, the others a partial core options object (checked by the core).
+ * @typedef {{
+ *   save_as?: boolean,
+ *   reader?: "auto" | "api" | "dom",
+ *   conversation_id?: string,
+ *   feedback?: boolean,
+ *   download?: boolean,
+ *   password?: string,
+ *   redacted?: boolean,
+ * } & Record<string, any>} SaveOptions
+ */
+
+/**
+ * What a save resolves with: the names the files got, the images a Markdown file links to,
+ * how the chat was read and what the user should know.
+ * @typedef {{files: string[], assets: string[], reader: string, warnings: string[]}} SaveResult
+ */
+
+/**
+ * A warning of the core: a stable `kind` and a sentence.
+ * @typedef {{kind: string, message: string}} CoreWarning
+ */
+
+/**
+ * A reply to a message: `{ok: true, result}` or `{ok: false, error: {kind, message}}`.
+ * @typedef {{ok: true, result: any} | {ok: false, error: {kind: string, message: string}}} Reply
+ */
+
+/**
+ * The message the popup keeps for a tab (the shortcut pressed off ChatGPT): session storage
+ * `notice`.
+ * @typedef {{text: string, tabId: number, at: number}} Notice
+ */
+
+/**
+ * The note on the ChatGPT page (page-note.js): a state, a sentence, and for a save its title,
+ * format labels, warnings, detail and download id.
+ * @typedef {{
+ *   state?: "progress" | "done" | "error" | "cancelled",
+ *   text: string,
+ *   title?: string | null,
+ *   labels?: string[],
+ *   warnings?: string[],
+ *   detail?: string | null,
+ *   downloadId?: number | null,
+ * }} NoteSpec
+ */
+
+/**
+ * What the scripts injected into a ChatGPT tab (page-note.js, capture.js) define on its
+ * isolated world's global object.
+ * @typedef {typeof globalThis & {
+ *   __chatkeepNote?: (spec: NoteSpec | null) => void,
+ *   __chatkeepCapture?: () => Promise<any>,
+ *   __chatkeepPageHtml?: () => string,
+ * }} PageGlobals
+ */
+
 // What each message may carry besides its type: key → check. A message with a key not
 // listed, or a value that fails its check, is answered with an error of kind "options".
+/** @param {unknown} v */
 const tabId = (v) => v === undefined || v === null || Number.isInteger(v);
+/** @param {unknown} v */
 const object = (v) => v === undefined || v === null || (typeof v === "object" && !Array.isArray(v));
+/** @type {Record<string, Record<string, (v: any) => boolean>>} */
 const ARGS = {
   [Msg.SAVE]: { tabId, options: object },
   [Msg.COPY_MARKDOWN]: { tabId, options: object },
@@ -72,6 +137,8 @@ const ARGS = {
 /**
  * Why `message` is not one the background takes (one sentence), or null when it is.
  * Messages of other types (for other pages) are not judged: null.
+ * @param {any} message  what the runtime delivered: anything
+ * @returns {string | null}
  */
 export function messageProblem(message) {
   const args = ARGS[message?.type];
@@ -86,7 +153,9 @@ export function messageProblem(message) {
 }
 
 /** Sends a message and unwraps the reply: resolves with `result`, rejects with an Error
- *  carrying `kind`. */
+ *  carrying `kind`.
+ *  @param {typeof chrome} api  @param {{type: string} & Record<string, any>} message
+ *  @returns {Promise<any>} */
 export async function request(api, message) {
   const reply = await api.runtime.sendMessage(message);
   if (reply?.ok) return reply.result;

@@ -17,7 +17,8 @@
 // class) or the system. An open shadow root keeps the page's styles out.
 
 (() => {
-  if (globalThis.__chatkeepNote) return;
+  const page = /** @type {import("./messages.js").PageGlobals} */ (globalThis);
+  if (page.__chatkeepNote) return;
 
   const HOST_ID = "chatkeep-note";
   const CSS = `
@@ -50,6 +51,7 @@ button:focus-visible { outline: 2px solid #0969da; outline-offset: 1px; }
 .dark button:focus-visible { outline-color: #58a6ff; }
 `;
 
+  /** @type {(() => void) | null} */
   let cleanup = null;
 
   function isDark() {
@@ -59,6 +61,11 @@ button:focus-visible { outline: 2px solid #0969da; outline-offset: 1px; }
     return globalThis.matchMedia?.("(prefers-color-scheme: dark)").matches ?? false;
   }
 
+  /**
+   * @template {keyof HTMLElementTagNameMap} K
+   * @param {K} tag  @param {string | null} [className]  @param {string} [text]
+   * @returns {HTMLElementTagNameMap[K]}
+   */
   function el(tag, className, text) {
     const e = document.createElement(tag);
     if (className) e.className = className;
@@ -72,7 +79,7 @@ button:focus-visible { outline: 2px solid #0969da; outline-offset: 1px; }
     document.getElementById(HOST_ID)?.remove();
   }
 
-  globalThis.__chatkeepNote = (spec) => {
+  page.__chatkeepNote = (spec) => {
     remove();
     if (!spec) return;
     const { state = "done", text = "", title, labels, warnings = [], detail, downloadId } = spec;
@@ -92,7 +99,7 @@ button:focus-visible { outline: 2px solid #0969da; outline-offset: 1px; }
     if (title) body.append(el("p", "title", title));
     for (const w of warnings) body.append(el("p", "warning", w));
     if (detail) body.append(el("p", "detail", detail));
-    if (typeof downloadId === "number" && globalThis.chrome?.runtime?.sendMessage) {
+    if (typeof downloadId === "number" && typeof globalThis.chrome?.runtime?.sendMessage === "function") {
       const show = el("button", "link", "Show in folder");
       show.type = "button";
       show.addEventListener("click", () => {
@@ -117,6 +124,7 @@ button:focus-visible { outline: 2px solid #0969da; outline-offset: 1px; }
       // Dismissed with Esc, or gone once the page shows another address (ChatGPT moves
       // between chats without loading a page).
       const url = location.href;
+      /** @param {KeyboardEvent} e */
       const onKey = (e) => {
         if (e.key === "Escape") remove();
       };
