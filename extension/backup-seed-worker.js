@@ -23,7 +23,7 @@ self.onmessage = async ({ data: { file, state } }) => {
     const backup = state ? Backup.fromJson(state) : new Backup(null);
     const zip = new ZipStream(file.size, zipReader(file, { bytes: 0 }));
     let shown = 0;
-    const stats = backup.seedZip(zip, (item, progress) => {
+    const stats = backup.seedZip(zip, (/** @type {{bytes: Uint8Array}} */ item, /** @type {object} */ progress) => {
       self.postMessage({ type: "item", item }, { transfer: [item.bytes.buffer] });
       const now = Date.now();
       if (now - shown > 200) {

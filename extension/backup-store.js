@@ -12,7 +12,13 @@ const DB_VERSION = 2;
  *  was last written can be found without reading the rest. */
 const STORES = ["meta", "conversations", "files"];
 
-/** Resolves an IDBRequest. */
+/** A kept record: a conversation's (`{id, bytes, at}`) or a file's (with `entry` and `mime`).
+ *  @typedef {{id: string, bytes: Uint8Array, entry?: string | null, mime?: string | null, at: number}} Row */
+/** What the core says to keep: a conversation or a file (its ZIP entry name and type).
+ *  @typedef {{keep: "conversation" | "file", id: string, entry?: string | null, mime?: string | null}} Keep */
+
+/** Resolves an IDBRequest.
+ *  @template T  @param {IDBRequest<T>} req  @returns {Promise<T>} */
 function done(req) {
   return new Promise((resolve, reject) => {
     req.onsuccess = () => resolve(req.result);
@@ -20,7 +26,8 @@ function done(req) {
   });
 }
 
-/** Resolves when a transaction commits. */
+/** Resolves when a transaction commits.
+ *  @param {IDBTransaction} tx  @returns {Promise<void>} */
 function committed(tx) {
   return new Promise((resolve, reject) => {
     tx.oncomplete = () => resolve(undefined);
@@ -28,6 +35,7 @@ function committed(tx) {
   });
 }
 
+/** @type {Promise<IDBDatabase> | undefined} */
 let opening;
 /** The database, opened once per context. */
 export function openStore() {
@@ -37,7 +45,9 @@ export function openStore() {
       const db = req.result;
       if (!db.objectStoreNames.contains("meta")) db.createObjectStore("meta");
       for (const name of ["conversations", "files"]) {
-        const store = db.objectStoreNames.contains(name) ? req.transaction.objectStore(name) : db.createObjectStore(name, { keyPath: "id" });
+        // An upgrade always runs in its versionchange transaction.
+        const upgrade = /** @type {IDBTransaction} */ (req.transaction);
+        const store = db.objectStoreNames.contains(name) ? upgrade.objectStore(name) : db.createObjectStore(name, { keyPath: "id" });
         if (!store.indexNames.contains("at")) store.createIndex("at", "at");
       }
     };
@@ -74,26 +84,30 @@ function stamp() {
   return lastStamp;
 }
 
-/** The largest stamp in the database (the state's, or a kept item's). */
+/** The largest stamp in the database (the state's, or a kept item's).
+ *  @param {IDBDatabase} db  @returns {Promise<number>} */
 async function largestStamp(db) {
   const tx = db.transaction(STORES);
+  /** @param {string} name  @returns {Promise<number>} */
   const last = (name) =>
     new Promise((resolve, reject) => {
       const req = tx.objectStore(name).index("at").openKeyCursor(null, "prev");
-      req.onsuccess = () => resolve(req.result?.key ?? 0);
+      req.onsuccess = () => resolve(Number(req.result?.key ?? 0));
       req.onerror = () => reject(req.error);
     });
   const [stateAt, c, f] = await Promise.all([done(tx.objectStore("meta").get("stateAt")), last("conversations"), last("files")]);
   return Math.max(Number(stateAt) || 0, c, f);
 }
 
-/** Reads a `meta` value (undefined when absent). */
+/** Reads a `meta` value (undefined when absent).
+ *  @param {string} key  @returns {Promise<any>} */
 export async function getMeta(key) {
   const db = await openStore();
   return done(db.transaction("meta").objectStore("meta").get(key));
 }
 
-/** Writes `meta` values: `{key: value}`. */
+/** Writes `meta` values: `{key: value}`.
+ *  @param {Record<string, unknown>} values */
 export async function putMeta(values) {
   const db = await openStore();
   const tx = db.transaction("meta", "readwrite");
@@ -105,6 +119,7 @@ export async function putMeta(values) {
  * Keeps what the core said to keep (`outcome`: {keep: "conversation", id} or {keep: "file",
  * id, entry, mime}) with `bytes`, and the core's `state` when given, in one transaction.
  * (The state need not be written every time: see `keptSinceState`.)
+ * @param {string | null} state  @param {Keep | null | undefined} outcome  @param {Uint8Array} [bytes]
  */
 export async function commit(state, outcome, bytes) {
   const db = await openStore();
@@ -119,8 +134,10 @@ export async function commit(state, outcome, bytes) {
   return committed(tx);
 }
 
-/** Writes the core's state (with its time, see `keptSinceState`) and, optionally, `info`. */
+/** Writes the core's state (with its time, see `keptSinceState`) and, optionally, `info`.
+ *  @param {string} state  @param {unknown} [info] */
 export async function putState(state, info) {
+  /** @type {Record<string, unknown>} */
   const values = { state, stateAt: stamp() };
   if (info !== undefined) values.info = info;
   return putMeta(values);
@@ -132,12 +149,15 @@ export async function putState(state, info) {
  * `conversation(bytes)` for each such conversation, one at a time (there may be thousands
  * after an interrupted seed: they are never all in memory), then `file({id, entry})` for
  * each file. The callbacks must be synchronous (the read is one transaction).
+ * @param {(bytes: Uint8Array) => void} conversation
+ * @param {(file: {id: string, entry: string | null}) => void} file
  */
 export async function keptSinceState(conversation, file) {
   const db = await openStore();
   const stateAt = (await done(db.transaction("meta").objectStore("meta").get("stateAt"))) ?? 0;
   const tx = db.transaction(["conversations", "files"]);
   const after = IDBKeyRange.lowerBound(stateAt, true);
+  /** @param {string} name  @param {(row: Row) => void} fn  @returns {Promise<void>} */
   const each = (name, fn) =>
     new Promise((resolve, reject) => {
       const req = tx.objectStore(name).index("at").openCursor(after);
@@ -151,13 +171,15 @@ export async function keptSinceState(conversation, file) {
     });
   // Both read at once (the transaction must not wait on the first); the files, small
   // records once their bytes are dropped, are handed back after the conversations.
+  /** @type {{id: string, entry: string | null}[]} */
   const files = [];
   await Promise.all([each("conversations", (r) => conversation(r.bytes)), each("files", (r) => files.push({ id: r.id, entry: r.entry ?? null }))]);
   for (const f of files) file(f);
 }
 
 /** Keeps items handed over by seeding (`{keep: "conversation"|"file", id, bytes}`), in one
- *  transaction. */
+ *  transaction.
+ *  @param {(Keep & {bytes: Uint8Array})[]} items */
 export async function keepMany(items) {
   const db = await openStore();
   const tx = db.transaction(["conversations", "files"], "readwrite");
@@ -170,14 +192,17 @@ export async function keepMany(items) {
 }
 
 /** The kept records of these conversations (or files: `{id, bytes, entry, mime, at}`), in
- *  the order asked; a missing one is `undefined`. One transaction for the lot. */
+ *  the order asked; a missing one is `undefined`. One transaction for the lot.
+ *  @param {"conversations" | "files"} store  @param {string[]} ids
+ *  @returns {Promise<(Row | undefined)[]>} */
 export async function getRows(store, ids) {
   const db = await openStore();
   const s = db.transaction(store).objectStore(store);
   return Promise.all(ids.map((id) => done(s.get(id))));
 }
 
-/** The kept bytes of these conversations (or files), as `getRows`. */
+/** The kept bytes of these conversations (or files), as `getRows`.
+ *  @param {"conversations" | "files"} store  @param {string[]} ids */
 export async function getMany(store, ids) {
   return (await getRows(store, ids)).map((r) => r?.bytes);
 }

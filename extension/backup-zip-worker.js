@@ -12,16 +12,19 @@ import init, { AesEntry, conversationAssets, indexFiles, NameSet } from "./pkg/c
 import { scratchZip, writeBackupZip } from "./backup-zip.js";
 
 self.onmessage = async ({ data: { layout, options, level, password } }) => {
+  /** @type {NameSet | null} */
   let names = null;
   try {
+    /** @type {import("./backup-zip.js").Readable | undefined} */
     let readable;
     if (layout.readable) {
       await init();
-      names = new NameSet();
+      const set = new NameSet();
+      names = set;
       const title = `chatkeep backup, ${layout.zipName.replace(/^chatkeep-backup-|\.zip$/g, "")}`;
       readable = {
         assetIds: (json) => conversationAssets(json),
-        convert: (json, assets) => names.convertConversation(json, options, assets),
+        convert: (json, assets) => set.convertConversation(json, options, assets),
         index: (saved, failed) => indexFiles(title, saved, failed, options?.utc_offset_minutes ?? 0),
       };
     }

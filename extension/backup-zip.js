@@ -33,12 +33,21 @@ const decoder = new TextDecoder();
  * conversation the layout names is not in the database (a missing file is left out: the
  * manifest lists what failed).
  */
+/**
+ * How the readable copies are written (the wasm core's conversationAssets,
+ * NameSet.convertConversation and indexFiles).
+ * @typedef {{
+ *   assetIds: (json: string) => string[],
+ *   convert: (json: string, assets: Record<string, {name: string | null, mime: string | null, bytes: Uint8Array}>) => any,
+ *   index: (saved: object[], failed: {title: string, message: string}[]) => {md: string, html: string},
+ * }} Readable
+ */
 /** @param {import("./zip-writer.js").ZipWriter} zip  @param {any} layout
- *  @param {{readable?: any, progress?: (p: {done: number, total: number}) => void}} [how] */
+ *  @param {{readable?: Readable, progress?: (p: {done: number, total: number}) => void}} [how] */
 export async function writeBackupZip(zip, layout, { readable, progress } = {}) {
-  const total = layout.parts.reduce((n, p) => n + p.ids.length, 0) * (layout.readable ? 2 : 1);
+  const total = layout.parts.reduce((/** @type {number} */ n, /** @type {{ids: string[]}} */ p) => n + p.ids.length, 0) * (layout.readable ? 2 : 1);
   let done = 0;
-  const missing = (id) => new Error(`The backup's conversation ${id} is missing from the browser's storage. Run the backup again to fetch it.`);
+  const missing = (/** @type {string} */ id) => new Error(`The backup's conversation ${id} is missing from the browser's storage. Run the backup again to fetch it.`);
   for (const part of layout.parts) {
     const entry = await zip.open(part.name);
     await entry.write(OPEN);
@@ -47,9 +56,10 @@ export async function writeBackupZip(zip, layout, { readable, progress } = {}) {
       const ids = part.ids.slice(i, i + BATCH);
       const rows = await getMany("conversations", ids);
       for (let j = 0; j < rows.length; j++) {
-        if (!rows[j]) throw missing(ids[j]);
+        const row = rows[j];
+        if (!row) throw missing(ids[j]);
         if (!first) await entry.write(COMMA);
-        await entry.write(rows[j]);
+        await entry.write(row);
         first = false;
       }
       done += ids.length;
@@ -60,17 +70,21 @@ export async function writeBackupZip(zip, layout, { readable, progress } = {}) {
   }
   for (let i = 0; i < layout.files.length; i += BATCH) {
     const batch = layout.files.slice(i, i + BATCH);
-    const rows = await getMany("files", batch.map((f) => f.id));
+    const rows = await getMany("files", batch.map((/** @type {{id: string}} */ f) => f.id));
     for (let j = 0; j < rows.length; j++) {
-      if (rows[j]) await zip.add(batch[j].name, rows[j]);
+      const row = rows[j];
+      if (row) await zip.add(batch[j].name, row);
     }
   }
   if (layout.readable) {
     if (!readable) throw new Error("The backup asks for readable copies, but nothing was given to write them.");
+    /** @type {{title: string, files: string[], create_time?: number, messages: number}[]} */
     const saved = [];
+    /** @type {{title: string, message: string}[]} */
     const failed = [];
     const folder = layout.readable;
-    const entries = new Map(layout.files.map((f) => [f.id, f.name]));
+    /** @type {Map<string, string>} */
+    const entries = new Map(layout.files.map((/** @type {{id: string, name: string}} */ f) => [f.id, f.name]));
     // Newest first in the index, as the export page's saves list them.
     for (const part of layout.parts) {
       for (let i = 0; i < part.ids.length; i += BATCH) {
@@ -88,7 +102,7 @@ export async function writeBackupZip(zip, layout, { readable, progress } = {}) {
           }
           for (const f of c.files) await zip.add(`${folder}/${f.fileName}`, f.bytes);
           for (const a of c.assets) if (!zip.has(`${folder}/${a.path}`)) await zip.add(`${folder}/${a.path}`, a.bytes);
-          saved.push({ title: c.title, files: c.files.map((f) => f.fileName), create_time: c.create_time ?? undefined, messages: c.messages });
+          saved.push({ title: c.title, files: c.files.map((/** @type {{fileName: string}} */ f) => f.fileName), create_time: c.create_time ?? undefined, messages: c.messages });
         }
         done += ids.length;
         progress?.({ done, total });
@@ -103,11 +117,13 @@ export async function writeBackupZip(zip, layout, { readable, progress } = {}) {
 }
 
 /** The kept files of these ids, as the core's convertConversation takes them: `{id:
- *  {name, mime, bytes}}` (the name without the `<id>-` the ZIP's entry adds). */
+ *  {name, mime, bytes}}` (the name without the `<id>-` the ZIP's entry adds).
+ *  @param {string[]} ids  @param {Map<string, string>} entries */
 async function assetsOf(ids, entries) {
-  if (!ids?.length) return {};
-  const rows = await getRows("files", ids);
+  /** @type {Record<string, {name: string | null, mime: string | null, bytes: Uint8Array}>} */
   const assets = {};
+  if (!ids?.length) return assets;
+  const rows = await getRows("files", ids);
   rows.forEach((row, i) => {
     if (!row?.bytes) return;
     const id = ids[i];
@@ -118,7 +134,8 @@ async function assetsOf(ids, entries) {
   return assets;
 }
 
-/** The title of a conversation's JSON, for naming one that could not be converted. */
+/** The title of a conversation's JSON, for naming one that could not be converted.
+ *  @param {string} json */
 function titleOf(json) {
   try {
     const t = JSON.parse(json)?.title;
@@ -135,6 +152,9 @@ function titleOf(json) {
  * offers no such file system, built as a Blob. `encryption` ({password, AesEntry}, see
  * ZipWriter) encrypts every entry; `compress`: the writer's compression stage
  * (zip-writer.js), in this thread when not given.
+ * @param {string} prefix  @param {number} level
+ * @param {NonNullable<ConstructorParameters<typeof ZipWriter>[0]>["encryption"]} [encryption]
+ * @param {NonNullable<ConstructorParameters<typeof ZipWriter>[0]>["compress"]} [compress]
  */
 export async function scratchZip(prefix, level, encryption = undefined, compress = undefined) {
   let dir;
@@ -149,7 +169,10 @@ export async function scratchZip(prefix, level, encryption = undefined, compress
     const at = Number(/-(\d+)\.zip$/.exec(name)?.[1]);
     if (!(now - at < SCRATCH_MAX_AGE_MS)) await dir.removeEntry(name).catch(() => {});
   }
-  const handle = await dir.getFileHandle(`${prefix}-${now}.zip`, { create: true });
+  // (createSyncAccessHandle is for dedicated workers: the DOM's types lack it.)
+  const handle = /** @type {FileSystemFileHandle & {createSyncAccessHandle(): Promise<import("./zip-writer.js").SyncAccessHandle>}} */ (
+    await dir.getFileHandle(`${prefix}-${now}.zip`, { create: true })
+  );
   const access = await handle.createSyncAccessHandle();
   let zip;
   try {

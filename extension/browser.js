@@ -27,8 +27,10 @@ export async function loadSettings() {
   return { options, extension: { save_as: false, ...extension } };
 }
 
-/** Stores settings (either part may be omitted). */
+/** Stores settings (either part may be omitted).
+ *  @param {{options?: Record<string, any>, extension?: Record<string, any>}} settings */
 export async function saveSettings({ options, extension }) {
+  /** @type {{options?: Record<string, any>, extension?: Record<string, any>}} */
   const patch = {};
   if (options !== undefined) patch.options = options;
   if (extension !== undefined) patch.extension = extension;
@@ -37,6 +39,7 @@ export async function saveSettings({ options, extension }) {
 
 /** A URL the downloads API can fetch: a blob URL where the background has a DOM (Firefox),
  *  else a blob URL made by the offscreen document (Chromium's worker has no createObjectURL). */
+/** @param {Blob} blob  @returns {Promise<string>} */
 export async function objectUrl(blob) {
   if (typeof URL.createObjectURL === "function") return URL.createObjectURL(blob);
   await ensureOffscreen();
@@ -45,6 +48,7 @@ export async function objectUrl(blob) {
   return reply.url;
 }
 
+/** @param {Blob} blob */
 async function blobToBase64(blob) {
   const buf = new Uint8Array(await blob.arrayBuffer());
   let bin = "";
@@ -52,6 +56,7 @@ async function blobToBase64(blob) {
   return btoa(bin);
 }
 
+/** @type {Promise<void> | undefined} */
 let offscreenReady;
 /** Chromium: the offscreen document (offscreen.js), created once, for what its service
  *  worker cannot do (blob URLs, the backup's ZIP). */

@@ -10,9 +10,12 @@
 // of their buffer.
 
 export class DeflatePool {
-  /** A pool of `size` workers. */
+  /** A pool of `size` workers.
+   *  @param {number} size */
   constructor(size) {
+    /** @type {Worker[]} */
     this.workers = [];
+    /** @type {Map<number, {resolve: (r: {crc: number, data: Uint8Array, deflated: boolean}) => void, reject: (e: Error) => void}>} */
     this.calls = new Map();
     this.nextId = 0;
     this.turn = 0;
@@ -28,6 +31,7 @@ export class DeflatePool {
       worker.onerror = (event) => this.fail(new Error(event.message || "the deflate worker stopped"));
       this.workers.push(worker);
     }
+    /** @param {Uint8Array} bytes */
     this.compress = (bytes) => this.deflate(bytes);
   }
 
@@ -38,7 +42,9 @@ export class DeflatePool {
     return cores > 1 ? new DeflatePool(Math.min(2, cores - 1)) : null;
   }
 
-  /** `{crc, data, deflated}` of `bytes`, as compressHere (zip-writer.js) gives them. */
+  /** `{crc, data, deflated}` of `bytes`, as compressHere (zip-writer.js) gives them.
+   *  @param {Uint8Array} bytes
+   *  @returns {Promise<{crc: number, data: Uint8Array, deflated: boolean}>} */
   deflate(bytes) {
     const id = this.nextId++;
     const worker = this.workers[this.turn++ % this.workers.length];
@@ -49,6 +55,7 @@ export class DeflatePool {
     });
   }
 
+  /** @param {Error} error */
   fail(error) {
     for (const call of this.calls.values()) call.reject(error);
     this.calls.clear();

@@ -7,15 +7,20 @@ const ZIP_WINDOW = 1024 * 1024;
 // (A worker-only API: the DOM's types, which the checker uses, do not have it.)
 const reader = new (/** @type {any} */ (globalThis).FileReaderSync)();
 
-/** Bytes `[offset, offset + length)` of `file`. */
+/** Bytes `[offset, offset + length)` of `file`.
+ *  @param {Blob} file  @param {number} offset  @param {number} length
+ *  @returns {Uint8Array} */
 export function readBytes(file, offset, length) {
   return new Uint8Array(reader.readAsArrayBuffer(file.slice(offset, offset + length)));
 }
 
 /** A read(offset, length) function for ZipStream, with a few cached windows, and a count
- *  of bytes read from disk. */
+ *  of bytes read from disk.
+ *  @param {Blob} file  @param {{bytes: number}} stats
+ *  @returns {(offset: number, length: number) => Uint8Array} */
 export function zipReader(file, stats) {
-  const windows = []; // most recent first: {start, bytes}
+  /** @type {{start: number, bytes: Uint8Array}[]} */
+  const windows = []; // most recent first
   return (offset, length) => {
     for (const w of windows) {
       if (offset >= w.start && offset + length <= w.start + w.bytes.length) {

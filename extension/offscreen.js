@@ -9,6 +9,7 @@ api.runtime.onMessage.addListener((message, _sender, sendResponse) => {
   if (message?.target === "offscreen" && message.type === "chatkeep/offscreen-backup-zip") {
     // The whole-account backup's ZIP, written by a worker from the backup's database (same
     // origin) into a file on disk.
+    /** @param {{done: number, total: number}} p */
     const progress = ({ done, total }) => {
       api.runtime.sendMessage({ type: Msg.OFFSCREEN_PROGRESS, done, total }).catch(() => {});
     };

@@ -21,9 +21,12 @@ export function pageSession() {
 
 /** One GET of `url` (a path on the ChatGPT origin, or a download link), with the bearer
  *  `token` and the workspace's `ChatGPT-Account-Id` when a token is given. Never throws:
- *  `{status, retryAfter, base64}` (the body), or `{status: 0, error}` without an answer. */
+ *  `{status, retryAfter, base64}` (the body), or `{status: 0, error}` without an answer.
+ *  @param {string} url  @param {string | null} token  @param {number} timeoutMs
+ *  @returns {Promise<{status: number, retryAfter?: string | null, base64?: string, error?: string}>} */
 export function pageRequest(url, token, timeoutMs) {
   return (async () => {
+    /** @type {Record<string, string>} */
     const headers = {};
     if (token) {
       headers.Authorization = `Bearer ${token}`;
@@ -46,7 +49,8 @@ export function pageRequest(url, token, timeoutMs) {
   })();
 }
 
-/** Base64 (as pageRequest returns bodies) → bytes. */
+/** Base64 (as pageRequest returns bodies) → bytes.
+ *  @param {string | undefined} b64 */
 export function fromBase64(b64) {
   const bin = atob(b64 ?? "");
   const out = new Uint8Array(bin.length);

@@ -38,6 +38,28 @@
 
 const encoder = new TextEncoder();
 
+/**
+ * Where the archive goes (BlobSink, FileSink, StreamSink): `write` appends, `reserve` keeps
+ * room for a header known later and `fill` writes it there, `finish` ends the archive.
+ * @typedef {{
+ *   write(bytes: Uint8Array): void | Promise<void>,
+ *   reserve(length: number): Mark,
+ *   fill(mark: Mark, bytes: Uint8Array): void | Promise<void>,
+ *   finish(type: string): Blob | null | Promise<Blob | null>,
+ * }} Sink
+ */
+/** A FileSystemSyncAccessHandle (dedicated workers only: the DOM's types lack it), as far
+ *  as FileSink uses it.
+ *  @typedef {{write(bytes: Uint8Array, options: {at: number}): number, truncate(size: number): void,
+ *    flush(): void, close(): void}} SyncAccessHandle */
+/** Room kept by a sink's reserve(): a BlobSink's slot, or a position in the file.
+ *  @typedef {{length: number, slot: number} | {length: number, at: number}} Mark */
+/** The output of the compression stage: `data` deflated when `deflated`, else the bytes.
+ *  @typedef {{crc: number, data: Uint8Array, deflated: boolean}} Packed */
+/** An entry as written, for the central directory.
+ *  @typedef {{nameBytes: Uint8Array, crc: number, size: number, csize: number, method: number,
+ *    offset: number, time: number, day: number, aes: number | null}} Entry */
+
 // Formats that are compressed already: deflating them again costs time and gains nothing.
 const PACKED = /\.(png|jpe?g|gif|webp|avif|heic|zip|gz|bz2|xz|7z|mp3|m4a|aac|ogg|opus|mp4|m4v|mov|webm|pdf|docx|xlsx|pptx|woff2?)$/i;
 
@@ -49,10 +71,11 @@ const DEFLATE_MIN = 64;
 /** `bytes` deflated whole. (Writing into the stream and reading it back costs about a
  *  fifth of going through a Blob and a Response for each entry, which adds up over
  *  thousands of small files.) */
+/** @param {Uint8Array} bytes  @returns {Promise<Uint8Array>} */
 export async function deflateWhole(bytes) {
   const cs = new CompressionStream("deflate-raw");
   const writer = cs.writable.getWriter();
-  writer.write(bytes).catch(() => {});
+  writer.write(/** @type {Uint8Array<ArrayBuffer>} */ (bytes)).catch(() => {});
   writer.close().catch(() => {});
   const reader = cs.readable.getReader();
   const parts = [];
@@ -77,11 +100,13 @@ export async function deflateWhole(bytes) {
  * A deflate stream whose output goes to `out(bytes)` (awaited, one piece at a time):
  * `write(bytes)` resolves when the stream can take more (so the output never piles up in
  * memory), `close()` when everything has gone to `out`.
+ * @param {(bytes: Uint8Array) => Promise<void>} out
  */
 function deflateStream(out) {
   const cs = new CompressionStream("deflate-raw");
   const writer = cs.writable.getWriter();
   const reader = cs.readable.getReader();
+  /** @type {any} */
   let failure = null;
   const pump = (async () => {
     for (;;) {
@@ -97,10 +122,11 @@ function deflateStream(out) {
   });
   pump.catch(() => {}); // reported by write() or close()
   return {
+    /** @param {Uint8Array} bytes */
     async write(bytes) {
       if (failure) throw failure;
       await writer.ready.catch(() => pump);
-      writer.write(bytes).catch(() => {}); // a failure shows in ready or close
+      writer.write(/** @type {Uint8Array<ArrayBuffer>} */ (bytes)).catch(() => {}); // a failure shows in ready or close
     },
     async close() {
       if (failure) throw failure;
@@ -120,7 +146,8 @@ const CRC_TABLE = (() => {
   return table;
 })();
 
-/** The CRC-32 (ISO-HDLC, as ZIP uses) of `bytes`, continuing from `crc` (0 to start). */
+/** The CRC-32 (ISO-HDLC, as ZIP uses) of `bytes`, continuing from `crc` (0 to start).
+ *  @param {Uint8Array} bytes  @param {number} [crc] */
 export function crc32(bytes, crc = 0) {
   let c = ~crc >>> 0;
   for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
@@ -130,7 +157,8 @@ export function crc32(bytes, crc = 0) {
 const U32_MAX = 0xffffffff;
 const U16_MAX = 0xffff;
 
-/** Date and time in MS-DOS format (local time, two-second resolution, 1980–2107). */
+/** Date and time in MS-DOS format (local time, two-second resolution, 1980–2107).
+ *  @param {Date} date */
 function dosDateTime(date) {
   const year = Math.min(Math.max(date.getFullYear(), 1980), 2107);
   return {
@@ -141,14 +169,19 @@ function dosDateTime(date) {
 
 /** Little-endian writer over a fresh buffer of `size` bytes. */
 class Bytes {
+  /** @param {number} size */
   constructor(size) {
     this.buf = new Uint8Array(size);
     this.view = new DataView(this.buf.buffer);
     this.at = 0;
   }
+  /** @param {number} v */
   u8(v) { this.buf[this.at++] = v; return this; }
+  /** @param {number} v */
   u16(v) { this.view.setUint16(this.at, v, true); this.at += 2; return this; }
+  /** @param {number} v */
   u32(v) { this.view.setUint32(this.at, v >>> 0, true); this.at += 4; return this; }
+  /** @param {number} v */
   u64(v) {
     // Exact up to 2^53, far beyond any archive a browser writes.
     this.view.setUint32(this.at, v % 0x100000000, true);
@@ -156,6 +189,7 @@ class Bytes {
     this.at += 8;
     return this;
   }
+  /** @param {Uint8Array} b */
   bytes(b) { this.buf.set(b, this.at); this.at += b.length; return this; }
 }
 
@@ -163,38 +197,45 @@ class Bytes {
 export class BlobSink {
   constructor(flushBytes = 8 * 1024 * 1024) {
     this.flushBytes = flushBytes;
+    /** @type {(Blob | null)[]} */
     this.blobs = [];
+    /** @type {Uint8Array[]} */
     this.pending = [];
     this.pendingBytes = 0;
   }
 
+  /** @param {Uint8Array} bytes */
   write(bytes) {
     this.pending.push(bytes);
     this.pendingBytes += bytes.length;
     if (this.pendingBytes >= this.flushBytes) this.flush();
   }
 
-  /** Keeps `length` bytes for later (`fill`): an entry's header, known after its data. */
+  /** Keeps `length` bytes for later (`fill`): an entry's header, known after its data.
+   *  @param {number} length */
   reserve(length) {
     this.flush();
     this.blobs.push(null);
     return { slot: this.blobs.length - 1, length };
   }
 
+  /** @param {{slot: number, length: number}} mark  @param {Uint8Array} bytes */
   fill(mark, bytes) {
     if (bytes.length !== mark.length) throw new Error("ZipWriter: a header changed size");
-    this.blobs[mark.slot] = new Blob([bytes]);
+    this.blobs[mark.slot] = new Blob([/** @type {Uint8Array<ArrayBuffer>} */ (bytes)]);
   }
 
+  /** @param {string} type */
   finish(type) {
     this.flush();
-    const blob = new Blob(this.blobs, { type });
+    // Every slot reserved was filled by its entry's close().
+    const blob = new Blob(/** @type {Blob[]} */ (this.blobs), { type });
     this.blobs = [];
     return blob;
   }
 
   flush() {
-    if (this.pending.length) this.blobs.push(new Blob(this.pending));
+    if (this.pending.length) this.blobs.push(new Blob(/** @type {Uint8Array<ArrayBuffer>[]} */ (this.pending)));
     this.pending = [];
     this.pendingBytes = 0;
   }
@@ -204,28 +245,33 @@ export class BlobSink {
  *  `fileHandle.createSyncAccessHandle()`, in a dedicated worker), from its start; the
  *  handle is flushed and closed by finish(). */
 export class FileSink {
+  /** @param {SyncAccessHandle} handle */
   constructor(handle) {
     this.handle = handle;
     this.at = 0;
     handle.truncate(0);
   }
 
+  /** @param {Uint8Array} bytes */
   write(bytes) {
     this.put(bytes, this.at);
     this.at += bytes.length;
   }
 
+  /** @param {number} length */
   reserve(length) {
     const mark = { at: this.at, length };
     this.at += length;
     return mark;
   }
 
+  /** @param {{at: number, length: number}} mark  @param {Uint8Array} bytes */
   fill(mark, bytes) {
     if (bytes.length !== mark.length) throw new Error("ZipWriter: a header changed size");
     this.put(bytes, mark.at);
   }
 
+  /** @param {Uint8Array} bytes  @param {number} at */
   put(bytes, at) {
     let done = 0;
     while (done < bytes.length) {
@@ -235,6 +281,7 @@ export class FileSink {
     }
   }
 
+  /** @returns {null} */
   finish() {
     this.handle.truncate(this.at);
     this.handle.flush();
@@ -247,20 +294,24 @@ export class FileSink {
  *  e.g. of a file chosen with showSaveFilePicker), gathered into pieces of about a
  *  megabyte; finish() closes the stream, which puts the file in place, and returns nothing. */
 export class StreamSink {
+  /** @param {FileSystemWritableFileStream} writable  @param {number} [flushBytes] */
   constructor(writable, flushBytes = 1024 * 1024) {
     this.writable = writable;
     this.flushBytes = flushBytes;
     this.at = 0; // where the pending bytes go
+    /** @type {Uint8Array[]} */
     this.pending = [];
     this.pendingBytes = 0;
   }
 
+  /** @param {Uint8Array} bytes */
   write(bytes) {
     this.pending.push(bytes);
     this.pendingBytes += bytes.length;
     if (this.pendingBytes >= this.flushBytes) return this.flush();
   }
 
+  /** @param {number} length */
   reserve(length) {
     // The stream keeps its writes in order: the flush need not be awaited here (a failed
     // write fails the ones after it, and finish()).
@@ -270,9 +321,10 @@ export class StreamSink {
     return mark;
   }
 
+  /** @param {{at: number, length: number}} mark  @param {Uint8Array} bytes */
   fill(mark, bytes) {
     if (bytes.length !== mark.length) throw new Error("ZipWriter: a header changed size");
-    return this.writable.write({ type: "write", position: mark.at, data: bytes });
+    return this.writable.write({ type: "write", position: mark.at, data: /** @type {Uint8Array<ArrayBuffer>} */ (bytes) });
   }
 
   async finish() {
@@ -284,7 +336,7 @@ export class StreamSink {
   /** Writes the pending bytes where they go (positions are taken at once, in order). */
   flush() {
     if (!this.pendingBytes) return Promise.resolve();
-    const data = new Blob(this.pending);
+    const data = new Blob(/** @type {Uint8Array<ArrayBuffer>[]} */ (this.pending));
     const at = this.at;
     this.at += this.pendingBytes;
     this.pending = [];
@@ -297,18 +349,21 @@ export class StreamSink {
 const AES_EXTRA = 11;
 
 /** Method, version needed and flags of an entry as written: an encrypted one (`aes`: its
- *  real method) says method 99, version 5.1 and flag bit 0. */
+ *  real method) says method 99, version 5.1 and flag bit 0.
+ *  @param {{method: number, aes: number | null}} entry  @param {number} version */
 function framing({ method, aes }, version) {
   if (aes == null) return { method, version, flags: 0x0800 };
   return { method: 99, version: 51, flags: 0x0801 };
 }
 
-/** The AE-2 extra field of an encrypted entry: vendor version 2, "AE", AES-256, the real method. */
+/** The AE-2 extra field of an encrypted entry: vendor version 2, "AE", AES-256, the real method.
+ *  @param {Bytes} header  @param {number} aes */
 function aesExtra(header, aes) {
   header.u16(0x9901).u16(7).u16(2).u16(0x4541).u8(3).u16(aes);
 }
 
-/** The local header of an entry (ZIP64 sizes when `zip64`). */
+/** The local header of an entry (ZIP64 sizes when `zip64`).
+ *  @param {Uint8Array} nameBytes  @param {Entry} entry  @param {boolean} zip64 */
 function localHeader(nameBytes, entry, zip64) {
   const { crc, size, csize, time, day, aes } = entry;
   const f = framing(entry, zip64 ? 45 : 20);
@@ -332,7 +387,8 @@ function localHeader(nameBytes, entry, zip64) {
 }
 
 /** The compression stage in this thread: `{crc, data, deflated}` for `bytes` (`data` the
- *  deflated bytes when smaller, else `bytes`). */
+ *  deflated bytes when smaller, else `bytes`).
+ *  @param {Uint8Array} bytes  @returns {Promise<Packed>} */
 export async function compressHere(bytes) {
   const crc = crc32(bytes);
   const packed = await deflateWhole(bytes);
@@ -341,7 +397,7 @@ export async function compressHere(bytes) {
 
 export class ZipWriter {
   /**
-   * @param {{flushBytes?: number, level?: number, sink?: BlobSink|FileSink|StreamSink,
+   * @param {{flushBytes?: number, level?: number, sink?: Sink,
    *   compress?: (bytes: Uint8Array) => Promise<{crc: number, data: Uint8Array, deflated: boolean}>,
    *   queueBytes?: number,
    *   encryption?: {password: string, AesEntry: typeof import("./pkg/chatkeep_save.js").AesEntry}}} [opts]
@@ -353,22 +409,28 @@ export class ZipWriter {
    *   (and the wasm core's AesEntry, which checks it).
    */
   constructor({ flushBytes = 8 * 1024 * 1024, level = 6, sink, compress = compressHere, queueBytes = 16 * 1024 * 1024, encryption } = {}) {
+    /** @type {Sink} */
     this.sink = sink ?? new BlobSink(flushBytes);
     this.encryption = encryption ?? null;
     // A password the core refuses (too short) fails here, before anything is written.
-    if (this.encryption) this.cipher().free();
+    if (this.encryption) this.cipher()?.free();
     this.level = level;
     this.compress = compress;
     this.queueBytes = queueBytes;
     this.offset = 0;
+    /** @type {Entry[]} */
     this.entries = [];
     this.names = new Set();
     this.finished = false;
+    /** @type {string | null} */
     this.opened = null;
-    /** Entries added and not written yet: [{size, written}], oldest first. */
+    /** Entries added and not written yet, oldest first.
+     *  @type {{size: number, written: Promise<void>}[]} */
     this.queue = [];
     this.queued = 0;
+    /** @type {Promise<void>} */
     this.tail = Promise.resolve();
+    /** @type {any} */
     this.failure = null;
   }
 
@@ -382,7 +444,8 @@ export class ZipWriter {
     return this.entries.length;
   }
 
-  /** Whether an entry of this name was added. */
+  /** Whether an entry of this name was added.
+   *  @param {string} name */
   has(name) {
     return this.names.has(name);
   }
@@ -394,7 +457,8 @@ export class ZipWriter {
     return new AesEntry(password, crypto.getRandomValues(new Uint8Array(16)));
   }
 
-  /** Refuses to add `name` when it cannot be added now. */
+  /** Refuses to add `name` when it cannot be added now.
+   *  @param {string} name */
   check(name) {
     if (this.failure) throw this.failure;
     if (this.finished) throw new Error("ZipWriter: add() after finish()");
@@ -414,6 +478,7 @@ export class ZipWriter {
    * between folders; a name already added is refused. Resolves once the entry is queued
    * and the queue is under its limit (see above); a failure to write shows at a later
    * call, or at finish().
+   * @param {string} name  @param {string | Uint8Array | ArrayBuffer} data  @param {Date} [date]
    */
   async add(name, data, date = new Date()) {
     this.check(name);
@@ -433,6 +498,7 @@ export class ZipWriter {
       let stored = packed.data;
       const method = packed.deflated ? 8 : 0;
       // Encryption stage.
+      /** @type {number | null} */
       let aes = null;
       const cipher = this.cipher();
       if (cipher) {
@@ -454,6 +520,7 @@ export class ZipWriter {
       await this.push(stored);
       this.entries.push(entry);
     });
+    /** @type {{size: number, written: Promise<void>}} */
     const item = { size, written };
     this.queue.push(item);
     this.queued += size;
@@ -469,6 +536,7 @@ export class ZipWriter {
     if (this.failure) throw this.failure;
   }
 
+  /** @param {{size: number, written: Promise<void>}} item */
   dequeue(item) {
     this.queue.splice(this.queue.indexOf(item), 1);
     this.queued -= item.size;
@@ -476,7 +544,8 @@ export class ZipWriter {
 
   /** Adds `name`, or `_name` (in the same folder) when a file of that name was added
    *  already (a conversation called "index" keeps its name; the index gives way).
-   *  Resolves with the name given. */
+   *  Resolves with the name given.
+   *  @param {string} name  @param {string | Uint8Array | ArrayBuffer} data */
   async addFree(name, data) {
     const slash = name.lastIndexOf("/") + 1;
     let free = name;
@@ -491,6 +560,8 @@ export class ZipWriter {
    * closed. Deflated (in this thread) unless the level is 0 or the name is of a compressed
    * format. Its header is written when it closes (an entry of 4 GiB or more is refused:
    * split it). Resolves once the entries added before it are written.
+   * @param {string} name  @param {Date} [date]
+   * @returns {Promise<{write: (data: string | Uint8Array) => Promise<void>, close: () => Promise<void>}>}
    */
   async open(name, date = new Date()) {
     this.check(name);
@@ -505,17 +576,20 @@ export class ZipWriter {
     const { time, date: day } = dosDateTime(date);
     const method = this.level > 0 && !PACKED.test(name) ? 8 : 0;
     const cipher = this.cipher();
+    /** @type {Entry} */
     const entry = { nameBytes, crc: 0, size: 0, csize: 0, method, offset: this.offset, time, day, aes: cipher ? method : null };
     const headerLength = 30 + nameBytes.length + (cipher ? AES_EXTRA : 0);
     const mark = this.sink.reserve(headerLength);
     this.offset += headerLength;
     // Sink stage.
+    /** @param {Uint8Array} bytes */
     const put = async (bytes) => {
       entry.csize += bytes.length;
       await this.push(bytes);
     };
     if (cipher) await put(cipher.header());
     // Encryption stage.
+    /** @param {Uint8Array} bytes */
     const out = async (bytes) => {
       if (bytes.length) await put(cipher ? cipher.update(bytes) : bytes);
     };
@@ -553,6 +627,7 @@ export class ZipWriter {
 
   /** Writes the central directory and resolves with the archive (a Blob with the default
    *  sink; nothing with a FileSink or StreamSink). The writer is then spent. */
+  /** @returns {Promise<Blob | null>} */
   async finish(type = "application/zip") {
     if (this.finished) throw new Error("ZipWriter: finish() twice");
     if (this.opened) throw new Error(`ZipWriter: finish() while ${this.opened} is open`);
@@ -627,7 +702,8 @@ export class ZipWriter {
     return this.sink.finish(type);
   }
 
-  /** Hands `bytes` to the sink (a promise when the sink's writes are asynchronous). */
+  /** Hands `bytes` to the sink (a promise when the sink's writes are asynchronous).
+   *  @param {Uint8Array} bytes */
   push(bytes) {
     this.offset += bytes.length;
     return this.sink.write(bytes);
