@@ -12,11 +12,19 @@ import { backupZipInWorker, clearScratch } from "./backup-zip.js";
 import { fromBase64, pageRequest, pageSession } from "./page-requests.js";
 import { ZipWriter } from "./zip-writer.js";
 
+/** @typedef {import("./messages.js").SaveOptions} SaveOptions */
+/** @typedef {import("./messages.js").SaveResult} SaveResult */
+/** @typedef {import("./messages.js").NoteSpec} NoteSpec */
+/** @typedef {import("./messages.js").PageGlobals} PageGlobals */
+/** @typedef {import("./browser.js").Settings} Settings */
+/** A page as capture.js hands it over (`__chatkeepCapture()`).
+ *  @typedef {{url: string, title: string, root: object, capture?: object, cancelled?: boolean}} CapturedPage */
+
 // Service workers forbid top-level await: callers wait on this instead.
 const ready = init();
 
-/** An error with a stable kind and a sentence for the user. */
-
+/** The sentence for the user of each kind of error the background raises itself.
+ *  @type {Record<string, string>} */
 const MESSAGES = {
   not_chatgpt: "This tab isn't a ChatGPT conversation. Open one on chatgpt.com, or open your ChatGPT export from chatkeep's menu.",
   no_conversation: "This ChatGPT page shows no conversation. Open a conversation, then try again.",
@@ -31,9 +39,13 @@ const MESSAGES = {
 };
 
 /** Why a chat was read from the page instead (one sentence for what happened, one for what
- *  it means), by the kind of the API's failure. */
+ *  it means), by the kind of the API's failure.
+ *  @type {Record<string, (e: Error) => string>} */
 const FALLBACK = {
-  api_down: (e) => `ChatGPT's API did not answer${/HTTP \d+/.test(e.message) ? ` (${/HTTP \d+/.exec(e.message)[0]})` : ""}, so chatkeep read the chat from the page. ${PAGE_COPY}`,
+  api_down: (e) => {
+    const status = /HTTP \d+/.exec(e.message);
+    return `ChatGPT's API did not answer${status ? ` (${status[0]})` : ""}, so chatkeep read the chat from the page. ${PAGE_COPY}`;
+  },
   rate_limited: () => `ChatGPT was limiting requests, so chatkeep read the chat from the page. ${PAGE_COPY}`,
   not_found: () => `ChatGPT's API did not find this chat, so chatkeep read it from the page. ${PAGE_COPY}`,
 };
@@ -68,6 +80,7 @@ async function inPage(tabId, func, args, world = "MAIN") {
   return results?.[0]?.result;
 }
 
+/** @param {number} tabId */
 async function injectCapture(tabId) {
   try {
     await api.scripting.executeScript({ target: { tabId }, files: ["page-note.js", "capture.js"] });
@@ -76,7 +89,8 @@ async function injectCapture(tabId) {
   }
 }
 
-/** The page's session token, or the reason there is none. */
+/** The page's session token, or the reason there is none.
+ *  @param {number} tabId  @returns {Promise<string>} */
 async function sessionToken(tabId) {
   const s = await inPage(tabId, pageSession, []);
   if (s?.token) return s.token;
@@ -84,6 +98,8 @@ async function sessionToken(tabId) {
   throw new SaveError("api_down", `ChatGPT's API did not answer${s?.status ? ` (HTTP ${s.status})` : ""}.`);
 }
 
+/** The conversation's JSON from ChatGPT's API.
+ *  @param {number} tabId  @param {string} id  @returns {Promise<string>} */
 async function fetchConversation(tabId, id) {
   const token = await sessionToken(tabId);
   for (let attempt = 0; ; attempt++) {
@@ -102,7 +118,8 @@ async function fetchConversation(tabId, id) {
 }
 
 /** Images and files the output will show, fetched through the page's session, within a
- *  size budget; one that can't be fetched becomes a placeholder. */
+ *  size budget; one that can't be fetched becomes a placeholder.
+ *  @param {number} tabId  @param {string} json  @param {object} options  the core's */
 async function fetchAssets(tabId, json, options) {
   if (!core.needsFiles(options)) return undefined;
   const ids = core.conversationAssets(json);
@@ -113,6 +130,7 @@ async function fetchAssets(tabId, json, options) {
   } catch {
     return undefined; // no files, still a complete transcript
   }
+  /** @type {Record<string, {name: string | null, mime: string | null, bytes: Uint8Array}>} */
   const assets = {};
   let left = 200 * 1024 * 1024;
   for (const id of ids) {
@@ -135,16 +153,19 @@ async function fetchAssets(tabId, json, options) {
   return assets;
 }
 
+/** @param {number} tabId  @returns {Promise<CapturedPage>} */
 async function capturePage(tabId) {
   await injectCapture(tabId);
-  const page = await inPage(tabId, () => globalThis.__chatkeepCapture(), [], "ISOLATED");
+  /** @type {CapturedPage | undefined} */
+  const page = await inPage(tabId, () => /** @type {PageGlobals} */ (globalThis).__chatkeepCapture?.(), [], "ISOLATED");
   if (page?.cancelled) throw new SaveError("cancelled", MESSAGES.cancelled);
   if (!page?.root) throw new SaveError("no_conversation", MESSAGES.no_conversation);
   return page;
 }
 
 /** The conversation read from the page; what the reader could not prove it saw is said in
- *  the files (the core's `Incomplete: …` warnings). */
+ *  the files (the core's `Incomplete: …` warnings).
+ *  @param {number} tabId  @param {object} coreOptions */
 async function convertCapturedPage(tabId, coreOptions) {
   const page = await capturePage(tabId);
   return core.convertPage(JSON.stringify(page.root), page.url, page.title, coreOptions, page.capture ?? null);
@@ -157,7 +178,8 @@ async function convertCapturedPage(tabId, coreOptions) {
 /** Downloads `blob` as `fileName` (a name already taken gets " (1)" from the browser) and
  *  resolves, once the browser has written it, with `{id, name}`: the download's id and the
  *  name the file actually got.
- *  @param {string} fileName  @param {Blob} blob  @param {boolean} saveAs */
+ *  @param {string} fileName  @param {Blob} blob  @param {boolean} saveAs
+ *  @returns {Promise<{id: number, name: string}>} */
 async function download(fileName, blob, saveAs) {
   const url = await objectUrl(blob);
   let id;
@@ -171,11 +193,12 @@ async function download(fileName, blob, saveAs) {
     throw new SaveError("download", `The download of ${fileName} failed (${item.error ?? "interrupted"}). Check the browser's download settings, then try again.`);
   }
   // The path the browser chose; only its last part is the user's business.
-  return { id, name: item?.filename ? item.filename.split(/[\\/]/).pop() : fileName };
+  return { id, name: (item?.filename ? item.filename.split(/[\\/]/).pop() : undefined) ?? fileName };
 }
 
 /** The download item `id` once it is complete or interrupted (or, if the browser takes
- *  longer than a minute, as it is then). */
+ *  longer than a minute, as it is then).
+ *  @param {number} id  @returns {Promise<chrome.downloads.DownloadItem | undefined>} */
 function downloadDone(id) {
   return new Promise((resolve) => {
     let done = false;
@@ -187,25 +210,35 @@ function downloadDone(id) {
       const [item] = await api.downloads.search({ id }).catch(() => []);
       resolve(item);
     };
+    /** @param {chrome.downloads.DownloadDelta} delta */
     const onChanged = (delta) => {
       if (delta.id === id && delta.state && delta.state.current !== "in_progress") finish();
     };
     const timer = setTimeout(finish, 60_000);
     api.downloads.onChanged.addListener(onChanged);
     // It may have finished before the listener was added.
-    api.downloads.search({ id }).then(([item]) => item && item.state !== "in_progress" && finish(), () => {});
+    api.downloads.search({ id }).then(
+      ([item]) => {
+        if (item && item.state !== "in_progress") finish();
+      },
+      () => {},
+    );
   });
 }
 
-/** Told how far the offscreen document's backup ZIP is (Chromium). */
+/** Told how far the offscreen document's backup ZIP is (Chromium).
+ *  @type {((p: {done: number, total: number}) => void) | null} */
 let zipProgress = null;
 
 /** A URL for the backup ZIP of `layout`, written by a worker (backup-zip-worker.js) started
  *  here where the background has a DOM (Firefox), else by the offscreen document, which
  *  reports its progress with OFFSCREEN_PROGRESS. The readable copies, when the backup asks
- *  for them, follow the user's settings. */
+ *  for them, follow the user's settings.
+ *  @param {any} layout  the core's
+ *  @param {(p: {done: number, total: number}) => void} progress  @param {string} [password]
+ *  @returns {Promise<string>} */
 async function backupZipUrl(layout, progress, password) {
-  const options = layout.readable ? await settingsOptions() : undefined;
+  const options = layout.readable ? await settingsOptions(await loadSettings()) : undefined;
   if (typeof URL.createObjectURL === "function") {
     const url = URL.createObjectURL(await backupZipInWorker(layout, { options, progress, password }));
     setTimeout(() => URL.revokeObjectURL(url), 10 * 60_000);
@@ -230,14 +263,16 @@ const backups = createBackupRunner({ ready, zipUrl: backupZipUrl, clearZips: cle
 
 /** The note on the page (page-note.js) and the badge: `note` is a sentence, or the note's
  *  fields ({state, text, title, labels, warnings, detail, downloadId}). An error the page
- *  cannot show (off ChatGPT) is kept for the popup. */
+ *  cannot show (off ChatGPT) is kept for the popup.
+ *  @param {number} tabId  @param {string | NoteSpec} note  @param {boolean} isError */
 async function feedback(tabId, note, isError) {
+  /** @type {NoteSpec} */
   const spec = typeof note === "string" ? { text: note } : note;
   spec.state ??= isError ? "error" : "done";
   let shown = false;
   try {
     await api.scripting.executeScript({ target: { tabId }, files: ["page-note.js"] });
-    await api.scripting.executeScript({ target: { tabId }, func: (s) => globalThis.__chatkeepNote(s), args: [spec] });
+    await api.scripting.executeScript({ target: { tabId }, func: (s) => /** @type {PageGlobals} */ (globalThis).__chatkeepNote?.(s), args: [spec] });
     shown = true;
   } catch {
     // Not a page we can write to (any page off ChatGPT, or gone): see below.
@@ -254,7 +289,8 @@ async function feedback(tabId, note, isError) {
 }
 
 /** Keeps a message the page could not show (the shortcut pressed off ChatGPT) for the
- *  popup: the toolbar button's tooltip says it, and the popup shows it when next opened. */
+ *  popup: the toolbar button's tooltip says it, and the popup shows it when next opened.
+ *  @param {number} tabId  @param {string} text */
 async function keepNotice(tabId, text) {
   try {
     await api.storage.session.set({ notice: { text, tabId, at: Date.now() } });
@@ -268,25 +304,30 @@ async function keepNotice(tabId, text) {
 // The one entry point
 // ---------------------------------------------------------------------------------------
 
+/** @type {Record<string, string>} */
 const FORMAT_LABELS = { md: "MD", html: "HTML", json: "JSON" };
 
 /** The keys of save()'s options that are the extension's (checked by checkCall); the others
  *  are the core's (checked by the core). */
 const EXTENSION_KEYS = new Set(["save_as", "reader", "conversation_id", "feedback", "download", "password", "redacted"]);
 
+/** @returns {Promise<number>} */
 async function activeTabId() {
   const [tab] = await api.tabs.query({ active: true, lastFocusedWindow: true });
-  if (!tab) throw new SaveError("not_chatgpt", MESSAGES.not_chatgpt);
+  if (tab?.id === undefined) throw new SaveError("not_chatgpt", MESSAGES.not_chatgpt);
   return tab.id;
 }
 
 /** Refuses a call of save() or copyMarkdown() with arguments it cannot take (the core
- *  options among `options` are checked by the core). */
+ *  options among `options` are checked by the core).
+ *  @param {unknown} tabId  @param {unknown} options
+ *  @returns {asserts options is SaveOptions} */
 function checkCall(tabId, options) {
   if (tabId !== undefined && tabId !== null && !Number.isInteger(tabId)) {
     throw new SaveError("options", `Invalid option: the tab must be given by its id (a whole number), not ${JSON.stringify(tabId)}.`);
   }
   if (options === null || typeof options !== "object" || Array.isArray(options)) throw new SaveError("options", "Invalid option: the options must be an object.");
+  /** @type {Record<string, (v: any) => boolean>} */
   const checks = {
     save_as: (v) => typeof v === "boolean",
     reader: (v) => ["auto", "api", "dom"].includes(v),
@@ -296,17 +337,19 @@ function checkCall(tabId, options) {
     password: (v) => typeof v === "string",
     redacted: (v) => typeof v === "boolean",
   };
+  const given = /** @type {Record<string, unknown>} */ (options);
   for (const [k, ok] of Object.entries(checks)) {
     // A password is never repeated, not even in an error.
-    const shown = k === "password" ? `a ${typeof options[k]}` : JSON.stringify(options[k]);
-    if (options[k] !== undefined && !ok(options[k])) throw new SaveError("options", `Invalid option: ${k} cannot be ${shown}.`);
+    const shown = k === "password" ? `a ${typeof given[k]}` : JSON.stringify(given[k]);
+    if (given[k] !== undefined && !ok(given[k])) throw new SaveError("options", `Invalid option: ${k} cannot be ${shown}.`);
   }
 }
 
-/** The core's options: the user's settings, then `call` (a caller's core options). */
-async function settingsOptions(call = {}) {
+/** The core's options: the user's `settings` (read once by the caller), then `call` (a
+ *  caller's core options).
+ *  @param {Settings} settings  @param {Record<string, any>} [call]  @returns {Promise<object>} */
+async function settingsOptions(settings, call = {}) {
   await ready;
-  const settings = await loadSettings();
   // Times in the browser's current zone (it changes with daylight saving), unless UTC was chosen.
   const zone = settings.extension.time_zone !== "utc" ? { utc_offset_minutes: -new Date().getTimezoneOffset() } : {};
   // The core merges: stale stored keys are dropped, an unknown key of the call is an error.
@@ -314,19 +357,22 @@ async function settingsOptions(call = {}) {
 }
 
 /** Converts the conversation in `tabId` (or the one named by `options.conversation_id`)
- *  without downloading: `{converted, reader, warnings}`. */
-async function read(tabId, options) {
+ *  without downloading: `{converted, reader, warnings}`, with the user's `settings`.
+ *  @param {number} tabId  @param {SaveOptions} options  @param {Settings} settings
+ *  @returns {Promise<{converted: any, reader: string, warnings: string[]}>} */
+async function read(tabId, options, settings) {
   await ready;
   const tab = await api.tabs.get(tabId);
-  const coreOptions = await settingsOptions(Object.fromEntries(Object.entries(options).filter(([k]) => !EXTENSION_KEYS.has(k))));
+  const coreOptions = await settingsOptions(settings, Object.fromEntries(Object.entries(options).filter(([k]) => !EXTENSION_KEYS.has(k))));
   const where = options.conversation_id ? { kind: "conversation", id: options.conversation_id, viaLink: true } : await classify(tab.url);
   const readerPref = options.reader ?? "auto";
+  /** @type {string[]} */
   const warnings = [];
 
   if (where.kind === "other") throw new SaveError("not_chatgpt", MESSAGES.not_chatgpt);
   if (where.kind === "share") {
     await injectCapture(tabId);
-    const html = await inPage(tabId, () => globalThis.__chatkeepPageHtml(), [], "ISOLATED");
+    const html = await inPage(tabId, () => /** @type {PageGlobals} */ (globalThis).__chatkeepPageHtml?.(), [], "ISOLATED");
     try {
       return { converted: core.convertSharePage(html, coreOptions), reader: "share", warnings };
     } catch (e) {
@@ -361,7 +407,8 @@ async function read(tabId, options) {
  *  for one and the save came without (a menu, the shortcut, the toolbar button), a small
  *  window shows the popup for this tab with this save's options (popup.html?tab=&save=),
  *  which asks for the password and then makes the same save. Where no window can be opened,
- *  the toolbar button's popup is set for the tab (and opened where the browser allows). */
+ *  the toolbar button's popup is set for the tab (and opened where the browser allows).
+ *  @param {number} tabId  @param {SaveOptions} options  @returns {Promise<never>} */
 async function needPassword(tabId, options) {
   const save = Object.fromEntries(Object.entries(options).filter(([k]) => !["password", "feedback", "download"].includes(k)));
   const url = api.runtime.getURL(`popup.html?tab=${tabId}&save=${encodeURIComponent(JSON.stringify(save))}`);
@@ -378,25 +425,32 @@ async function needPassword(tabId, options) {
 /** Saves the conversation of a tab. Resolves once the downloads have started with
  *  `{files, assets, reader, warnings}` (`assets`: the images a Markdown file links to);
  *  rejects with an Error carrying a `kind`. With `password`, the files and images go into
- *  one AES-256 encrypted ZIP (the password is used for it and kept nowhere). */
+ *  one AES-256 encrypted ZIP (the password is used for it and kept nowhere). The stored
+ *  settings are read once, here, for the whole save.
+ *  @param {number | null} [tabId]  @param {SaveOptions} [options]  @returns {Promise<SaveResult>} */
 async function save(tabId, options = {}) {
   checkCall(tabId, options);
-  tabId ??= await activeTabId();
+  const tab = tabId ?? (await activeTabId());
   try {
     const settings = await loadSettings();
     const saveAs = options.save_as ?? settings.extension.save_as;
-    if (settings.extension.encrypt === true && options.password === undefined) await needPassword(tabId, options);
+    if (settings.extension.encrypt === true && options.password === undefined) await needPassword(tab, options);
     await ready;
     // A password the core refuses fails before the chat is read.
     const zip = options.password !== undefined ? new ZipWriter({ encryption: { password: options.password, AesEntry: core.AesEntry } }) : null;
-    const { converted, reader, warnings } = await read(tabId, options);
+    const { converted, reader, warnings } = await read(tab, options, settings);
+    /** @type {string[]} */
     const files = [];
+    /** @type {number | null} */
     let downloadId = null;
+    /** @type {string[]} */
     const assets = [];
     if (zip) {
       for (const f of converted.files) await zip.add(f.fileName, f.text);
       for (const a of converted.assets ?? []) if (!zip.has(a.path)) await zip.add(a.path, a.bytes);
-      const got = await download(`${converted.files[0].fileName.replace(/\.[^.]+$/, "")}.zip`, await zip.finish(), saveAs);
+      const archive = await zip.finish();
+      if (!archive) throw new SaveError("internal", "chatkeep could not write the encrypted ZIP. Reload the extension and try again.");
+      const got = await download(`${converted.files[0].fileName.replace(/\.[^.]+$/, "")}.zip`, archive, saveAs);
       downloadId = got.id ?? null;
       files.push(got.name);
     } else {
@@ -412,9 +466,11 @@ async function save(tabId, options = {}) {
     }
     // A page read says what it lacks in its own sentence (`warnings` of read()): the core's
     // page_read warning would say it twice.
-    const all = [...warnings, ...converted.warnings.filter((w) => reader !== "dom" || w.kind !== "page_read").map((w) => w.message)];
+    /** @type {import("./messages.js").CoreWarning[]} */
+    const coreWarnings = converted.warnings;
+    const all = [...warnings, ...coreWarnings.filter((w) => reader !== "dom" || w.kind !== "page_read").map((w) => w.message)];
     if (options.feedback !== false) {
-      await feedback(tabId, {
+      await feedback(tab, {
         text: "Saved",
         title: converted.title,
         labels: files.map((f) => FORMAT_LABELS[f.slice(f.lastIndexOf(".") + 1)] ?? f.slice(f.lastIndexOf(".") + 1).toUpperCase()),
@@ -428,19 +484,21 @@ async function save(tabId, options = {}) {
   } catch (e) {
     const err = e instanceof SaveError || e?.kind ? e : new SaveError("internal", `chatkeep could not save this chat: ${e?.message ?? e}.`);
     // Handed over to the password window, which says how the save went.
-    if (options.feedback !== false && err.kind !== "password_asked") await feedback(tabId, { text: err.message, state: err.kind === "cancelled" ? "cancelled" : "error" }, true);
+    if (options.feedback !== false && err.kind !== "password_asked") await feedback(tab, { text: err.message, state: err.kind === "cancelled" ? "cancelled" : "error" }, true);
     throw err;
   }
 }
 
-/** The open chat as Markdown (for "Copy as Markdown"). */
+/** The open chat as Markdown (for "Copy as Markdown").
+ *  @param {number | null} [tabId]  @param {SaveOptions} [options]  @returns {Promise<{text: string}>} */
 async function copyMarkdown(tabId, options = {}) {
   checkCall(tabId, options);
-  tabId ??= await activeTabId();
+  const tab = tabId ?? (await activeTabId());
+  const settings = await loadSettings();
   // "Copy as Markdown (redacted)": the Privacy settings' kinds, words and kept values, with
   // redaction on whether or not it is on for saves.
-  const redact = options.redacted ? { redact: { ...((await loadSettings()).options.redact ?? {}), enabled: true } } : {};
-  const { converted } = await read(tabId, { ...options, ...redact, formats: ["markdown"], images: "omit" });
+  const redact = options.redacted ? { redact: { ...(settings.options.redact ?? {}), enabled: true } } : {};
+  const { converted } = await read(tab, { ...options, ...redact, formats: ["markdown"], images: "omit" }, settings);
   return { text: converted.files[0]?.text ?? "" };
 }
 
@@ -448,6 +506,7 @@ async function copyMarkdown(tabId, options = {}) {
 // Listeners: one-liners around save()
 // ---------------------------------------------------------------------------------------
 
+/** @type {Record<string, string[]>} */
 const MENU = {
   "save-md": ["markdown"],
   "save-html": ["html"],
@@ -474,7 +533,8 @@ function createMenus() {
   });
 }
 
-/** Runs in the page: puts text on the clipboard (a menu click counts as the user's gesture). */
+/** Runs in the page: puts text on the clipboard (a menu click counts as the user's gesture).
+ *  @param {string} text */
 function pageCopy(text) {
   const area = document.createElement("textarea");
   area.value = text;
@@ -487,6 +547,7 @@ function pageCopy(text) {
   return ok;
 }
 
+/** @param {number} tabId  @param {SaveOptions} [options] */
 async function copyToClipboard(tabId, options = {}) {
   try {
     const { text } = await copyMarkdown(tabId, options);
@@ -499,26 +560,33 @@ async function copyToClipboard(tabId, options = {}) {
   }
 }
 
+/** A click on one of chatkeep's menu items.
+ *  @param {chrome.contextMenus.OnClickData} info  @param {chrome.tabs.Tab | undefined} tab
+ *  @returns {Promise<unknown>} */
 async function onMenu(info, tab) {
   const item = String(info.menuItemId).replace(/^action-/, "");
   if (item !== info.menuItemId) return onMenu({ ...info, menuItemId: item }, tab);
   if (info.menuItemId === "open-export") return api.tabs.create({ url: api.runtime.getURL("export.html") });
   if (info.menuItemId === "open-backup") return api.tabs.create({ url: api.runtime.getURL("backup.html") });
-  if (info.menuItemId === "copy-md") return copyToClipboard(tab.id);
-  if (info.menuItemId === "copy-md-redacted") return copyToClipboard(tab.id, { redacted: true });
+  // The browser names the tab of a page, link or toolbar menu; else the active one is meant.
+  const tabId = tab?.id ?? (await activeTabId());
+  if (info.menuItemId === "copy-md") return copyToClipboard(tabId);
+  if (info.menuItemId === "copy-md-redacted") return copyToClipboard(tabId, { redacted: true });
   if (info.menuItemId === "save-link") {
     const target = await classify(info.linkUrl ?? "");
     if (target.kind !== "conversation") throw new SaveError("not_chatgpt", MESSAGES.not_chatgpt);
-    return save(tab.id, { conversation_id: target.id });
+    return save(tabId, { conversation_id: target.id });
   }
-  return save(tab.id, MENU[info.menuItemId] ? { formats: MENU[info.menuItemId] } : {});
+  return save(tabId, MENU[info.menuItemId] ? { formats: MENU[info.menuItemId] } : {});
 }
 
+/** @param {string} command  @param {chrome.tabs.Tab | undefined} [tab] */
 async function onCommand(command, tab) {
   if (command === "save-chat") return save(tab?.id ?? (await activeTabId()));
 }
 
-/** The toolbar button saves at once on ChatGPT; elsewhere it opens a popup that explains. */
+/** The toolbar button saves at once on ChatGPT; elsewhere it opens a popup that explains.
+ *  @param {number} tabId  @param {string | undefined} url */
 async function updateAction(tabId, url) {
   const onChatgpt = (await classify(url ?? "")).kind !== "other";
   // Asked for a password on every save: the popup asks it, on ChatGPT too.
@@ -526,6 +594,7 @@ async function updateAction(tabId, url) {
   await api.action.setPopup({ tabId, popup: onChatgpt && !ask ? "" : "popup.html" }).catch(() => {});
 }
 
+/** @param {unknown} p */
 const swallow = (p) => Promise.resolve(p).catch(() => {});
 
 api.runtime.onInstalled.addListener(createMenus);
@@ -542,6 +611,7 @@ api.tabs.onActivated.addListener(({ tabId }) => swallow(api.tabs.get(tabId).then
 
 api.runtime.onMessage.addListener((message, sender, sendResponse) => {
   if (message?.target === "offscreen") return false;
+  /** @param {Promise<unknown>} p */
   const reply = (p) => {
     p.then((result) => sendResponse({ ok: true, result }), (e) => sendResponse({ ok: false, error: { kind: e?.kind ?? "internal", message: e?.message ?? String(e) } }));
     return true;
@@ -595,23 +665,23 @@ api.runtime.onMessage.addListener((message, sender, sendResponse) => {
   }
 });
 
-globalThis.chatkeep = {
+/** @type {typeof globalThis & {chatkeep?: object}} */ (globalThis).chatkeep = {
   ready,
   save,
   copyMarkdown,
   copyToClipboard,
   /** Backs up the whole account (or updates the backup kept); resolves when the run ends
    *  with its status (`lastZip`: the ZIP downloaded). Options: see the core's BackupOptions. */
-  backup: (options) => backups.backup(options),
+  backup: (/** @type {object} */ options) => backups.backup(options),
   backupStatus: () => backups.status(),
   backupPause: () => backups.pause(),
   backupResume: () => backups.resume(),
   backupCancel: () => backups.cancel(),
-  backupDownload: (options) => backups.download(options),
+  backupDownload: (/** @type {{readable?: boolean, password?: string}} */ options) => backups.download(options),
   backupDelete: () => backups.delete(),
-  backupSchedule: (every, options) => backups.schedule(every, options),
-  backupSeed: (phase) => backups.seed(phase),
-  backupOnAlarm: (name) => backups.onAlarm(name),
+  backupSchedule: (/** @type {string} */ every, /** @type {object} */ options) => backups.schedule(every, options),
+  backupSeed: (/** @type {string} */ phase) => backups.seed(phase),
+  backupOnAlarm: (/** @type {string} */ name) => backups.onAlarm(name),
   onMenu,
   onCommand,
   classify,
@@ -622,7 +692,7 @@ globalThis.chatkeep = {
     return core.version();
   },
   /** Converts one conversation's JSON (for tests and the console). */
-  convert: async (json, options) => {
+  convert: async (/** @type {string} */ json, /** @type {object} */ options) => {
     await ready;
     return core.convertConversation(json, options, undefined);
   },
