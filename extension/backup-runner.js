@@ -16,7 +16,8 @@ const CHATGPT_TABS = ["https://chatgpt.com/*", "https://chat.openai.com/*"];
 const ALARM = "chatkeep-backup";
 /** Checks hourly whether a scheduled update is due. */
 const SCHEDULE_ALARM = "chatkeep-backup-schedule";
-/** How often a scheduled update runs. */
+/** How often a scheduled update runs.
+ *  @type {Record<string, number>} */
 const SCHEDULES = { off: 0, daily: 24 * 3600_000, weekly: 7 * 24 * 3600_000 };
 /** How long an export being read into the backup holds runs back, at most. */
 const SEED_MAX_MS = 30 * 60_000;
@@ -27,46 +28,73 @@ const KEEPALIVE_MS = 20_000;
  *  grows with the account, and what is kept in between is handed back on resuming. */
 const STATE_EVERY_MS = 5_000;
 
+/** @type {Record<string, string>} */
 const BLOCKED = {
   no_tab: "Open chatgpt.com in a tab: the backup carries on as soon as one is open.",
   logged_out: "Log in to ChatGPT in this browser: the backup carries on once you are logged in.",
   chatgpt_down: "ChatGPT is not answering right now: the backup tries again in a moment.",
 };
 
+/**
+ * The shell's own record of the backup, kept in the store's `meta` as "info".
+ * @typedef {{
+ *   status: "idle" | "running" | "paused" | "done",
+ *   lastZip: string | null,
+ *   account: string | null,
+ *   schedule: string,
+ *   message?: string | null,
+ *   seedingSince?: number,
+ *   scheduleOptions?: object | null,
+ * }} Info
+ */
 
 /**
  * The backup's controls. `ready` resolves once the wasm core is initialised;
  * `zipUrl(layout, progress, password)` makes the backup ZIP (encrypted with `password` when
  * given) and returns a URL the downloads API can fetch, telling `progress({done, total})`
  * as it goes; `clearZips()` deletes the ZIPs made.
+ * @param {{
+ *   ready: Promise<unknown>,
+ *   zipUrl: (layout: any, progress: (p: {done: number, total: number}) => void, password?: string) => Promise<string>,
+ *   clearZips?: () => Promise<void>,
+ * }} how
  */
 export function createBackupRunner({ ready, zipUrl, clearZips }) {
   /** @type {Backup|null} */
   let backup = null;
   /** The shell's own record: {status: "idle"|"running"|"paused"|"done", lastZip, account,
    *  schedule: "off"|"daily"|"weekly", message}. */
+  /** @type {Info} */
   let info = { status: "idle", lastZip: null, account: null, schedule: "off" };
+  /** @type {Promise<void> | null} */
   let loaded = null;
+  /** @type {Promise<unknown> | null} */
   let loop = null;
+  /** @type {string | null} */
   let blocked = null;
+  /** @type {string | null} */
   let message = null;
-  /** The token and account for this run only: never stored. */
+  /** The token and account for this run only: never stored.
+   *  @type {{token: string, account?: string | null} | null} */
   let session = null;
   let wakeUp = () => {};
   /** When the core's state was last written, and in which phase. */
   let stateWritten = 0;
+  /** @type {string | null} */
   let phaseWritten = null;
   /** While an extension page reads an export into the backup, no run starts. Kept in
    *  `info` (the background may be stopped meanwhile), for SEED_MAX_MS at most (a page
    *  closed mid-read never says it ended). */
   const seeding = () => typeof info.seedingSince === "number" && Date.now() - info.seedingSince < SEED_MAX_MS;
 
-  /** The backup as last written, with what was kept after that handed back to it. */
+  /** The backup as last written, with what was kept after that handed back to it.
+   *  @param {string} state */
   async function restore(state) {
     return handBack(Backup.fromJson(state));
   }
 
-  /** Hands back to `b` what was kept after its state was written. */
+  /** Hands back to `b` what was kept after its state was written.
+   *  @param {Backup} b */
   async function handBack(b) {
     await keptSinceState(
       (bytes) => {
@@ -108,7 +136,8 @@ export function createBackupRunner({ ready, zipUrl, clearZips }) {
   const saveInfo = () => putMeta({ info });
 
   /** Sleeps `ms`, or less when woken (pause, resume, cancel), calling the extension API
-   *  every few seconds so Chromium keeps the worker alive. */
+   *  every few seconds so Chromium keeps the worker alive.
+   *  @param {number} ms */
   async function sleep(ms) {
     const until = Date.now() + Math.max(0, ms);
     let woken = false;
@@ -135,6 +164,7 @@ export function createBackupRunner({ ready, zipUrl, clearZips }) {
     return (ready.find((t) => t.active) ?? ready[0])?.id ?? null;
   }
 
+  /** @param {number} tabId  @param {(...args: any[]) => any} func  @param {any[]} args */
   async function inPage(tabId, func, args) {
     // A long request (a large file) must not let Chromium stop the worker under it.
     const keepalive = setInterval(() => api.runtime.getPlatformInfo().catch(() => {}), KEEPALIVE_MS);
@@ -148,6 +178,7 @@ export function createBackupRunner({ ready, zipUrl, clearZips }) {
     }
   }
 
+  /** @param {string | null} kind */
   function setBlocked(kind) {
     blocked = kind;
     message = kind ? BLOCKED[kind] : null;
@@ -162,6 +193,8 @@ export function createBackupRunner({ ready, zipUrl, clearZips }) {
 
   /** One step of the run: false once the run has ended. */
   async function advance() {
+    // The loop runs only with a backup (and nothing replaces it while the loop runs).
+    const backup = current();
     const now = Date.now();
     const step = backup.next(now);
     if (step.step === "done") return false;
@@ -196,7 +229,7 @@ export function createBackupRunner({ ready, zipUrl, clearZips }) {
       }
     }
     setBlocked(null);
-    const r = await inPage(tabId, pageRequest, [step.url, step.auth ? session.token : null, 120_000]);
+    const r = await inPage(tabId, pageRequest, [step.url, step.auth ? (session?.token ?? null) : null, 120_000]);
     if (!r) {
       // The tab went away mid-request (or the page refused the script): the same request
       // goes again, after a pause.
@@ -223,6 +256,12 @@ export function createBackupRunner({ ready, zipUrl, clearZips }) {
     }
     await badge();
     return true;
+  }
+
+  /** The backup of a run under way. */
+  function current() {
+    if (!backup) throw new BackupError("internal", "The backup's state is gone from memory. Reload the extension and resume the backup.");
+    return backup;
   }
 
   async function runLoop() {
@@ -253,24 +292,25 @@ export function createBackupRunner({ ready, zipUrl, clearZips }) {
           const cancelled = /** @type {string} */ (info.status) === "done";
           if (saved) backup = await restore(saved);
           else {
-            const fresh = new Backup(backup.options);
+            const fresh = new Backup(current().options);
             fresh.start(Date.now());
             backup = await handBack(fresh);
           }
-          if (cancelled) backup.stop(Date.now());
+          if (cancelled) current().stop(Date.now());
           if (errors >= 5) throw e;
           message = `The backup met a problem and is trying again: ${e?.message ?? e}`;
           await sleep(2000 * errors);
         }
       }
       session = null;
-      await putState(backup.toJson(), info);
+      const done = current();
+      await putState(done.toJson(), info);
       message = null;
       // Encrypted saves ask for their password on the page: no ZIP is written unasked.
       const encrypt = (await loadSettings().catch(() => null))?.extension.encrypt === true;
-      if (backup.options.download && encrypt) {
+      if (done.options.download && encrypt) {
         message = "The backup is complete. Your settings ask for a password for every save: use “Download backup” to download it encrypted.";
-      } else if (backup.options.download) {
+      } else if (done.options.download) {
         message = "Writing the backup ZIP…";
         try {
           await downloadZip();
@@ -305,7 +345,8 @@ export function createBackupRunner({ ready, zipUrl, clearZips }) {
     return loop;
   }
 
-  /** Writes the backup ZIP and downloads it; resolves with the name the download got. */
+  /** Writes the backup ZIP and downloads it; resolves with the name the download got.
+   *  @param {string} [password] */
   async function downloadZip(password) {
     await load();
     if (!backup) throw new BackupError("empty", "There is no backup yet. Back up your account first.");
@@ -336,12 +377,13 @@ export function createBackupRunner({ ready, zipUrl, clearZips }) {
     return name;
   }
 
-  /** The file name a download really got (the browser may have added " (1)"). */
+  /** The file name a download really got (the browser may have added " (1)").
+   *  @param {number} id  @param {string} asked  @returns {Promise<string>} */
   async function downloadedName(id, asked) {
     for (let i = 0; i < 600; i++) {
       const [d] = await api.downloads.search({ id });
       if (!d || d.state === "interrupted") break;
-      if (d.state === "complete" && d.filename) return d.filename.split(/[\\/]/).pop();
+      if (d.state === "complete" && d.filename) return d.filename.split(/[\\/]/).pop() ?? asked;
       await new Promise((r) => setTimeout(r, 100));
     }
     return asked;
@@ -396,7 +438,8 @@ export function createBackupRunner({ ready, zipUrl, clearZips }) {
 
   const controls = {
     /** Runs a backup, or the incremental update of the one kept; joins a run under way.
-     *  Resolves when it ends (or is paused) with the status, `lastZip` naming the ZIP. */
+     *  Resolves when it ends (or is paused) with the status, `lastZip` naming the ZIP.
+     *  @param {unknown} [options] */
     async backup(options = {}) {
       await load();
       if (options === null || typeof options !== "object" || Array.isArray(options)) {
@@ -415,7 +458,8 @@ export function createBackupRunner({ ready, zipUrl, clearZips }) {
       await (loop ? saveInfo() : putState(backup.toJson(), info));
       return ensureLoop();
     },
-    /** Starts a run without waiting for its end (for the page). */
+    /** Starts a run without waiting for its end (for the page).
+     *  @param {unknown} [options] */
     async start(options = {}) {
       const run = controls.backup(options);
       run.catch(() => {});
@@ -480,7 +524,8 @@ export function createBackupRunner({ ready, zipUrl, clearZips }) {
       return status();
     },
     /** An extension page starts (`"begin"`) or has finished (`"end"`) reading an export
-     *  into the backup's database; at the end the state is read again. */
+     *  into the backup's database; at the end the state is read again.
+     *  @param {string} phase */
     async seed(phase) {
       await load();
       if (phase === "begin") {
@@ -502,7 +547,8 @@ export function createBackupRunner({ ready, zipUrl, clearZips }) {
       return status();
     },
     /** Sets how often the backup updates itself: "off", "daily" or "weekly"; `options`
-     *  (optional, checked by the core) are those of the scheduled runs, else the backup's. */
+     *  (optional, checked by the core) are those of the scheduled runs, else the backup's.
+     *  @param {string} every  @param {unknown} [options] */
     async schedule(every, options) {
       await load();
       if (!(every in SCHEDULES)) throw new BackupError("options", `Invalid option: schedule must be "off", "daily" or "weekly", not ${JSON.stringify(every)}.`);
@@ -513,7 +559,8 @@ export function createBackupRunner({ ready, zipUrl, clearZips }) {
       else await api.alarms?.create(SCHEDULE_ALARM, { periodInMinutes: 60, delayInMinutes: 1 });
       return status();
     },
-    /** An alarm fired: carry on a run, or start a scheduled one. */
+    /** An alarm fired: carry on a run, or start a scheduled one.
+     *  @param {string} name */
     async onAlarm(name) {
       if (name === ALARM) return controls.resumeIfRunning();
       if (name === SCHEDULE_ALARM) return runIfDue();
