@@ -46,6 +46,10 @@
  * @property {string|null} lastZip  file name of the last downloaded ZIP
  * @property {number} storedBytes  bytes kept locally
  * @property {boolean} [readable]  whether the ZIP gets readable copies (the backup's option)
+ * @property {object|null} [totals]  the core's totals of the backup
+ * @property {string|null} [account]  the ChatGPT account backed up
+ * @property {string} [schedule]  "off", "daily" or "weekly"
+ * @property {number|null} [nextScheduled]  epoch ms of the next scheduled update
  */
 
 /**
@@ -65,13 +69,15 @@ const oneDecimal = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 }
 const noDecimal = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 
-/** What each blocked reason asks of the user, when the background gives no message. */
+/** What each blocked reason asks of the user, when the background gives no message.
+ *  @type {Record<string, string>} */
 const BLOCKED_TEXT = {
   no_tab: "Open chatgpt.com in a tab: the backup carries on when one is open.",
   logged_out: "Log in to ChatGPT on chatgpt.com: the backup carries on once you are logged in.",
 };
 
-/** Button labels while their action waits for the background. */
+/** Button labels while their action waits for the background.
+ *  @type {Record<string, string>} */
 const PENDING_LABELS = {
   start: "Starting…",
   pause: "Pausing…",
@@ -85,19 +91,22 @@ const PENDING_LABELS = {
 // Formatting
 // ---------------------------------------------------------------------------------------
 
-/** A whole number in the user's locale: 1,234. */
+/** A whole number in the user's locale: 1,234 (0 for anything else).
+ *  @param {number | undefined} n */
 export function formatNumber(n) {
-  return numberFormat.format(Number.isFinite(n) ? n : 0);
+  return numberFormat.format(typeof n === "number" && Number.isFinite(n) ? n : 0);
 }
 
-/** "1 conversation", "1,234 conversations". */
+/** "1 conversation", "1,234 conversations".
+ *  @param {number | undefined} n  @param {string} one  @param {string} [many] */
 function count(n, one, many = `${one}s`) {
   return `${formatNumber(n)} ${n === 1 ? one : many}`;
 }
 
-/** A size in bytes, KB, MB or GB (of 1,024): "512 bytes", "12.3 MB", "1.2 GB". */
+/** A size in bytes, KB, MB or GB (of 1,024): "512 bytes", "12.3 MB", "1.2 GB".
+ *  @param {number | undefined} bytes */
 export function formatBytes(bytes) {
-  const n = Number.isFinite(bytes) && bytes > 0 ? bytes : 0;
+  const n = typeof bytes === "number" && Number.isFinite(bytes) && bytes > 0 ? bytes : 0;
   if (n < 1024) return count(n, "byte");
   let value = n / 1024;
   let unit = 0;
@@ -109,7 +118,8 @@ export function formatBytes(bytes) {
   return `${(value < 100 ? oneDecimal : noDecimal).format(value)} ${units[unit]}`;
 }
 
-/** A duration for people: "less than a minute", "12 min", "3 h 10 min", "2 days 5 h". */
+/** A duration for people: "less than a minute", "12 min", "3 h 10 min", "2 days 5 h".
+ *  @param {number} ms */
 export function formatDuration(ms) {
   if (!(ms >= 60000)) return "less than a minute";
   let minutes = Math.round(ms / 60000);
@@ -123,7 +133,8 @@ export function formatDuration(ms) {
   return hours % 24 ? `${days} days ${hours % 24} h` : `${days} days`;
 }
 
-/** The time left until `until`, as a clock: "0:42", "12:05", "1:02:03". */
+/** The time left until `until`, as a clock: "0:42", "12:05", "1:02:03".
+ *  @param {number} until  @param {number} now */
 export function formatCountdown(until, now) {
   const total = Math.max(0, Math.ceil((until - now) / 1000));
   const s = String(total % 60).padStart(2, "0");
@@ -132,34 +143,40 @@ export function formatCountdown(until, now) {
   return h ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
 }
 
-/** "about 3 h 10 min left", or "less than a minute left". */
+/** "about 3 h 10 min left", or "less than a minute left".
+ *  @param {number} ms */
 export function formatEta(ms) {
   const text = formatDuration(ms);
   return text === "less than a minute" ? `${text} left` : `about ${text} left`;
 }
 
-/** "A", "A and B", "A, B and C". */
+/** "A", "A and B", "A, B and C".
+ *  @param {string[]} items */
 function listOf(items) {
   if (items.length < 2) return items.join("");
   return `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
 }
 
+/** @param {Partial<BackupProgress> | null | undefined} progress */
 function percentOf(progress) {
   if (!progress?.total) return null;
-  return Math.min(100, Math.floor((progress.done / progress.total) * 100));
+  return Math.min(100, Math.floor(((progress.done ?? 0) / progress.total) * 100));
 }
 
-/** Whether anything is kept locally. */
+/** Whether anything is kept locally.
+ *  @param {BackupStatus} status */
 function hasData(status) {
   return (status.progress?.kept ?? 0) > 0 || status.storedBytes > 0;
 }
 
-/** Whether a backup was made or begun (then the button updates it). */
+/** Whether a backup was made or begun (then the button updates it).
+ *  @param {BackupStatus} status */
 function hasBackup(status) {
   return hasData(status) || status.lastRun != null;
 }
 
-/** The text for the tab: the percentage while running, so it shows among other tabs. */
+/** The text for the tab: the percentage while running, so it shows among other tabs.
+ *  @param {BackupStatus | null | undefined} status */
 export function pageTitle(status) {
   const base = "chatkeep";
   if (status?.state === "running") {
@@ -179,6 +196,8 @@ export function pageTitle(status) {
 /**
  * An element: `attrs` become attributes (null, undefined and false are left out, true is an
  * empty attribute); children are nodes or strings, nested arrays flattened, falsy ones skipped.
+ * @param {string} tag  @param {Record<string, unknown>} [attrs]  @param {...unknown} children
+ * @returns {HTMLElement}
  */
 function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -194,7 +213,9 @@ function h(tag, attrs = {}, ...children) {
 }
 
 /** A button that names its action in data-action; inert (not disabled, so it keeps the
- *  focus) while `view.pending` or when `inert` is set. */
+ *  focus) while `view.pending` or when `inert` is set.
+ *  @param {View} view  @param {string} action  @param {string} label
+ *  @param {{key?: string, kind?: string | null, inert?: boolean, describedBy?: string | null}} [how] */
 function button(view, action, label, { key = action, kind = null, inert = false, describedBy = null } = {}) {
   const waiting = view.pending === action;
   return h(
@@ -221,7 +242,9 @@ function button(view, action, label, { key = action, kind = null, inert = false,
  * @returns {HTMLElement}
  */
 export function render(status, now = Date.now(), ui = {}) {
+  /** @type {View} */
   const view = { pending: null, confirmDelete: false, error: null, idPrefix: "", ...ui };
+  /** @param {string} name */
   const id = (name) => `${view.idPrefix}${name}`;
   let card;
   if (!status) card = loadingCard();
@@ -242,7 +265,13 @@ function loadingCard() {
   return h("section", { class: "card", "data-key": "loading", "aria-busy": "true" }, h("p", { class: "muted loading" }, "Loading…"));
 }
 
-/** Before the first backup: what it needs, and the button. */
+/** The view state with its defaults (see render).
+ *  @typedef {ViewState & {idPrefix: string}} View */
+/** Makes an id unique on the page (ViewState.idPrefix).
+ *  @typedef {(name: string) => string} IdOf */
+
+/** Before the first backup: what it needs, and the button.
+ *  @param {BackupStatus} status  @param {View} view  @param {IdOf} id */
 function startCard(status, view, id) {
   return h(
     "section",
@@ -261,7 +290,8 @@ function startCard(status, view, id) {
   );
 }
 
-/** The box that adds readable copies to the ZIP. */
+/** The box that adds readable copies to the ZIP.
+ *  @param {BackupStatus} status  @param {View} view  @param {IdOf} id */
 function readableChoice(status, view, id) {
   const checked = view.readable ?? status.readable ?? false;
   return h(
@@ -277,14 +307,16 @@ function readableChoice(status, view, id) {
   );
 }
 
-/** While running or paused: the bar, the counts, the wait, the buttons. */
+/** While running or paused: the bar, the counts, the wait, the buttons.
+ *  @param {BackupStatus} status  @param {number} now  @param {View} view  @param {IdOf} id */
 function progressCard(status, now, view, id) {
+  /** @type {Partial<BackupProgress>} */
   const p = status.progress ?? {};
   const paused = status.state === "paused";
   const blocked = !paused && status.blocked ? status.message || BLOCKED_TEXT[status.blocked] || "The backup is waiting." : null;
   const phase = p.phase ?? "idle";
   const counting = phase === "fetching" || phase === "checking" || phase === "done";
-  const determinate = counting && p.total > 0;
+  const determinate = counting && (p.total ?? 0) > 0;
   const percent = determinate ? percentOf(p) : null;
 
   let heading = paused ? "Paused" : blocked ? "Waiting" : phase === "checking" ? "Checking for changes…" : "Backing up…";
@@ -296,11 +328,11 @@ function progressCard(status, now, view, id) {
   else line = paused ? "Paused before it started." : "Starting…";
 
   const details = [];
-  if (counting && p.upToDate > 0) details.push(`${formatNumber(p.upToDate)} already up to date`);
-  if (p.failed > 0) details.push(`${count(p.failed, "conversation")} could not be saved`);
-  if (p.filesFailed > 0) details.push(`${count(p.filesFailed, "file")} could not be saved`);
+  if (counting && (p.upToDate ?? 0) > 0) details.push(`${formatNumber(p.upToDate)} already up to date`);
+  if ((p.failed ?? 0) > 0) details.push(`${count(p.failed, "conversation")} could not be saved`);
+  if ((p.filesFailed ?? 0) > 0) details.push(`${count(p.filesFailed, "file")} could not be saved`);
 
-  const waiting = !paused && !blocked && p.waitUntil > now ? waitLine(p.waitReason, formatCountdown(p.waitUntil, now)) : null;
+  const waiting = !paused && !blocked && p.waitUntil && p.waitUntil > now ? waitLine(p.waitReason ?? null, formatCountdown(p.waitUntil, now)) : null;
 
   return h(
     "section",
@@ -325,7 +357,7 @@ function progressCard(status, now, view, id) {
       "div",
       { class: "progress-meta", "data-key": "meta" },
       h("p", { class: "progress-line", id: id("progress-line"), role: "status", "aria-live": "polite", "aria-atomic": "true" }, line),
-      counting && !paused && p.etaMs > 0 && h("p", { class: "eta" }, formatEta(p.etaMs)),
+      counting && !paused && (p.etaMs ?? 0) > 0 && h("p", { class: "eta" }, formatEta(p.etaMs ?? 0)),
     ),
     details.length > 0 && h("p", { class: "progress-details", "data-key": "details" }, details.join(" · ")),
     !paused && p.current && h("p", { class: "current", "data-key": "current" }, h("span", { class: "muted" }, "Now: "), h("span", { class: "current-title" }, p.current)),
@@ -346,23 +378,27 @@ function progressCard(status, now, view, id) {
   );
 }
 
-/** "Finding your conversations… 340 found (12 archived, 80 in 2 projects)". */
+/** "Finding your conversations… 340 found (12 archived, 80 in 2 projects)".
+ *  @param {Partial<BackupProgress>} p */
 function listingLine(p) {
+  /** @type {Partial<BackupProgress["listed"]>} */
   const listed = p.listed ?? {};
   const found = (listed.ordinary ?? 0) + (listed.archived ?? 0) + (listed.project ?? 0);
   const parts = [];
-  if (listed.archived > 0) parts.push(`${formatNumber(listed.archived)} archived`);
-  if (listed.project > 0) parts.push(`${formatNumber(listed.project)} in ${count(p.projects ?? 0, "project")}`);
-  else if (p.projects > 0) parts.push(count(p.projects, "project"));
+  if ((listed.archived ?? 0) > 0) parts.push(`${formatNumber(listed.archived)} archived`);
+  if ((listed.project ?? 0) > 0) parts.push(`${formatNumber(listed.project)} in ${count(p.projects ?? 0, "project")}`);
+  else if ((p.projects ?? 0) > 0) parts.push(count(p.projects ?? 0, "project"));
   return `Finding your conversations… ${formatNumber(found)} found${parts.length ? ` (${parts.join(", ")})` : ""}`;
 }
 
-/** "1,234 of 2,000 conversations · 56 files · 12.3 MB". */
+/** "1,234 of 2,000 conversations · 56 files · 12.3 MB".
+ *  @param {Partial<BackupProgress>} p */
 function countLine(p) {
   const total = p.total ?? 0;
   return [`${formatNumber(p.done ?? 0)} of ${count(total, "conversation")}`, count(p.files ?? 0, "file"), formatBytes(p.bytes)].join(" · ");
 }
 
+/** @param {string | null} reason  @param {string} clock */
 function waitLine(reason, clock) {
   if (reason === "rate_limited") return `ChatGPT is limiting requests: next request in ${clock}`;
   if (reason === "retry") return `ChatGPT did not answer: trying again in ${clock}`;
@@ -370,7 +406,8 @@ function waitLine(reason, clock) {
 }
 
 /** After a run (or with a backup kept and nothing running): what it holds, what failed, the
- *  download and the update. */
+ *  download and the update.
+ *  @param {BackupStatus} status  @param {View} view  @param {IdOf} id */
 function summaryCard(status, view, id) {
   const p = status.progress;
   const done = status.state === "done";
@@ -419,22 +456,27 @@ function summaryCard(status, view, id) {
   );
 }
 
-/** "80 archived · 20 in 2 projects", from the last listing. */
+/** "80 archived · 20 in 2 projects", from the last listing.
+ *  @param {BackupProgress} p */
 function keptBreakdown(p) {
+  /** @type {Partial<BackupProgress["listed"]>} */
   const listed = p.listed ?? {};
   const parts = [];
-  if (listed.archived > 0) parts.push(`${formatNumber(listed.archived)} archived`);
-  if (listed.project > 0) parts.push(`${formatNumber(listed.project)} in ${count(p.projects ?? 0, "project")}`);
+  if ((listed.archived ?? 0) > 0) parts.push(`${formatNumber(listed.archived)} archived`);
+  if ((listed.project ?? 0) > 0) parts.push(`${formatNumber(listed.project)} in ${count(p.projects ?? 0, "project")}`);
   return parts.length ? parts.join(" · ") : "in your backup";
 }
 
+/** @param {string} label  @param {string} value  @param {string} note */
 function stat(label, value, note) {
   return h("div", { class: "stat" }, h("dt", {}, label), h("dd", {}, h("span", { class: "value" }, value), note && h("span", { class: "stat-note" }, note)));
 }
 
-/** The failures of the last run, by title and reason, folded. */
+/** The failures of the last run, by title and reason, folded.
+ *  @param {BackupFailure[]} failures  @param {IdOf} id */
 function failuresList(failures, id) {
   if (!failures.length) return null;
+  /** @type {Record<string, number>} */
   const by = { conversation: 0, file: 0, list: 0 };
   for (const f of failures) by[f.what in by ? f.what : "conversation"] += 1;
   const parts = [];
@@ -458,6 +500,7 @@ function failuresList(failures, id) {
   );
 }
 
+/** @param {BackupFailure} f */
 function failureName(f) {
   if (f.title) return f.what === "file" ? `A file of “${f.title}”` : f.title;
   if (f.what === "file") return `A file (${f.id})`;
@@ -465,13 +508,14 @@ function failureName(f) {
   return `A conversation without a title (${f.id})`;
 }
 
-/** What is kept on this computer, and deleting it (a second click confirms). */
+/** What is kept on this computer, and deleting it (a second click confirms).
+ *  @param {BackupStatus} status  @param {View} view  @param {IdOf} id */
 function dataCard(status, view, id) {
   const running = status.state === "running";
   const kept = status.progress?.kept;
   const confirming = view.confirmDelete && !running;
   const size = formatBytes(status.storedBytes);
-  const text = kept > 0 ? `${count(kept, "conversation")} and their files: ${size} in this browser's storage.` : `${size} in this browser's storage.`;
+  const text = (kept ?? 0) > 0 ? `${count(kept, "conversation")} and their files: ${size} in this browser's storage.` : `${size} in this browser's storage.`;
   return h(
     "section",
     { class: "card data-card", "data-key": "data", "aria-labelledby": id("data-title") },
@@ -517,15 +561,19 @@ export function patch(shown, fresh) {
   return shown;
 }
 
+/** @param {Node} node */
 function keyOf(node) {
-  return node.nodeType === Node.ELEMENT_NODE ? node.getAttribute("data-key") : null;
+  return node.nodeType === Node.ELEMENT_NODE ? /** @type {Element} */ (node).getAttribute("data-key") : null;
 }
 
-function patchNode(shown, fresh) {
-  if (shown.nodeType !== Node.ELEMENT_NODE) {
-    if (shown.nodeValue !== fresh.nodeValue) shown.nodeValue = fresh.nodeValue;
+/** @param {Node} shownNode  @param {Node} freshNode  (of the same type and name) */
+function patchNode(shownNode, freshNode) {
+  if (shownNode.nodeType !== Node.ELEMENT_NODE) {
+    if (shownNode.nodeValue !== freshNode.nodeValue) shownNode.nodeValue = freshNode.nodeValue;
     return;
   }
+  const shown = /** @type {Element} */ (shownNode);
+  const fresh = /** @type {Element} */ (freshNode);
   for (const { name } of [...shown.attributes]) {
     // An opened <details> is the user's doing.
     if (name === "open" && shown.localName === "details") continue;
@@ -536,11 +584,13 @@ function patchNode(shown, fresh) {
   }
   // A box shows what the view says, even after the user ticked it (the attribute alone would
   // not change what is shown then).
-  if (shown.localName === "input" && shown.type === "checkbox") shown.checked = fresh.hasAttribute("checked");
+  if (shown instanceof HTMLInputElement && shown.type === "checkbox") shown.checked = fresh.hasAttribute("checked");
   patchChildren(shown, fresh);
 }
 
+/** @param {Element} shown  @param {Element} fresh */
 function patchChildren(shown, fresh) {
+  /** @type {Map<string, ChildNode>} */
   const byKey = new Map();
   for (const child of shown.childNodes) {
     const key = keyOf(child);
@@ -553,6 +603,7 @@ function patchChildren(shown, fresh) {
   let at = shown.firstChild;
   for (const next of wanted) {
     const key = keyOf(next);
+    /** @type {ChildNode | null} */
     let reuse = null;
     if (key) {
       reuse = byKey.get(key) ?? null;
