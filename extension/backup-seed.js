@@ -7,22 +7,25 @@
 import { api } from "./browser.js";
 import { Msg, request } from "./messages.js";
 import { getMeta, keepMany, putState } from "./backup-store.js";
+import { $ } from "./dom.js";
 
-const input = /** @type {HTMLInputElement} */ (document.getElementById("seed-file"));
-const line = document.getElementById("seed-status");
+const input = $("seed-file", HTMLInputElement);
+const line = $("seed-status");
 const count = new Intl.NumberFormat();
 
-input?.addEventListener("change", () => {
+input.addEventListener("change", () => {
   const file = input.files?.[0];
   input.value = "";
   if (file) seed(file).catch((e) => say(e.message));
 });
 
+/** @param {string} text */
 function say(text) {
   line.textContent = text;
 }
 
-/** Reads `file` into the backup. Resolves with the core's counts. */
+/** Reads `file` into the backup. Resolves with the core's counts.
+ *  @param {File} file */
 export async function seed(file) {
   input.disabled = true;
   try {
@@ -37,6 +40,7 @@ export async function seed(file) {
   }
 }
 
+/** @param {File} file */
 function readInto(file) {
   say(`Reading ${file.name}…`);
   return getMeta("state").then(
@@ -44,6 +48,7 @@ function readInto(file) {
       new Promise((resolve, reject) => {
         const worker = new Worker("backup-seed-worker.js", { type: "module" });
         // Writes go in batches, one transaction each, in order.
+        /** @type {(import("./backup-store.js").Keep & {bytes: Uint8Array})[]} */
         let batch = [];
         let writing = Promise.resolve();
         let kept = 0;
@@ -91,9 +96,10 @@ function readInto(file) {
 }
 
 // "Keep it up to date": how often the backup updates itself.
-const schedule = /** @type {HTMLSelectElement} */ (document.getElementById("schedule"));
-const scheduleLine = document.getElementById("schedule-status");
+const schedule = $("schedule", HTMLSelectElement);
+const scheduleLine = $("schedule-status");
 
+/** @param {import("./backup-view.js").BackupStatus} status */
 function showSchedule(status) {
   schedule.value = status.schedule ?? "off";
   scheduleLine.textContent = status.nextScheduled
@@ -102,7 +108,7 @@ function showSchedule(status) {
 }
 
 request(api, { type: Msg.BACKUP_STATUS }).then(showSchedule, () => {});
-schedule?.addEventListener("change", () => {
+schedule.addEventListener("change", () => {
   request(api, { type: Msg.BACKUP_SCHEDULE, schedule: schedule.value }).then(showSchedule, (e) => {
     scheduleLine.textContent = e.message;
   });

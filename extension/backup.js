@@ -6,13 +6,15 @@ import { api, loadSettings } from "./browser.js";
 import { Msg, request } from "./messages.js";
 import { askPassword } from "./password-dialog.js";
 import { pageTitle, patch, render } from "./backup-view.js";
+import { $ } from "./dom.js";
 import "./backup-seed.js";
 
 const POLL_MS = 500;
 /** How long "Really delete?" waits for its second click. */
 const CONFIRM_MS = 8000;
 
-/** The message of each button's action. */
+/** The message of each button's action.
+ *  @type {Record<string, string>} */
 const ACTIONS = {
   start: Msg.BACKUP_START,
   pause: Msg.BACKUP_PAUSE,
@@ -22,27 +24,30 @@ const ACTIONS = {
   "delete-confirm": Msg.BACKUP_DELETE,
 };
 
-const main = document.getElementById("main");
+const main = $("main");
 
 /** The state of the page. */
 const page = {
   /** @type {import("./backup-view.js").BackupStatus|null} the last status received */
   status: null,
-  /** What the page adds to the status (see ViewState in backup-view.js). */
+  /** What the page adds to the status (see ViewState in backup-view.js).
+   *  @type {{pending: string | null, confirmDelete: boolean, error: string | null, readable: boolean | null}} */
   ui: { pending: null, confirmDelete: false, error: null, readable: null },
-  /** The error of the last poll (the background not answering), shown until one succeeds. */
+  /** The error of the last poll (the background not answering), shown until one succeeds.
+   *  @type {string | null} */
   pollError: null,
   /** Requests are numbered so that a slow poll never overwrites a newer answer. */
   asked: 0,
   shown: 0,
   polling: false,
-  confirmTimer: 0,
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  confirmTimer: undefined,
 };
 
 start();
 
 function start() {
-  document.getElementById("version").textContent = `chatkeep ${api.runtime.getManifest().version}`;
+  $("version").textContent = `chatkeep ${api.runtime.getManifest().version}`;
   loadSettings().then(({ extension }) => {
     encryptBox().checked = extension.encrypt === true;
   }, () => {});
@@ -92,7 +97,8 @@ async function refresh() {
   }
 }
 
-/** Takes a status if it is newer than the one shown, and shows it. */
+/** Takes a status if it is newer than the one shown, and shows it.
+ *  @param {number} n  @param {import("./backup-view.js").BackupStatus | null} status */
 function accept(n, status) {
   if (n < page.shown || !status || typeof status.state !== "string") {
     show();
@@ -105,21 +111,25 @@ function accept(n, status) {
 
 function show() {
   const ui = { ...page.ui, error: page.ui.error ?? page.pollError };
-  patch(main.firstElementChild, render(page.status, Date.now(), ui));
+  const shown = main.firstElementChild;
+  if (!shown) throw new Error("The backup page has lost its view: reload the page.");
+  patch(shown, render(page.status, Date.now(), ui));
   document.title = pageTitle(page.status);
 }
 
+/** @param {MouseEvent} event */
 function onClick(event) {
-  const target = event.target.closest("button[data-action]");
-  if (!target || target.getAttribute("aria-disabled") === "true") return;
-  const action = target.dataset.action;
+  const target = event.target instanceof Element ? event.target.closest("button[data-action]") : null;
+  if (!(target instanceof HTMLElement) || target.getAttribute("aria-disabled") === "true") return;
+  const action = target.dataset.action ?? "";
   if (action === "delete") askToDelete();
   else if (action === "delete-keep") keepData();
   else if (ACTIONS[action]) act(action);
 }
 
 /** Sends an action's message and shows the status it answers (download answers a file name,
- *  then the status is asked for: it holds the ZIP's name). */
+ *  then the status is asked for: it holds the ZIP's name).
+ *  @param {string} action */
 async function act(action) {
   if (page.ui.pending) return;
   let password;
@@ -159,7 +169,7 @@ async function act(action) {
 
 /** The "Encrypt the download" checkbox. */
 function encryptBox() {
-  return /** @type {HTMLInputElement} */ (document.getElementById("encrypt-download"));
+  return $("encrypt-download", HTMLInputElement);
 }
 
 /** The first click on "Delete local backup data": the same button asks "Really delete?". */
