@@ -13,11 +13,13 @@ import { $ } from "./dom.js";
 import { askPassword } from "./password-dialog.js";
 import { saveCore as wasmCore } from "./save-core.js";
 
+/** @type {Record<string, string>} */
 const FORMAT_NAMES = { markdown: "Markdown", html: "HTML", json: "JSON" };
 
 const statusEl = $("status");
 
-/** The formats of the settings (what "Save" writes). */
+/** The formats of the settings (what "Save" writes).
+ *  @type {string[] | null} */
 let defaultFormats = null;
 let busy = false;
 /** Whether the settings ask for a password to encrypt every save. */
@@ -44,7 +46,8 @@ async function main() {
   $("save", HTMLButtonElement).addEventListener("click", () => save(defaultFormats));
   for (const button of document.querySelectorAll("button[data-formats]")) {
     if (!(button instanceof HTMLButtonElement)) continue;
-    button.addEventListener("click", () => save(button.dataset.formats.split(",")));
+    // (The selector asks for the attribute.)
+    button.addEventListener("click", () => save((button.dataset.formats ?? "").split(",")));
   }
   $("save-encrypted", HTMLButtonElement).addEventListener("click", () => save(defaultFormats, true));
   loadSettings().then(({ extension }) => {
@@ -87,8 +90,10 @@ async function main() {
 }
 
 /** What the background could not say on the page (the shortcut pressed off ChatGPT),
- *  shown once, within ten minutes. */
+ *  shown once, within ten minutes.
+ *  @param {number | null | undefined} tabId */
 async function showNotice(tabId) {
+  /** @type {Partial<import("./messages.js").Notice> | undefined} */
   let notice;
   try {
     ({ notice } = await api.storage.session.get("notice"));
@@ -102,16 +107,18 @@ async function showNotice(tabId) {
     await api.action.setBadgeText({ tabId: target, text: "" }).catch(() => {});
     await api.action.setTitle({ tabId: target, title: api.runtime.getManifest().action?.default_title ?? "chatkeep" }).catch(() => {});
   }
-  if (Date.now() - notice.at < 10 * 60_000) setStatus(notice.text, "error");
+  if (Date.now() - (notice.at ?? NaN) < 10 * 60_000) setStatus(notice.text, "error");
 }
 
+/** @param {"chat" | "elsewhere"} section */
 function show(section) {
   $("loading").hidden = true;
   $("chat").hidden = section !== "chat";
   $("elsewhere").hidden = section !== "elsewhere";
 }
 
-/** The formats chosen in the settings, or the core's default. */
+/** The formats chosen in the settings, or the core's default.
+ *  @returns {Promise<string[]>} */
 async function settingsFormats() {
   const { options } = await loadSettings();
   if (Array.isArray(options.formats) && options.formats.length) return options.formats;
@@ -119,7 +126,8 @@ async function settingsFormats() {
   return (await wasmCore()).defaultOptions().formats;
 }
 
-/** "A", "A and B", "A, B and C". */
+/** "A", "A and B", "A, B and C".
+ *  @param {string[]} items */
 function listOf(items) {
   if (items.length < 2) return items.join("");
   return `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
@@ -177,15 +185,17 @@ async function save(formats, encrypt = false, extra = {}) {
   }
 }
 
-/** The names of the written files, whatever shape the background reports them in. */
+/** The names of the written files, whatever shape the background reports them in.
+ *  @param {unknown} files  @returns {string[]} */
 function fileNames(files) {
   if (!Array.isArray(files)) return [];
   return files
     .map((f) => (typeof f === "string" ? f : f?.fileName ?? f?.filename ?? f?.name))
     .filter((name) => typeof name === "string" && name)
-    .map((name) => name.split(/[\\/]/).pop());
+    .map((name) => name.split(/[\\/]/).pop() ?? name);
 }
 
+/** @param {boolean} redacted */
 async function copyMarkdown(redacted) {
   if (busy) return;
   setBusy(true);
@@ -202,7 +212,8 @@ async function copyMarkdown(redacted) {
 }
 
 /** Writes text to the clipboard; falls back to a hidden text area where the async API is
- *  refused (the click's user activation may have expired while the background worked). */
+ *  refused (the click's user activation may have expired while the background worked).
+ *  @param {string} text */
 async function writeClipboard(text) {
   try {
     await navigator.clipboard.writeText(text);
@@ -222,6 +233,7 @@ async function writeClipboard(text) {
   if (!ok) throw new Error("The browser did not allow copying. Try again.");
 }
 
+/** @param {boolean} on */
 function setBusy(on) {
   busy = on;
   for (const button of document.querySelectorAll("#chat button")) {
@@ -230,7 +242,8 @@ function setBusy(on) {
   document.body.setAttribute("aria-busy", String(on));
 }
 
-/** The status line: a message, optionally the saved file names and chatkeep's notes. */
+/** The status line: a message, optionally the saved file names and chatkeep's notes.
+ *  @param {string} text  @param {"busy" | "ok" | "error"} kind  @param {string[]} [files]  @param {string[]} [notes] */
 function setStatus(text, kind, files = [], notes = []) {
   statusEl.replaceChildren();
   statusEl.dataset.kind = kind;
