@@ -7,6 +7,7 @@
 //   const password = await askPassword(core, { what: "this chat" });
 //   if (password === null) return; // cancelled
 
+/** @type {Record<string, string>} */
 const HINTS = {
   too_short: "Too short: use at least 8 characters.",
   weak: "Weak: easy to guess. A passphrase of several words is much stronger.",
@@ -16,10 +17,15 @@ const HINTS = {
 
 let opened = 0;
 
+/** What the dialog needs of the wasm core (either module, loaded).
+ *  @typedef {{passwordStrength(password: string): string, passphrase(random: Uint32Array): string}} PasswordCore */
+
 /**
  * Asks for a password; resolves with it, or with null when cancelled. `core` gives
  * `passwordStrength(password)` and `passphrase(randomUint32Array)` (the wasm core, loaded);
  * `what` names what is saved ("this chat", "3 conversations", "the backup").
+ * @param {PasswordCore} core  @param {{what?: string}} [about]
+ * @returns {Promise<string | null>}
  */
 export function askPassword(core, { what = "this save" } = {}) {
   const id = `pw-${++opened}`;
@@ -90,7 +96,9 @@ export function askPassword(core, { what = "this save" } = {}) {
   });
 
   return new Promise((resolve) => {
+    /** @type {string | null} */
     let answer = null;
+    /** @param {string} text  @param {HTMLElement} field */
     const fail = (text, field) => {
       problem.textContent = text;
       problem.hidden = false;
@@ -116,6 +124,7 @@ export function askPassword(core, { what = "this save" } = {}) {
   });
 }
 
+/** @param {PasswordCore} core  @param {string} password */
 function rate(core, password) {
   try {
     return core.passwordStrength(password);
@@ -124,16 +133,23 @@ function rate(core, password) {
   }
 }
 
+/** @param {string} id  @param {string} text  @param {HTMLElement} input */
 function field(id, text, input) {
   return el("div", { className: "password-field" }, [label(id, text), input]);
 }
 
+/** @param {string} id  @param {string} text */
 function label(id, text) {
   const l = el("label", { textContent: text });
   l.htmlFor = id;
   return l;
 }
 
+/**
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag  @param {Partial<HTMLElementTagNameMap[K]>} [props]  @param {(Node | string)[]} [children]
+ * @returns {HTMLElementTagNameMap[K]}
+ */
 function el(tag, props = {}, children = []) {
   const node = Object.assign(document.createElement(tag), props);
   node.append(...children);
