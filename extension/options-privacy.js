@@ -9,27 +9,51 @@
 // The list itself is findings-list.js, which the export page uses too.
 
 import { listFindings, markFindings } from "./findings-list.js";
+import { $, inputs } from "./dom.js";
 
-/** Puts `redact` (the core's RedactOptions) into the section's controls. */
+/**
+ * The core's RedactOptions (snake_case keys).
+ * @typedef {{enabled: boolean, kinds: string[], terms: string[], drop_files: boolean, source: string, allow: string[]}} RedactOptions
+ */
+/**
+ * A value the core's redactionFindings found (findings-list.js's Found), with its placeholder.
+ * @typedef {import("./findings-list.js").Found & {placeholder: string}} Finding
+ */
+/**
+ * The Privacy section's single named controls (options.html).
+ * @typedef {HTMLFormControlsCollection & Record<"redact_enabled" | "redact_drop_files" | "redact_drop_source", HTMLInputElement>
+ *   & {redact_terms: HTMLTextAreaElement}} PrivacyFields
+ */
+
+/** @param {HTMLFormElement} form  @returns {PrivacyFields} */
+function fieldsOf(form) {
+  return /** @type {any} */ (form.elements);
+}
+
+/** Puts `redact` (the core's RedactOptions) into the section's controls.
+ *  @param {HTMLFormElement} form  @param {RedactOptions} redact */
 export function fillPrivacy(form, redact) {
-  form.elements.redact_enabled.checked = redact.enabled;
+  const fields = fieldsOf(form);
+  fields.redact_enabled.checked = redact.enabled;
   for (const box of kindBoxes(form)) box.checked = redact.kinds.includes(box.value);
-  form.elements.redact_terms.value = redact.terms.join("\n");
-  form.elements.redact_drop_files.checked = redact.drop_files;
-  form.elements.redact_drop_source.checked = redact.source === "drop";
+  fields.redact_terms.value = redact.terms.join("\n");
+  fields.redact_drop_files.checked = redact.drop_files;
+  fields.redact_drop_source.checked = redact.source === "drop";
   for (const box of allowBoxes(form)) box.checked = !redact.allow.includes(box.value);
   showKinds(form, redact.enabled);
 }
 
-/** Reads the section's controls into `options.redact`. */
+/** Reads the section's controls into `options.redact`.
+ *  @param {HTMLFormElement} form  @param {{redact: RedactOptions}} options */
 export function readPrivacy(form, options) {
+  const fields = fieldsOf(form);
   const r = options.redact;
-  r.enabled = form.elements.redact_enabled.checked;
+  r.enabled = fields.redact_enabled.checked;
   r.kinds = kindBoxes(form).filter((b) => b.checked).map((b) => b.value);
   // One term a line; the core trims them and ignores short ones.
-  r.terms = form.elements.redact_terms.value.split("\n").filter((t) => t.trim());
-  r.drop_files = form.elements.redact_drop_files.checked;
-  r.source = form.elements.redact_drop_source.checked ? "drop" : "redact";
+  r.terms = fields.redact_terms.value.split("\n").filter((t) => t.trim());
+  r.drop_files = fields.redact_drop_files.checked;
+  r.source = fields.redact_drop_source.checked ? "drop" : "redact";
   const listed = allowBoxes(form);
   const shown = new Set(listed.map((b) => b.value));
   r.allow = [...r.allow.filter((v) => !shown.has(v)), ...listed.filter((b) => !b.checked).map((b) => b.value)];
@@ -39,24 +63,27 @@ export function readPrivacy(form, options) {
 /**
  * Shows what redaction replaces in the sample: `all` are the core's findings with nothing
  * kept (every value the kinds and terms find), `redact` the options in effect.
+ * @param {HTMLFormElement} form  @param {Finding[]} all  @param {RedactOptions} redact
  */
 export function showFindings(form, all, redact) {
-  const box = document.getElementById("redact-found");
-  const list = document.getElementById("redact-found-list");
-  const counts = document.getElementById("redact-found-counts");
+  const box = $("redact-found");
+  const list = $("redact-found-list");
+  const counts = $("redact-found-counts");
   box.hidden = !redact.enabled;
   if (!redact.enabled) return;
   listFindings(list, all, { name: "redact_allow" });
   counts.textContent = markFindings(list, all, new Set(redact.allow), "in the sample");
 }
 
-/** Writes `text` into `pre` with every placeholder of `findings` in a <mark>. */
+/** Writes `text` into `pre` with every placeholder of `findings` in a <mark>.
+ *  @param {HTMLElement} pre  @param {string} text  @param {Finding[]} findings */
 export function writeMarked(pre, text, findings) {
   const placeholders = [...new Set(findings.map((f) => f.placeholder))];
   if (!placeholders.length) {
     pre.textContent = text;
     return;
   }
+  /** @type {(string | Node)[]} */
   const parts = [];
   let at = 0;
   for (;;) {
@@ -77,14 +104,17 @@ export function writeMarked(pre, text, findings) {
   pre.replaceChildren(...parts);
 }
 
+/** @param {HTMLFormElement} form */
 function kindBoxes(form) {
-  return [...form.querySelectorAll('input[name="redact_kinds"]')];
+  return inputs(form, 'input[name="redact_kinds"]');
 }
 
+/** @param {HTMLFormElement} form */
 function allowBoxes(form) {
-  return [...form.querySelectorAll('input[name="redact_allow"]')];
+  return inputs(form, 'input[name="redact_allow"]');
 }
 
+/** @param {HTMLFormElement} form  @param {boolean} enabled */
 function showKinds(form, enabled) {
-  /** @type {HTMLFieldSetElement} */ (document.getElementById("redact-details")).disabled = !enabled;
+  $("redact-details", HTMLFieldSetElement).disabled = !enabled;
 }

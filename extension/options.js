@@ -14,7 +14,29 @@ import { $, inputs } from "./dom.js";
 const SAVE_DELAY_MS = 400;
 const PREVIEW_DELAY_MS = 120;
 
-/** Labels of the front-matter fields (the keys come from defaultOptions().front_matter). */
+/**
+ * The core's options (crate/core/src/options.rs), as defaultOptions() and mergeOptions() give
+ * them: the keys this page has controls for, and any others, kept as they are.
+ * @typedef {{
+ *   formats: string[],
+ *   branches: string,
+ *   include_reasoning: boolean,
+ *   include_hidden: boolean,
+ *   include_custom_instructions: boolean,
+ *   timestamps: boolean,
+ *   utc_offset_minutes: number,
+ *   images: string,
+ *   flavor: string,
+ *   front_matter: string[],
+ *   filename_template: string,
+ *   redact: import("./options-privacy.js").RedactOptions,
+ * } & Record<string, any>} CoreOptions
+ */
+/** The extension's own settings (browser.js's Settings.extension), as this page keeps them.
+ *  @typedef {{save_as: boolean, encrypt?: boolean, time_zone: "local" | "utc"} & Record<string, any>} ExtensionSettings */
+
+/** Labels of the front-matter fields (the keys come from defaultOptions().front_matter).
+ *  @type {Record<string, string[]>} */
 const FRONT_MATTER_LABELS = {
   title: ["title", "the conversation's title"],
   id: ["conversation_id", "its id"],
@@ -26,6 +48,7 @@ const FRONT_MATTER_LABELS = {
   gizmo: ["project / gpt", "the project or GPT it belongs to"],
   origin: ["source", "where chatkeep read it"],
 };
+/** @type {Record<string, string>} */
 const FORMAT_NAMES = { markdown: "Markdown", html: "HTML", json: "JSON" };
 
 const form = $("settings", HTMLFormElement);
@@ -35,12 +58,35 @@ const fields = /** @type {any} */ (form.elements);
 
 /** The state of the page. */
 const state = {
-  defaults: null, // defaultOptions() from the core
-  options: null, // the core options in effect (always valid)
+  /** defaultOptions() from the core  @type {CoreOptions | null} */
+  defaults: null,
+  /** the core options in effect (always valid)  @type {CoreOptions | null} */
+  options: null,
+  /** @type {ExtensionSettings} */
   extension: { save_as: false, time_zone: "local" },
-  sample: null, // sample-conversation.json, as text
-  tab: null, // the format shown in the preview
+  /** sample-conversation.json, as text  @type {string | null} */
+  sample: null,
+  /** the format shown in the preview ("": none yet) */
+  tab: "",
 };
+
+// What main() loads before it wires a control: every handler may count on it.
+const NOT_LOADED = "The settings page has not finished loading. Reload it.";
+/** The core options in effect. */
+function current() {
+  if (!state.options) throw new Error(NOT_LOADED);
+  return state.options;
+}
+/** The core's defaults. */
+function defaults() {
+  if (!state.defaults) throw new Error(NOT_LOADED);
+  return state.defaults;
+}
+/** The sample conversation of the preview, as text. */
+function sample() {
+  if (state.sample === null) throw new Error(NOT_LOADED);
+  return state.sample;
+}
 
 // ---------------------------------------------------------------------------------------
 // Start
@@ -73,13 +119,13 @@ async function main() {
     encrypt: settings.extension.encrypt === true,
     time_zone: timeZoneOf(settings),
   };
-  state.options.utc_offset_minutes = offsetFor(state.extension.time_zone);
+  current().utc_offset_minutes = offsetFor(state.extension.time_zone);
   // The browser's offset changes with daylight saving time and travel: keep it current.
   const storedOffset = settings.options?.utc_offset_minutes;
-  if (storedOffset !== undefined && storedOffset !== state.options.utc_offset_minutes) save({ quiet: true });
+  if (storedOffset !== undefined && storedOffset !== current().utc_offset_minutes) save({ quiet: true });
 
   $("version").textContent = `chatkeep ${version()}`;
-  buildFrontMatter(state.defaults.front_matter);
+  buildFrontMatter(defaults().front_matter);
   describeLocalTimeZone();
   fillForm();
   wireEvents();
@@ -87,7 +133,8 @@ async function main() {
 }
 
 /** The chosen time zone: stored, or (for settings written before it was) guessed from the
- *  stored offset: 0 where the browser's is not 0 means UTC was chosen. */
+ *  stored offset: 0 where the browser's is not 0 means UTC was chosen.
+ *  @param {import("./browser.js").Settings} settings  @returns {"local" | "utc"} */
 function timeZoneOf({ options, extension }) {
   if (extension.time_zone === "utc" || extension.time_zone === "local") return extension.time_zone;
   const stored = options?.utc_offset_minutes;
@@ -99,10 +146,12 @@ function browserOffset() {
   return -new Date().getTimezoneOffset();
 }
 
+/** @param {string} timeZone */
 function offsetFor(timeZone) {
   return timeZone === "utc" ? 0 : browserOffset();
 }
 
+/** @param {number} minutes */
 function formatOffset(minutes) {
   const sign = minutes < 0 ? "−" : "+";
   const abs = Math.abs(minutes);
@@ -126,6 +175,7 @@ function describeLocalTimeZone() {
 // The form
 // ---------------------------------------------------------------------------------------
 
+/** @param {string[]} fields */
 function buildFrontMatter(fields) {
   const box = $("front-matter");
   for (const field of fields) {
@@ -148,7 +198,7 @@ function buildFrontMatter(fields) {
 
 /** Puts state into the controls. */
 function fillForm() {
-  const o = state.options;
+  const o = current();
   for (const box of formatBoxes()) box.checked = o.formats.includes(box.value);
   setRadio("branches", o.branches);
   fields.include_reasoning.checked = o.include_reasoning;
@@ -167,10 +217,12 @@ function fillForm() {
   showError("template", "");
 }
 
+/** @param {string} name  @param {string} value */
 function setRadio(name, value) {
   for (const radio of radios(name)) radio.checked = radio.value === value;
 }
 
+/** @param {string} name */
 function radios(name) {
   return inputs(form, `input[type=radio][name="${name}"]`);
 }
@@ -183,6 +235,7 @@ function frontMatterBoxes() {
   return inputs(form, 'input[name="front_matter"]');
 }
 
+/** @param {string} name */
 function checkedValue(name) {
   return inputs(form, `input[name="${name}"]:checked`)[0]?.value;
 }
@@ -190,8 +243,8 @@ function checkedValue(name) {
 /** Reads the controls into state. Invalid parts keep their last valid value and show an
  *  inline message. Returns whether anything changed. */
 function readForm() {
-  const before = JSON.stringify([state.options, state.extension]);
-  const o = state.options;
+  const before = JSON.stringify([current(), state.extension]);
+  const o = current();
 
   // The last format can't be unticked (see keepOneFormat): page, storage and saves agree.
   const formats = formatBoxes().filter((b) => b.checked).map((b) => b.value);
@@ -202,7 +255,8 @@ function readForm() {
   o.include_hidden = fields.include_hidden.checked;
   o.include_custom_instructions = fields.include_custom_instructions.checked;
   o.timestamps = fields.timestamps.checked;
-  state.extension.time_zone = checkedValue("time_zone") ?? state.extension.time_zone;
+  const zone = checkedValue("time_zone");
+  state.extension.time_zone = zone === "utc" || zone === "local" ? zone : state.extension.time_zone;
   o.utc_offset_minutes = offsetFor(state.extension.time_zone);
   o.images = checkedValue("images") ?? o.images;
   o.flavor = checkedValue("flavor") ?? o.flavor;
@@ -212,15 +266,16 @@ function readForm() {
   // (an empty template is the core's default).
   const template = fields.filename_template.value;
   o.filename_template = template;
-  showError("template", template.trim() ? unknownPlaceholderNote(template) : `Empty: the default, ${state.defaults.filename_template}, is used.`, "note");
+  showError("template", template.trim() ? unknownPlaceholderNote(template) : `Empty: the default, ${defaults().filename_template}, is used.`, "note");
 
   state.extension.save_as = fields.save_as.checked;
   state.extension.encrypt = fields.encrypt.checked;
   readPrivacy(form, o);
-  return JSON.stringify([state.options, state.extension]) !== before;
+  return JSON.stringify([current(), state.extension]) !== before;
 }
 
-/** A gentle note for `{things}` the core does not replace (it keeps them as typed). */
+/** A gentle note for `{things}` the core does not replace (it keeps them as typed).
+ *  @param {string} template */
 function unknownPlaceholderNote(template) {
   const unknown = unknownPlaceholders(template);
   if (!unknown.length) return "";
@@ -228,7 +283,8 @@ function unknownPlaceholderNote(template) {
   return `${list} ${unknown.length > 1 ? "are not placeholders" : "is not a placeholder"}, so it stays as typed.`;
 }
 
-/** Shows or clears the inline message of the formats or template group. */
+/** Shows or clears the inline message of the formats or template group.
+ *  @param {"formats" | "template"} which  @param {string} message  @param {"error" | "note"} [kind] */
 function showError(which, message, kind = "error") {
   const el = $(`${which}-error`);
   el.textContent = message;
@@ -247,7 +303,8 @@ function showError(which, message, kind = "error") {
   }
 }
 
-/** Unticking the last format ticks it again and says why. */
+/** Unticking the last format ticks it again and says why.
+ *  @param {HTMLInputElement} box */
 function keepOneFormat(box) {
   const boxes = formatBoxes();
   if (boxes.some((b) => b.checked)) {
@@ -259,11 +316,14 @@ function keepOneFormat(box) {
 }
 
 function wireEvents() {
+  /** @param {Event} event */
   const onEdit = (event) => {
-    if (!event.target.name) return;
+    const target = event.target;
+    // (Every control of the form with a name is an <input>, <select> or <textarea>.)
+    if (!(target instanceof HTMLElement) || !("name" in target) || !target.name) return;
     // (A checkbox fires "input", then "change": one is enough.)
-    if (event.target.name === "formats" && event.type === "change") keepOneFormat(event.target);
-    editedCard = event.target.closest(".card");
+    if (target.name === "formats" && event.type === "change" && target instanceof HTMLInputElement) keepOneFormat(target);
+    editedCard = target.closest(".card");
     if (readForm()) {
       scheduleSave();
       schedulePreview();
@@ -275,7 +335,7 @@ function wireEvents() {
 
   $("placeholders").addEventListener("click", (event) => {
     const button = event.target instanceof Element ? /** @type {HTMLButtonElement | null} */ (event.target.closest("button[data-insert]")) : null;
-    if (button) insertPlaceholder(button.dataset.insert);
+    if (button) insertPlaceholder(button.dataset.insert ?? "");
   });
   $("front-matter-all", HTMLButtonElement).addEventListener("click", () => setAllFrontMatter(true));
   $("front-matter-none", HTMLButtonElement).addEventListener("click", () => setAllFrontMatter(false));
@@ -298,7 +358,8 @@ function wireEvents() {
   });
 }
 
-/** Opens or closes the preview panel of narrow windows. */
+/** Opens or closes the preview panel of narrow windows.
+ *  @param {boolean} open */
 function openPreview(open) {
   $("preview").classList.toggle("open", open);
   $("preview-toggle", HTMLButtonElement).setAttribute("aria-expanded", String(open));
@@ -306,7 +367,8 @@ function openPreview(open) {
 }
 
 /** Inserts a placeholder at the cursor, with a space on either side where it would touch
- *  other text ("{date} {title}", not "{date}{title}"). */
+ *  other text ("{date} {title}", not "{date}{title}").
+ *  @param {string} text */
 function insertPlaceholder(text) {
   const input = fields.filename_template;
   const start = input.selectionStart ?? input.value.length;
@@ -320,6 +382,7 @@ function insertPlaceholder(text) {
   input.dispatchEvent(new Event("input", { bubbles: true }));
 }
 
+/** @param {boolean} on */
 function setAllFrontMatter(on) {
   for (const box of frontMatterBoxes()) box.checked = on;
   if (readForm()) {
@@ -330,16 +393,16 @@ function setAllFrontMatter(on) {
 
 /** Restores the defaults, and offers to undo that until the next change. */
 function resetToDefaults() {
-  const before = { options: structuredClone(state.options), extension: { ...state.extension } };
-  state.options = structuredClone(state.defaults);
+  const before = { options: structuredClone(current()), extension: { ...state.extension } };
+  state.options = structuredClone(defaults());
   state.extension = { ...state.extension, save_as: false, encrypt: false, time_zone: "local" };
-  state.options.utc_offset_minutes = offsetFor("local");
+  current().utc_offset_minutes = offsetFor("local");
   applyAll("Defaults restored");
   const undo = Object.assign(document.createElement("button"), { type: "button", className: "small", id: "undo-reset", textContent: "Undo" });
   undo.addEventListener("click", () => {
     state.options = before.options;
     state.extension = before.extension;
-    state.options.utc_offset_minutes = offsetFor(state.extension.time_zone);
+    current().utc_offset_minutes = offsetFor(state.extension.time_zone);
     applyAll("Your settings are back");
     $("reset-status").textContent = "Your settings are back.";
     $("reset", HTMLButtonElement).focus();
@@ -348,6 +411,7 @@ function resetToDefaults() {
   undo.focus();
 }
 
+/** @param {string} message */
 function applyAll(message) {
   fillForm();
   editedCard = null;
@@ -360,9 +424,12 @@ function applyAll(message) {
 // Saving
 // ---------------------------------------------------------------------------------------
 
+/** @type {ReturnType<typeof setTimeout> | undefined} */
 let saveTimer;
+/** @type {ReturnType<typeof setTimeout> | undefined} */
 let statusTimer;
-/** The card of the last change, where "Saved" is shown. */
+/** The card of the last change, where "Saved" is shown.
+ *  @type {Element | null} */
 let editedCard = null;
 
 function scheduleSave() {
@@ -374,13 +441,15 @@ function scheduleSave() {
 }
 
 /** Stores the options that differ from the defaults (so later versions' new defaults
- *  apply), with the offset always written out, and the extension's settings. */
+ *  apply), with the offset always written out, and the extension's settings.
+ *  @param {{quiet?: boolean}} [how] */
 async function save({ quiet = false } = {}) {
   clearTimeout(saveTimer);
   saveTimer = undefined;
+  /** @type {Record<string, unknown>} */
   const options = {};
-  for (const [key, value] of Object.entries(state.options)) {
-    if (key === "utc_offset_minutes" || JSON.stringify(value) !== JSON.stringify(state.defaults[key])) {
+  for (const [key, value] of Object.entries(current())) {
+    if (key === "utc_offset_minutes" || JSON.stringify(value) !== JSON.stringify(defaults()[key])) {
       options[key] = structuredClone(value);
     }
   }
@@ -394,10 +463,13 @@ async function save({ quiet = false } = {}) {
   }
 }
 
-/** "Saved" (or the error) in the card that was changed, in sight of the change. */
+/** "Saved" (or the error) in the card that was changed, in sight of the change.
+ *  @param {string} text  @param {"ok" | "error"} kind */
 function cardStatus(text, kind) {
   const card = editedCard;
   if (!card) return;
+  // The status line keeps its fade-out timer on itself.
+  /** @type {(HTMLElement & {timer?: ReturnType<typeof setTimeout>}) | null} */
   let el = card.querySelector(":scope > .card-status");
   if (!el) {
     el = Object.assign(document.createElement("p"), { className: "card-status" });
@@ -408,10 +480,12 @@ function cardStatus(text, kind) {
   el.textContent = kind === "ok" ? `✓ ${text}` : text;
   el.dataset.kind = kind;
   el.classList.add("visible");
-  if (kind === "ok") el.timer = setTimeout(() => el.classList.remove("visible"), 2500);
+  const shown = el;
+  if (kind === "ok") shown.timer = setTimeout(() => shown.classList.remove("visible"), 2500);
 }
 
-/** The small indicator in the header: busy, ok (fades after a moment) or error. */
+/** The small indicator in the header: busy, ok (fades after a moment) or error.
+ *  @param {string} text  @param {"busy" | "ok" | "error"} kind */
 function setStatus(text, kind) {
   const el = $("save-status");
   clearTimeout(statusTimer);
@@ -430,6 +504,7 @@ function setStatus(text, kind) {
 // Preview
 // ---------------------------------------------------------------------------------------
 
+/** @type {ReturnType<typeof setTimeout> | undefined} */
 let previewTimer;
 
 function schedulePreview() {
@@ -440,14 +515,14 @@ function schedulePreview() {
 function renderPreview() {
   let result;
   try {
-    result = convertConversation(state.sample, state.options, undefined);
+    result = convertConversation(sample(), current(), undefined);
   } catch (e) {
     showPreviewMessage(e?.message ?? String(e), true);
     $("template-example", HTMLOutputElement).textContent = "—";
     return;
   }
   const files = result.files;
-  const formats = state.options.formats;
+  const formats = current().formats;
   if (!formats.includes(state.tab)) state.tab = formats[0];
   const index = Math.max(0, formats.indexOf(state.tab));
   const file = files[index];
@@ -458,11 +533,12 @@ function renderPreview() {
 
   // What redaction replaces in the sample (all it finds, with nothing kept), listed in the
   // Privacy section with a checkbox each; the preview marks the placeholders.
+  /** @type {import("./options-privacy.js").Finding[]} */
   let replaced = [];
   try {
-    const all = redactionFindings(state.sample, { ...state.options, redact: { ...state.options.redact, allow: [] } });
-    showFindings(form, all, state.options.redact);
-    if (state.options.redact.enabled) replaced = redactionFindings(state.sample, state.options);
+    const all = redactionFindings(sample(), { ...current(), redact: { ...current().redact, allow: [] } });
+    showFindings(form, all, current().redact);
+    if (current().redact.enabled) replaced = redactionFindings(sample(), current());
   } catch {
     // The conversion above would have failed the same way.
   }
@@ -484,10 +560,11 @@ function renderPreview() {
   }
 
   const warnings = $("preview-warnings");
-  warnings.textContent = result.warnings.length ? `Notes from chatkeep: ${result.warnings.map((w) => w.message).join(" ")}` : "";
+  warnings.textContent = result.warnings.length ? `Notes from chatkeep: ${result.warnings.map((/** @type {import("./messages.js").CoreWarning} */ w) => w.message).join(" ")}` : "";
   warnings.hidden = !result.warnings.length;
 }
 
+/** @param {string} text  @param {boolean} isError */
 function showPreviewMessage(text, isError) {
   const message = $("preview-message");
   message.textContent = text;
@@ -498,7 +575,8 @@ function showPreviewMessage(text, isError) {
   $("preview-html", HTMLIFrameElement).hidden = true;
 }
 
-/** The tab list (only when several formats are chosen): roving tabindex, arrow keys. */
+/** The tab list (only when several formats are chosen): roving tabindex, arrow keys.
+ *  @param {string[]} formats */
 function renderTabs(formats) {
   const list = $("preview-tabs");
   const panel = $("preview-panel");
@@ -536,21 +614,25 @@ function renderTabs(formats) {
   }
 }
 
+/** @param {string} format  @param {boolean} focus */
 function selectTab(format, focus) {
   state.tab = format;
   renderPreview();
   if (focus) $(`tab-${format}`)?.focus();
 }
 
+/** @param {KeyboardEvent} event */
 function onTabKey(event) {
-  const formats = state.options.formats;
+  const formats = current().formats;
   const i = formats.indexOf(state.tab);
-  const to = {
+  /** @type {Record<string, number>} */
+  const keys = {
     ArrowRight: (i + 1) % formats.length,
     ArrowLeft: (i - 1 + formats.length) % formats.length,
     Home: 0,
     End: formats.length - 1,
-  }[event.key];
+  };
+  const to = keys[event.key];
   if (to === undefined) return;
   event.preventDefault();
   selectTab(formats[to], true);
