@@ -21,7 +21,14 @@
 // It shows its progress with page-note.js's __chatkeepNote when that is loaded; Esc cancels.
 
 (() => {
-  if (globalThis.__chatkeepCapture) return;
+  const world = /** @type {import("./messages.js").PageGlobals} */ (globalThis);
+  if (world.__chatkeepCapture) return;
+
+  /** An element as the core reads it: tag, attributes, children (text as strings).
+   *  @typedef {{t: string, a: Record<string, string>, c: (Tree | string)[]}} Tree */
+  /** A turn collected: its tree, its text's length (to notice a later rendering), its
+   *  number (`conversation-turn-N`) and how many messages it shows.
+   *  @typedef {{node: Tree, size: number, number: number | null, messages: number}} Turn */
 
   const TURN = [
     "[data-turn-key]",
@@ -48,7 +55,8 @@
     return [];
   }
 
-  /** A turn's stable key: an id the page gives it, else its text. */
+  /** A turn's stable key: an id the page gives it, else its text.
+   *  @param {Element} el  @returns {string} */
   function keyOf(el) {
     return (
       el.getAttribute("data-turn-key") ||
@@ -60,13 +68,15 @@
     );
   }
 
-  /** The turn's number in `data-testid="conversation-turn-N"`, or null. */
+  /** The turn's number in `data-testid="conversation-turn-N"`, or null.
+   *  @param {Element} el */
   function numberOf(el) {
     const m = /^conversation-turn-(\d+)$/.exec(el.getAttribute("data-testid") || "");
     return m ? Number(m[1]) : null;
   }
 
   /** How many messages a turn shows (a September 2026 turn holds a prompt and its answers). */
+  /** @param {Element} el */
   function messagesIn(el) {
     if (!el.hasAttribute("data-turn-key")) return 1;
     const prompt = el.querySelector("[data-user-message-bubble]") ? 1 : 0;
@@ -75,27 +85,34 @@
     return Math.max(1, prompt + answers);
   }
 
-  /** Element → {t, a, c}; text nodes as strings. Iterative (no recursion limit). */
+  /** Element → {t, a, c}; text nodes as strings. Iterative (no recursion limit).
+   *  @param {Element} root  @param {{left: number}} budget  @returns {Tree} */
   function serialize(root, budget) {
+    /** @type {Tree} */
     const out = { t: root.localName, a: attrs(root), c: [] };
+    /** @type {[Element, Tree][]} */
     const stack = [[root, out]];
-    while (stack.length) {
-      const [el, node] = stack.pop();
+    for (let top = stack.pop(); top; top = stack.pop()) {
+      const [el, node] = top;
       for (const child of el.childNodes) {
         if (budget.left-- <= 0) return out;
         if (child.nodeType === Node.TEXT_NODE) {
-          node.c.push(child.data);
+          node.c.push(/** @type {Text} */ (child).data);
         } else if (child.nodeType === Node.ELEMENT_NODE && !SKIP.has(child.nodeName)) {
-          const n = { t: child.localName, a: attrs(child), c: [] };
+          const element = /** @type {Element} */ (child);
+          /** @type {Tree} */
+          const n = { t: element.localName, a: attrs(element), c: [] };
           node.c.push(n);
-          stack.push([child, n]);
+          stack.push([element, n]);
         }
       }
     }
     return out;
   }
 
+  /** @param {Element} el */
   function attrs(el) {
+    /** @type {Record<string, string>} */
     const a = {};
     for (const { name, value } of el.attributes) {
       if (name === "style" || name.startsWith("on")) continue;
@@ -104,7 +121,8 @@
     return a;
   }
 
-  /** The element that scrolls the thread. */
+  /** The element that scrolls the thread.
+   *  @param {Element[]} turns  @returns {Element} */
   function scroller(turns) {
     const marked = document.querySelector("[data-app-action-timeline-scroll]");
     if (marked) return marked;
@@ -117,6 +135,7 @@
     return document.scrollingElement || document.documentElement;
   }
 
+  /** @param {number} ms */
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
   /** The next frame (the page's scroll handlers have run by then), or 100 ms in a tab that
@@ -131,7 +150,8 @@
     });
   }
 
-  /** Waits until the DOM has been quiet for `quiet` ms (at most `max` ms). */
+  /** Waits until the DOM has been quiet for `quiet` ms (at most `max` ms).
+   *  @param {number} quiet  @param {number} max */
   function settle(quiet, max) {
     return new Promise((resolve) => {
       let timer = setTimeout(done, quiet);
@@ -150,12 +170,14 @@
     });
   }
 
+  /** @param {number} n */
   const number = (n) => n.toLocaleString("en-US");
-  const note = (spec) => globalThis.__chatkeepNote?.(spec);
+  /** @param {import("./messages.js").NoteSpec | null} spec */
+  const note = (spec) => world.__chatkeepNote?.(spec);
 
-  globalThis.__chatkeepPageHtml = () => document.documentElement.outerHTML;
+  world.__chatkeepPageHtml = () => document.documentElement.outerHTML;
 
-  globalThis.__chatkeepCapture = async () => {
+  world.__chatkeepCapture = async () => {
     const first = mountedTurns();
     if (!first.length) return { url: location.href, title: document.title, root: { t: "main", a: {}, c: [] } };
     const box = scroller(first);
@@ -166,6 +188,7 @@
     // scroller counts (column-reverse counts from the bottom: 0 there, negative upward).
     const maxPos = () => Math.max(0, box.scrollHeight - box.clientHeight);
     const pos = () => (reversed ? box.scrollTop + maxPos() : box.scrollTop);
+    /** @param {number} p */
     const setPos = (p) => {
       const q = Math.min(maxPos(), Math.max(0, p));
       box.scrollTop = reversed ? q - maxPos() : q;
@@ -176,8 +199,16 @@
     const savedPos = pos();
 
     // --- What was collected ---------------------------------------------------------------
-    const order = []; // keys, oldest first
-    const turns = new Map(); // key → {node, size, number, messages}
+    /** @type {string[]} keys, oldest first */
+    const order = [];
+    /** @type {Map<string, Turn>} */
+    const turns = new Map();
+    /** The turn of a key in `order` (every one is in `turns`). @param {string} key */
+    const turnOf = (key) => {
+      const turn = turns.get(key);
+      if (!turn) throw new Error(`chatkeep lost track of a turn of the page (${key}). Try the save again.`);
+      return turn;
+    };
     const budget = { left: MAX_NODES };
     let messages = 0;
     let gaps = 0;
@@ -185,7 +216,8 @@
 
     /** Adds the mounted turns. Returns {fresh: new turns, overlap: whether the window shares a
      *  turn with what was collected (or adjoins it by number)}. A window that does not is
-     *  not added unless `force` says at which end it goes ("top" or "bottom"). */
+     *  not added unless `force` says at which end it goes ("top" or "bottom").
+     *  @param {"top" | "bottom"} [force] */
     function collect(force) {
       const els = mountedTurns();
       const keys = els.map(keyOf);
@@ -194,14 +226,16 @@
       if (!overlap) {
         // Numbered turns adjoin when the window ends right above or starts right below.
         const numbers = els.map(numberOf);
-        const have = new Set(order.map((k) => turns.get(k).number));
+        const have = new Set(order.map((k) => turnOf(k).number));
         overlap = !have.has(null) && numbers.some((n) => n !== null && (have.has(n - 1) || have.has(n + 1)));
       }
       if (!overlap && !force) return { fresh: 0, overlap };
       // New keys go after the last known key before them in the window, or before the first
       // known one; with none known, at the `force` end (numbered turns are sorted at the end).
+      /** @type {string[]} */
       const lead = [];
-      const after = new Map(); // a known key → the new keys right after it
+      /** @type {Map<string, string[]>} a known key → the new keys right after it */
+      const after = new Map();
       let bucket = lead;
       let fresh = 0;
       const view = box.getBoundingClientRect();
@@ -209,11 +243,15 @@
         const key = keys[i];
         const entry = turns.get(key);
         if (known[i]) {
-          if (!after.has(key)) after.set(key, []);
-          bucket = after.get(key);
+          let next = after.get(key);
+          if (!next) {
+            next = [];
+            after.set(key, next);
+          }
+          bucket = next;
           // A turn in view seen again: keep its newest rendering (formulas, code render late).
           const r = el.getBoundingClientRect();
-          if (r.bottom > view.top && r.top < view.bottom) {
+          if (entry && r.bottom > view.top && r.top < view.bottom) {
             const size = (el.textContent || "").length;
             if (size !== entry.size) Object.assign(entry, { node: serialize(el, { left: Math.max(0, budget.left) }), size });
           }
@@ -248,6 +286,7 @@
     }
 
     let shown = 0;
+    /** @param {boolean} [force] */
     function progress(force) {
       if (!force && Date.now() - shown < 250) return;
       shown = Date.now();
@@ -258,6 +297,7 @@
 
     // --- Esc cancels ------------------------------------------------------------------------
     let cancelled = false;
+    /** @param {KeyboardEvent} e */
     const onKey = (e) => {
       if (e.key === "Escape") {
         cancelled = true;
@@ -268,7 +308,8 @@
     addEventListener("keydown", onKey, true);
     const stop = () => cancelled || Date.now() - started > MAX_MS;
 
-    /** Whether a new turn appears, or the thread moves or grows, within `ms`. */
+    /** Whether a new turn appears, or the thread moves or grows, within `ms`.
+     *  @param {number} ms */
     async function changes(ms) {
       const height = box.scrollHeight;
       const top = pos();
@@ -283,7 +324,8 @@
     /** Walks one way ("up" or "down") to the end of the thread, collecting. Each step puts
      *  the outermost turn mounted that way inside the next view, so consecutive windows
      *  share a turn; if one does not (the page jumped), the step is halved until it does,
-     *  and a gap that stays is counted. Returns whether the end was reached. */
+     *  and a gap that stays is counted. Returns whether the end was reached.
+     *  @param {"up" | "down"} way  @param {number} step */
     async function walk(way, step) {
       const up = way === "up";
       let idle = 0;
@@ -296,7 +338,7 @@
         if (atEnd) {
           // Older turns may still arrive (the page loads them on reaching the top), newer
           // ones rarely: be patient up, brief down. A first turn numbered 2 or less needs no wait.
-          const numbered = order.map((k) => turns.get(k).number).filter((n) => n !== null);
+          const numbered = order.map((k) => turnOf(k).number).filter((n) => n !== null);
           const firstShown = numbered.length > 0 && Math.min(...numbered) <= 2;
           const late = up && !firstShown ? LATE_MS : 300;
           if (!(await changes(late))) return !cancelled;
@@ -361,7 +403,7 @@
       topReached = await walk("up", step);
       // Numbered turns missing in between: walk the whole thread again, smaller steps.
       const missing = () => {
-        const ns = order.map((k) => turns.get(k).number).filter((n) => n !== null);
+        const ns = order.map((k) => turnOf(k).number).filter((n) => n !== null);
         return ns.length === order.length && ns.length > 0 && Math.max(...ns) - Math.min(...ns) + 1 > ns.length;
       };
       if (missing() && !stop()) {
@@ -375,11 +417,11 @@
     }
     if (cancelled) return { cancelled: true };
     // With every turn numbered, the numbers give the order.
-    if (order.every((k) => turns.get(k).number !== null)) order.sort((a, b) => turns.get(a).number - turns.get(b).number);
+    if (order.every((k) => turnOf(k).number !== null)) order.sort((a, b) => (turnOf(a).number ?? 0) - (turnOf(b).number ?? 0));
     return {
       url: location.href,
       title: document.title,
-      root: { t: "main", a: {}, c: order.map((k) => turns.get(k).node) },
+      root: { t: "main", a: {}, c: order.map((k) => turnOf(k).node) },
       capture: { top_reached: topReached, gaps },
     };
   };
