@@ -79,10 +79,13 @@ export function markFindings(list, findings, kept, where) {
     if (!(input instanceof HTMLInputElement)) continue;
     input.checked = !kept.has(input.value);
     const f = byValue.get(`${input.dataset.kind}\u0000${input.value}`);
-    const what = input.nextElementSibling.querySelector(".label-desc");
+    // listFindings puts each box's label, with its description, right after it.
+    const what = input.nextElementSibling?.querySelector(".label-desc");
+    if (!what) throw new Error(`The list of values found does not match its findings (${input.value}): reload the page.`);
     what.textContent = input.checked ? `${f?.kind}, replaced ${f?.count}×` : `${f?.kind}, kept`;
   }
   if (!findings.length) return `Nothing to replace ${where}.`;
+  /** @type {Map<string, number>} */
   const perKind = new Map();
   let keptCount = 0;
   for (const f of findings) {
