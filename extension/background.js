@@ -6,7 +6,7 @@
 
 import init, * as core from "./pkg/chatkeep_save.js";
 import { api, ensureOffscreen, isFirefox, loadSettings, objectUrl } from "./browser.js";
-import { KindError as SaveError, messageProblem, Msg } from "./messages.js";
+import { errorOf, KindError as SaveError, messageProblem, Msg } from "./messages.js";
 import { createBackupRunner } from "./backup-runner.js";
 import { backupZipInWorker, clearScratch } from "./backup-zip.js";
 import { fromBase64, pageRequest, pageSession } from "./page-requests.js";
@@ -74,7 +74,8 @@ async function inPage(tabId, func, args, world = "MAIN") {
   let results;
   try {
     results = await api.scripting.executeScript({ target: { tabId }, world, func, args });
-  } catch (e) {
+  } catch (caught) {
+    const e = errorOf(caught);
     throw new SaveError("no_access", `${MESSAGES.no_access} (${e.message})`);
   }
   return results?.[0]?.result;
@@ -84,7 +85,8 @@ async function inPage(tabId, func, args, world = "MAIN") {
 async function injectCapture(tabId) {
   try {
     await api.scripting.executeScript({ target: { tabId }, files: ["page-note.js", "capture.js"] });
-  } catch (e) {
+  } catch (caught) {
+    const e = errorOf(caught);
     throw new SaveError("no_access", `${MESSAGES.no_access} (${e.message})`);
   }
 }
@@ -185,7 +187,8 @@ async function download(fileName, blob, saveAs) {
   let id;
   try {
     id = await api.downloads.download({ url, filename: fileName, saveAs, conflictAction: "uniquify" });
-  } catch (e) {
+  } catch (caught) {
+    const e = errorOf(caught);
     throw new SaveError("download", `The download of ${fileName} failed: ${e.message}. Check the browser's download settings, then try again.`);
   }
   const item = await downloadDone(id);
@@ -396,7 +399,8 @@ async function read(tabId, options, settings) {
   }
   try {
     return { converted: await convertCapturedPage(tabId, coreOptions), reader: "dom", warnings };
-  } catch (e) {
+  } catch (caught) {
+    const e = errorOf(caught);
     // On ChatGPT but not in a conversation (its home page): say what to do there.
     if (where.kind === "chatgpt" && e?.kind === "no_conversation") throw new SaveError("no_conversation", MESSAGES.open_a_conversation);
     throw e;
@@ -481,7 +485,8 @@ async function save(tabId, options = {}) {
       }, false);
     }
     return { files, assets, reader, warnings: all };
-  } catch (e) {
+  } catch (caught) {
+    const e = errorOf(caught);
     const err = e instanceof SaveError || e?.kind ? e : new SaveError("internal", `chatkeep could not save this chat: ${e?.message ?? e}.`);
     // Handed over to the password window, which says how the save went.
     if (options.feedback !== false && err.kind !== "password_asked") await feedback(tab, { text: err.message, state: err.kind === "cancelled" ? "cancelled" : "error" }, true);
@@ -554,7 +559,8 @@ async function copyToClipboard(tabId, options = {}) {
     const ok = await inPage(tabId, pageCopy, [text], "ISOLATED");
     if (!ok) throw new SaveError("clipboard", "The browser did not allow copying. Use “Save as Markdown” instead.");
     await feedback(tabId, options.redacted ? "Copied the chat as Markdown, redacted" : "Copied the chat as Markdown", false);
-  } catch (e) {
+  } catch (caught) {
+    const e = errorOf(caught);
     await feedback(tabId, e.message, true);
     throw e;
   }

@@ -10,7 +10,7 @@ import { Backup } from "./pkg/chatkeep_save.js";
 import { api, loadSettings } from "./browser.js";
 import { clearStore, commit, getMeta, keptSinceState, putMeta, putState } from "./backup-store.js";
 import { fromBase64, pageRequest, pageSession } from "./page-requests.js";
-import { KindError as BackupError } from "./messages.js";
+import { errorOf, KindError as BackupError } from "./messages.js";
 
 const CHATGPT_TABS = ["https://chatgpt.com/*", "https://chat.openai.com/*"];
 const ALARM = "chatkeep-backup";
@@ -119,7 +119,8 @@ export function createBackupRunner({ ready, zipUrl, clearZips }) {
         let b = null;
         try {
           b = Backup.fromJson(state);
-        } catch (e) {
+        } catch (caught) {
+          const e = errorOf(caught);
           message = `The saved backup state could not be read (${e.message}); the next run starts afresh.`;
         }
         // A storage error here rejects load() (tried again on the next call): it must not
@@ -278,7 +279,8 @@ export function createBackupRunner({ ready, zipUrl, clearZips }) {
         try {
           if (!(await advance())) break;
           errors = 0;
-        } catch (e) {
+        } catch (caught) {
+          const e = errorOf(caught);
           // Something chatkeep did not expect (the browser closing under it, storage
           // refusing a write): try again a few times before pausing with the reason. The
           // state on disk is the last one written, so nothing is lost either way.
@@ -315,7 +317,8 @@ export function createBackupRunner({ ready, zipUrl, clearZips }) {
         try {
           await downloadZip();
           message = null;
-        } catch (e) {
+        } catch (caught) {
+          const e = errorOf(caught);
           message = `The backup is complete, but its ZIP could not be written (${e?.message ?? e}). Use “Download backup” to try again.`;
         }
       }
@@ -323,7 +326,8 @@ export function createBackupRunner({ ready, zipUrl, clearZips }) {
       info.message = message;
       await saveInfo();
       return status();
-    } catch (e) {
+    } catch (caught) {
+      const e = errorOf(caught);
       // Something chatkeep did not expect: pause, and say it; the user can resume.
       info.status = "paused";
       message = `The backup stopped: ${e?.message ?? e}. Resume it to carry on from where it was.`;
@@ -368,7 +372,8 @@ export function createBackupRunner({ ready, zipUrl, clearZips }) {
     let id;
     try {
       id = await api.downloads.download({ url, filename: layout.zipName, conflictAction: "uniquify", saveAs: false });
-    } catch (e) {
+    } catch (caught) {
+      const e = errorOf(caught);
       throw new BackupError("download", `The download of ${layout.zipName} failed: ${e.message}. Check the browser's download settings, then try again.`);
     }
     const name = await downloadedName(id, layout.zipName);

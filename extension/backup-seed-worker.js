@@ -10,7 +10,7 @@
 
 import init, { Backup, isZip, ZipStream } from "./pkg/chatkeep_export.js";
 import { readBytes, zipReader } from "./file-read.js";
-import { KindError } from "./messages.js";
+import { errorOf, KindError } from "./messages.js";
 
 const ready = init();
 
@@ -32,7 +32,8 @@ self.onmessage = async ({ data: { file, state } }) => {
       }
     });
     self.postMessage({ type: "done", stats, state: backup.toJson() });
-  } catch (e) {
+  } catch (caught) {
+    const e = errorOf(caught);
     self.postMessage({ type: "failed", error: { kind: e?.kind ?? "internal", message: e?.message ?? String(e) } });
   }
 };

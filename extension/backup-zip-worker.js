@@ -10,6 +10,7 @@
 
 import init, { AesEntry, conversationAssets, indexFiles, NameSet } from "./pkg/chatkeep_export.js";
 import { scratchZip, writeBackupZip } from "./backup-zip.js";
+import { errorOf } from "./messages.js";
 
 self.onmessage = async ({ data: { layout, options, level, password } }) => {
   /** @type {NameSet | null} */
@@ -41,7 +42,8 @@ self.onmessage = async ({ data: { layout, options, level, password } }) => {
       },
     });
     postMessage({ type: "done", file: await finish() });
-  } catch (e) {
+  } catch (caught) {
+    const e = errorOf(caught);
     postMessage({ type: "failed", message: e?.message ?? String(e) });
   } finally {
     names?.free();

@@ -12,6 +12,7 @@
 
 import { getMany, getRows } from "./backup-store.js";
 import { FileSink, ZipWriter } from "./zip-writer.js";
+import { errorOf } from "./messages.js";
 
 /** Conversations read from the database at a time. */
 const BATCH = 200;
@@ -96,7 +97,8 @@ export async function writeBackupZip(zip, layout, { readable, progress } = {}) {
           let c;
           try {
             c = readable.convert(json, await assetsOf(readable.assetIds(json), entries));
-          } catch (e) {
+          } catch (caught) {
+            const e = errorOf(caught);
             failed.push({ title: titleOf(json) ?? ids[j], message: e?.message ?? String(e) });
             continue;
           }

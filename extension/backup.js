@@ -3,7 +3,7 @@
 // actions (start or update, pause, resume, cancel, download, delete).
 
 import { api, loadSettings } from "./browser.js";
-import { Msg, request } from "./messages.js";
+import { errorOf, Msg, request } from "./messages.js";
 import { askPassword } from "./password-dialog.js";
 import { pageTitle, patch, render } from "./backup-view.js";
 import { $ } from "./dom.js";
@@ -91,7 +91,8 @@ async function refresh() {
     const status = await request(api, { type: Msg.BACKUP_STATUS });
     page.pollError = null;
     accept(n, status);
-  } catch (e) {
+  } catch (caught) {
+    const e = errorOf(caught);
     page.pollError = `chatkeep could not read the backup's state: ${e.message}`;
     show();
   }
@@ -155,7 +156,8 @@ async function act(action) {
     if (action === "delete-confirm") page.ui.confirmDelete = false;
     if (action === "download") await refresh();
     else accept(n, result);
-  } catch (e) {
+  } catch (caught) {
+    const e = errorOf(caught);
     page.ui.pending = null;
     page.ui.confirmDelete = false;
     page.ui.error = e.message;

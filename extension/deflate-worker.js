@@ -3,13 +3,15 @@
 // {id, error}.
 
 import { compressHere } from "./zip-writer.js";
+import { errorOf } from "./messages.js";
 
 self.onmessage = async ({ data: { id, bytes } }) => {
   try {
     const { crc, data, deflated } = await compressHere(bytes);
     const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
     postMessage({ id, crc, data, deflated }, { transfer: whole ? [data.buffer] : [] });
-  } catch (e) {
+  } catch (caught) {
+    const e = errorOf(caught);
     postMessage({ id, error: String(e?.message ?? e) });
   }
 };

@@ -10,7 +10,9 @@
 // title, options})`; export-open.js calls `findingsOpened()` when a file is open (or the
 // settings changed) and `findingsReset()` when it is closed.
 
+import { $ } from "./dom.js";
 import { listFindings, markFindings } from "./findings-list.js";
+import { errorOf } from "./messages.js";
 
 /**
  * A value found in the conversations, as the worker merges them (export-worker.js): `where`
@@ -21,7 +23,8 @@ import { listFindings, markFindings } from "./findings-list.js";
 /** Values listed per kind; the others are counted ("and 120 more"). */
 const CAP = 40;
 
-/** The review set up by setUpFindings. */
+/** The review set up by setUpFindings.
+ * @type {{opened: () => void, reset: () => void} | null} */
 let review = null;
 
 /** A file is open (or the settings changed): the review is offered when the settings redact. */
@@ -45,16 +48,17 @@ export function findingsReset() {
  *   options (its `redact` is replaced as values are unticked).
  */
 export function setUpFindings({ find, chosen, title, options }) {
-  const box = document.getElementById("redact-review");
-  const button = /** @type {HTMLButtonElement} */ (document.getElementById("review-findings"));
-  const status = document.getElementById("findings-status");
-  const found = document.getElementById("findings");
-  const list = document.getElementById("findings-list");
-  const counts = document.getElementById("findings-counts");
+  const box = $("redact-review");
+  const button = $("review-findings", HTMLButtonElement);
+  const status = $("findings-status");
+  const found = $("findings");
+  const list = $("findings-list");
+  const counts = $("findings-counts");
   /** Values unticked on this page, and values the settings keep ticked again here. */
   const kept = new Set();
   const replaced = new Set();
-  /** The settings' own kept values, which stay kept. */
+  /** The settings' own kept values, which stay kept.
+   * @type {string[] | null} */
   let stored = null;
   /** @type {import("./findings-list.js").Found[]} */
   let shown = [];
@@ -91,7 +95,8 @@ export function setUpFindings({ find, chosen, title, options }) {
       mark();
       found.hidden = false;
       status.textContent = "";
-    } catch (e) {
+    } catch (caught) {
+      const e = errorOf(caught);
       if (mine === run) status.textContent = e.kind === "cancelled" ? "" : e.message;
     } finally {
       if (mine === run) button.disabled = false;
@@ -134,6 +139,7 @@ export function setUpFindings({ find, chosen, title, options }) {
   };
 }
 
+/** @param {number} n */
 function count(n) {
   return `${new Intl.NumberFormat().format(n)} ${n === 1 ? "conversation" : "conversations"}`;
 }

@@ -5,6 +5,7 @@ import { dateTimeFmt, plural } from "./export-format.js";
 import { updateRenderedRows, updateSelectionUi } from "./export-list.js";
 import { ask, indexWorker } from "./export-messaging.js";
 import { state } from "./export-state.js";
+import { errorOf } from "./messages.js";
 
 /** @typedef {import("./export-state.js").Converted} Converted */
 
@@ -49,7 +50,8 @@ export async function showPreview(index) {
     frame.srcdoc = converted.files[0].text;
     frame.hidden = false;
     $("preview-message").hidden = true;
-  } catch (e) {
+  } catch (caught) {
+    const e = errorOf(caught);
     if (seq === previewSeq && e.kind !== "cancelled") showPreviewMessage(e.message, true);
   } finally {
     clearTimeout(waiting);

@@ -9,6 +9,7 @@ import { state } from "./export-state.js";
 import { askPassword } from "./password-dialog.js";
 import { saveCore as wasmCore } from "./save-core.js";
 import { ZipWriter } from "./zip-writer.js";
+import { errorOf } from "./messages.js";
 
 /** @typedef {import("./export-state.js").Converted} Converted */
 /** @typedef {import("./export-state.js").FailedConversation} FailedConversation */
@@ -134,7 +135,8 @@ export async function saveOne() {
       download(/** @type {Blob} */ (await zip.finish()), name);
       showSaveResult([okLine(`Saved ${name}`)]);
     }
-  } catch (e) {
+  } catch (caught) {
+    const e = errorOf(caught);
     if (e.kind !== "cancelled") showSaveResult([errorLine(`${state.rows[index]?.title ?? "This conversation"}: ${e.message}`)]);
   }
 }
@@ -154,7 +156,8 @@ async function chooseTarget(suggestedName) {
   if (typeof page.showSaveFilePicker !== "function") return null;
   try {
     return await page.showSaveFilePicker({ suggestedName, types: [{ description: "ZIP archive", accept: { "application/zip": [".zip"] } }] });
-  } catch (e) {
+  } catch (caught) {
+    const e = errorOf(caught);
     if (e?.name === "AbortError") return undefined;
     return null; // refused (no user activation, a policy): download instead
   }
@@ -219,7 +222,8 @@ export async function saveMany(indexes) {
     const lines = [okLine(`Saved ${plural(result.saved, "conversation")} in ${name} (${size(result.bytes)}, ${duration(seconds)}).`)];
     if (result.errors.length) lines.push(errorDetails(result.errors));
     showSaveResult(lines);
-  } catch (e) {
+  } catch (caught) {
+    const e = errorOf(caught);
     showSaveResult([e.kind === "cancelled" ? errorLine("Saving was cancelled; nothing was written.") : errorLine(e.message)]);
   } finally {
     $("save-progress").hidden = true;

@@ -5,6 +5,7 @@ import { plural } from "./export-format.js";
 import { refreshView, setActive } from "./export-list.js";
 import { ask, cancelJob, indexWorker, runJob } from "./export-messaging.js";
 import { state } from "./export-state.js";
+import { errorOf } from "./messages.js";
 
 /** @typedef {import("./export-state.js").SearchResult} SearchResult */
 
@@ -44,7 +45,8 @@ export async function runSearch() {
         status.textContent = `Searching the file… ${pct} % · ${plural(p.matches ?? 0, "match", "matches")} so far`;
       });
     }
-  } catch (e) {
+  } catch (caught) {
+    const e = errorOf(caught);
     if (e.kind === "cancelled") return;
     status.hidden = false;
     status.textContent = e.message;

@@ -27,6 +27,7 @@ import { scratchZip, writeBackupZip } from "./backup-zip.js";
 import { compressHere, StreamSink, ZipWriter } from "./zip-writer.js";
 import { DeflatePool } from "./deflate-pool.js";
 import { readBytes, zipReader } from "./file-read.js";
+import { errorOf } from "./messages.js";
 
 /** @typedef {import("./export-state.js").FailedConversation} FailedConversation */
 /** @typedef {import("./export-state.js").ErrorInfo} ErrorInfo */
@@ -145,7 +146,8 @@ async function streamZipFeed(file, feed, total, push, each) {
           if (filled === INFLATED_PIECE && !(await deliver())) return;
         }
       }
-    } catch (e) {
+    } catch (caught) {
+      const e = errorOf(caught);
       if (e?.kind) throw e; // the core's, or the page's
       // The browser could not inflate the data: the ZIP is damaged.
       throw Object.assign(new Error(`The ZIP file is damaged or incomplete (${entry.name} could not be inflated after ${count} conversation(s): ${e?.message ?? e}). Download the export again.`), { kind: "zip" });
@@ -455,8 +457,12 @@ const WHERE_NAMED = 3;
  * all of them, `where` (the positions of the first conversations it is in) and `in` (how
  * many it is in), in order of first appearance. `options.redact.allow` should be empty to
  * see every value. Conversations that cannot be read are left out (the list names them).
+ * @param {number[]} indexes
+ * @param {object} options the core's options
+ * @returns {import("./export-findings.js").Merged[]}
  */
 function findingsIn(indexes, options) {
+  /** @type {Map<string, import("./export-findings.js").Merged>} */
   const merged = new Map();
   const decoder = new TextDecoder();
   const post = progressPoster("findings");

@@ -17,7 +17,7 @@ import { loadSettings } from "./browser.js";
 import { $, inputs } from "./dom.js";
 import { checkAllShown, filtered, onListClick, onListKey, refreshView, renderRows, setActive } from "./export-list.js";
 import { setUpFindings } from "./export-findings.js";
-import { ask, cancelJob } from "./export-messaging.js";
+import { ask, cancelJob, indexWorker } from "./export-messaging.js";
 import { closeFile, offerLocalBackup, openFile, openLocalBackup } from "./export-open.js";
 import { narrow, previewOver } from "./export-preview.js";
 import { chosenFormats, saveMany, saveOne, showSaveResult } from "./export-save.js";
@@ -75,7 +75,7 @@ function setUpDrop() {
 function main() {
   loadPreferences();
   setUpFindings({
-    find: (indexes, options) => ask(state.worker, { type: "findings", indexes, options }).then((r) => r.findings),
+    find: (indexes, options) => ask(indexWorker(), { type: "findings", indexes, options }).then((r) => r.findings),
     // The selected conversations, else all shown (what "Save selected" and "Save all" save).
     chosen: () => (state.checked.size ? [...state.checked] : state.view.map((r) => r.index)).sort((a, b) => a - b),
     title: (index) => state.rows[index]?.title ?? `Conversation ${index + 1}`,

@@ -162,6 +162,20 @@ export async function request(api, message) {
   throw new KindError(reply?.error?.kind ?? "internal", reply?.error?.message ?? "chatkeep did not answer. Reload the extension and try again.");
 }
 
+/**
+ * A caught value as an Error: the value itself when it is one (the core's errors and the
+ * replies' carry a `kind`), else a new Error with its `message` and `kind` when it has them
+ * (a worker's posted error), or its text.
+ * @param {unknown} caught
+ * @returns {Error & {kind?: string}}
+ */
+export function errorOf(caught) {
+  if (caught instanceof Error) return caught;
+  const o = typeof caught === "object" && caught !== null ? /** @type {{message?: unknown, kind?: unknown}} */ (caught) : {};
+  const error = new Error(typeof o.message === "string" ? o.message : String(caught));
+  return typeof o.kind === "string" ? Object.assign(error, { kind: o.kind }) : error;
+}
+
 /** An Error with the `kind` every reply and the core's errors carry ("options",
  *  "not_an_export", …): what the pages match on, never the message's words. */
 export class KindError extends Error {

@@ -10,6 +10,7 @@ import { loadSettings, saveSettings } from "./browser.js";
 import init, { defaultOptions, convertConversation, mergeOptions, redactionFindings, unknownPlaceholders, version } from "./pkg/chatkeep_save.js";
 import { fillPrivacy, readPrivacy, showFindings, writeMarked } from "./options-privacy.js";
 import { $, inputs } from "./dom.js";
+import { errorOf } from "./messages.js";
 
 const SAVE_DELAY_MS = 400;
 const PREVIEW_DELAY_MS = 120;
@@ -457,7 +458,8 @@ async function save({ quiet = false } = {}) {
     await saveSettings({ options, extension: { ...state.extension } });
     if (!quiet && $("save-status").dataset.kind !== "ok") setStatus("Saved", "ok");
     if (!quiet) cardStatus("Saved", "ok");
-  } catch (e) {
+  } catch (caught) {
+    const e = errorOf(caught);
     setStatus(`Not saved: ${e?.message ?? e}`, "error");
     cardStatus(`Not saved: ${e?.message ?? e}`, "error");
   }
@@ -516,7 +518,8 @@ function renderPreview() {
   let result;
   try {
     result = convertConversation(sample(), current(), undefined);
-  } catch (e) {
+  } catch (caught) {
+    const e = errorOf(caught);
     showPreviewMessage(e?.message ?? String(e), true);
     $("template-example", HTMLOutputElement).textContent = "—";
     return;

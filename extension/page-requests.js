@@ -14,7 +14,7 @@ export function pageSession() {
       if (!session?.accessToken) return { loggedOut: true };
       return { token: session.accessToken, account: session.user?.email ?? session.user?.name ?? null };
     } catch (e) {
-      return { error: "api_down", status: 0, detail: String(e?.message ?? e) };
+      return { error: "api_down", status: 0, detail: e instanceof Error ? e.message : String(e) };
     }
   })();
 }
@@ -42,7 +42,7 @@ export function pageRequest(url, token, timeoutMs) {
       for (let i = 0; i < buf.length; i += 0x8000) bin += String.fromCharCode(...buf.subarray(i, i + 0x8000));
       return { status: r.status, retryAfter: r.headers.get("Retry-After"), base64: btoa(bin) };
     } catch (e) {
-      return { status: 0, error: abort.signal.aborted ? "timed out" : String(e?.message ?? e) };
+      return { status: 0, error: abort.signal.aborted ? "timed out" : e instanceof Error ? e.message : String(e) };
     } finally {
       clearTimeout(timer);
     }

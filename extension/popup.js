@@ -8,7 +8,7 @@
 // same save for that tab, and closes itself (at once when cancelled).
 
 import { api, loadSettings } from "./browser.js";
-import { Msg, request } from "./messages.js";
+import { errorOf, Msg, request } from "./messages.js";
 import { $ } from "./dom.js";
 import { askPassword } from "./password-dialog.js";
 import { saveCore as wasmCore } from "./save-core.js";
@@ -71,7 +71,8 @@ async function main() {
   let tab;
   try {
     tab = await request(api, { type: Msg.TAB_STATUS, tabId: forTab });
-  } catch (e) {
+  } catch (caught) {
+    const e = errorOf(caught);
     show("elsewhere");
     setStatus(e.message, "error");
     return;
@@ -177,7 +178,8 @@ async function save(formats, encrypt = false, extra = {}) {
     const warnings = Array.isArray(result?.warnings) ? result.warnings : [];
     setStatus(names.length ? "Saved" : "Saved.", "ok", names, warnings);
     return "saved";
-  } catch (e) {
+  } catch (caught) {
+    const e = errorOf(caught);
     setStatus(e.message, "error");
     return "failed";
   } finally {
@@ -204,7 +206,8 @@ async function copyMarkdown(redacted) {
     const { text } = await request(api, { type: Msg.COPY_MARKDOWN, tabId: forTab, options: { redacted } });
     await writeClipboard(text);
     setStatus(redacted ? "Copied as Markdown, redacted" : "Copied as Markdown", "ok");
-  } catch (e) {
+  } catch (caught) {
+    const e = errorOf(caught);
     setStatus(e.message, "error");
   } finally {
     setBusy(false);
