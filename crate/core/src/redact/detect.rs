@@ -322,6 +322,11 @@ fn token_at(d: &Detectors, b: &[u8], i: usize) -> Option<Match> {
             }
             return if d.secret { aws_secret(b, i) } else { None };
         }
+        if d.secret && next == b':' {
+            if let Some(m) = telegram_token(b, i, e) {
+                return Some(m);
+            }
+        }
         let after = at(b, e + 1);
         let continues = match next {
             b'.' | b'-' | b' ' | b'/' => after.is_ascii_digit() || after == b'(',
@@ -661,8 +666,9 @@ fn ipv6(b: &[u8], i: usize) -> Option<usize> {
 // --- Phone numbers
 
 /// Words that announce a phone number within a few characters, in several languages.
-const PHONE_WORDS: [&str; 22] = [
+const PHONE_WORDS: [&str; 25] = [
     "phone",
+    "telephone",
     "tel",
     "call",
     "mobile",
@@ -684,18 +690,48 @@ const PHONE_WORDS: [&str; 22] = [
     "电话",
     "電話",
     "携帯",
+    "전화",
+    "휴대폰",
 ];
 
+/// Whether one of [`PHONE_WORDS`] starts a word in the 32 bytes before `i`, and the short
+/// ones (`tel`, `call`, `sms`…) also end it: `Tel.`, `phone:`, `Telefonnummer` and `電話`
+/// count; `TELEGRAM_CHAT_ID`, `APPEND_CALL` and `hotel` do not.
 fn phone_context(b: &[u8], i: usize) -> bool {
     let mut s = i.saturating_sub(32);
     while s < i && (b[s] & 0xC0) == 0x80 {
         s += 1;
     }
     let back = String::from_utf8_lossy(&b[s..i]).to_lowercase();
-    PHONE_WORDS.iter().any(|w| back.contains(w))
+    let letter = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() && !is_cjk(c) || c == '_');
+    PHONE_WORDS.iter().any(|w| {
+        back.match_indices(w).any(|(k, _)| {
+            !letter(back[..k].chars().next_back())
+                && (w.len() >= 5 || !letter(back[k + w.len()..].chars().next()))
+        })
+    })
+}
+
+/// Whether `i` is inside a URL: the run of non-space characters it ends has `://` or
+/// starts with `www.` (a path such as `/files/1/0052/7043/` holds no phone number).
+fn in_url(b: &[u8], i: usize) -> bool {
+    let mut s = i;
+    while s > 0
+        && i - s < 2048
+        && !b[s - 1].is_ascii_whitespace()
+        && !matches!(b[s - 1], b'<' | b'>' | b'"' | b'\'' | b'(' | b'[' | b'`')
+    {
+        s -= 1;
+    }
+    let run = &b[s..i];
+    run.starts_with(b"www.") || run.windows(3).any(|w| w == b"://")
 }
 
 fn phone(b: &[u8], i: usize) -> Option<usize> {
+    // `#020817 100%` (a colour), `#123456789` (an issue), a URL's path.
+    if before(b, i) == b'#' || in_url(b, i) {
+        return None;
+    }
     let mut j = i;
     let plus = at(b, j) == b'+';
     if plus {
@@ -773,6 +809,10 @@ fn phone(b: &[u8], i: usize) -> Option<usize> {
         [4, 2, 2, ..] | [1..=2, 1..=2, 4, ..] | [1..=2, 1..=2, 2]
     ) && seps.first().is_some_and(|&s| s != b' ');
     if looks_like_date {
+        return None;
+    }
+    // `100702.45` (a decimal), `0110 0011 0100` (bits, BCD).
+    if seps == [b'.'] || b[i..j].iter().all(|&c| !c.is_ascii_digit() || c <= b'1') {
         return None;
     }
     let with_separators = groups.len() > 1;
@@ -1173,6 +1213,27 @@ fn prefixed_secret(b: &[u8], i: usize) -> Option<Match> {
         });
     }
     None
+}
+
+/// A Telegram bot token: the bot's id (8–10 digits, `i..e`), `:`, then 35 characters of
+/// `[A-Za-z0-9_-]` with a digit or a capital (`123456:ABCDEF_your_bot_token_here`, an
+/// example's placeholder, is not one).
+fn telegram_token(b: &[u8], i: usize, e: usize) -> Option<Match> {
+    if !(8..=10).contains(&(e - i)) || at(b, e) != b':' {
+        return None;
+    }
+    let s = e + 1;
+    let mut j = s;
+    while j < b.len() && (b[j].is_ascii_alphanumeric() || matches!(b[j], b'_' | b'-')) {
+        j += 1;
+    }
+    let body = &b[s..j];
+    (body.len() == 35 && !is_word(at(b, j)) && looks_random(body)).then_some(Match {
+        kind: Kind::Secret,
+        start: i,
+        end: j,
+        rule: "Telegram bot token",
+    })
 }
 
 fn jwt(b: &[u8], i: usize) -> Option<Match> {

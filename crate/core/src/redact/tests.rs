@@ -48,6 +48,48 @@ fn each_kind() {
 }
 
 #[test]
+fn phone_numbers_need_a_word_of_their_own_and_no_url() {
+    // Seen in a real export: a phone word inside an identifier, a decimal, a colour, bits,
+    // a URL's path.
+    for s in [
+        "[ALERT_APPEND_CALL] level=OK dd=-0.005191 eq=100702.45 msg=OK",
+        "TELEGRAM_CHAT_ID=123456789",
+        "background: radial-gradient(circle at top, #111827 0, #020817 40%, #020817 100%);",
+        "634의 BCD 코드는 0110 0011 0100 입니다.",
+        "https://cdn.shopify.com/s/files/1/0533/2089/files/x.jpg",
+        "see www.example.com/2019/0533/20891/x",
+        "hotel 0612345678",
+    ] {
+        assert_eq!(red(s), s);
+    }
+    assert_eq!(red("Tel. 0612345678"), "Tel. [phone 1]");
+    assert_eq!(red("call me: 06 12 34 56 78"), "call me: [phone 1]");
+    assert_eq!(red("電話 0312345678"), "電話 [phone 1]");
+    assert_eq!(red("Telefonnummer: 0301234567"), "Telefonnummer: [phone 1]");
+    assert_eq!(red("telephone 0612345678"), "telephone [phone 1]");
+    assert_eq!(red("전화번호: 01012345678"), "전화번호: [phone 1]");
+    assert_eq!(
+        red("📞 상담 문의 : 010-1234-5678"),
+        "📞 상담 문의 : [phone 1]"
+    );
+}
+
+#[test]
+fn telegram_bot_tokens() {
+    assert_eq!(
+        red("TELEGRAM_BOT_TOKEN=8014572088:AAGfLLRMnSNu61jBfeFdCNWkCrEFPF96xqY"),
+        "TELEGRAM_BOT_TOKEN=[secret 1]"
+    );
+    assert_eq!(
+        red("token 123456789:AAH-x9Kq2LmN8pQrStUvWxYz0123456789A."),
+        "token [secret 1]."
+    );
+    // An example's placeholder stays.
+    let s = "TELEGRAM_BOT_TOKEN=\"1234567890:ABCDEF_your_bot_token_here\"";
+    assert_eq!(red(s), s);
+}
+
+#[test]
 fn leaves_ordinary_things() {
     for s in [
         "2024-01-15 10:30:00",
