@@ -338,7 +338,7 @@ fn token_at(d: &Detectors, b: &[u8], i: usize) -> Option<Match> {
         if !continues && e - i < 9 {
             return None;
         }
-        if d.card {
+        if d.card && !in_url(b, i) {
             if let Some(e) = card(b, i) {
                 return Some(Match {
                     kind: Kind::Card,

@@ -59,6 +59,7 @@ fn phone_numbers_need_a_word_of_their_own_and_no_url() {
         "https://cdn.shopify.com/s/files/1/0533/2089/files/x.jpg",
         "see www.example.com/2019/0533/20891/x",
         "hotel 0612345678",
+        "[fig](https://www.researchgate.net/figure/AS%3A667644814426113%401536190336188/x.png)",
     ] {
         assert_eq!(red(s), s);
     }
