@@ -1127,7 +1127,7 @@ impl Ctx {
                 for i in r.items.iter().flatten() {
                     let name = i.name.as_deref().or(i.title.as_deref()).unwrap_or("file");
                     s.push_str("- ");
-                    s.push_str(&escape_inline(name));
+                    s.push_str(&crate::render::escape::md_inline(name));
                     if let Some(d) = i.description.as_deref().filter(|d| !d.trim().is_empty()) {
                         // The model's words, Markdown like the rest of its answer (`**…**`
                         // bold), on one line.
@@ -1336,7 +1336,7 @@ fn searched_image(i: &raw::RefImage<'_>) -> String {
         .or_else(|| page.as_deref().and_then(host))
         .or_else(|| host(&src))
         .unwrap_or_else(|| "image".to_owned());
-    let image = format!("![{}]({src})", escape_inline(label.trim()));
+    let image = format!("![{}]({src})", crate::render::escape::md_inline(&label));
     match page {
         Some(p) => format!("[{image}]({p})\n\n"),
         None => format!("{image}\n\n"),
@@ -1428,21 +1428,6 @@ fn by_char_offsets(s: &str, start: Option<u64>, end: Option<u64>) -> Option<(usi
     let a = it.nth(start)?;
     let b = it.nth(end - start - 1)?;
     Some((a, b))
-}
-
-/// Text shown literally in Markdown: escapes the characters that would start markup.
-fn escape_inline(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if matches!(
-            c,
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '$' | '~'
-        ) {
-            out.push('\\');
-        }
-        out.push(if c == '\n' { ' ' } else { c });
-    }
-    out
 }
 
 /// Repairs JSON the model wrote for a tool: raw control characters inside strings are
