@@ -58,6 +58,8 @@ const SIGNATURES: &[(&[u8], &str)] = &[
     (b"%PDF-", "application/pdf"),
     (b"OggS", "audio/ogg"),
     (b"PK\x03\x04", "application/zip"),
+    // An archive with no entries: its end record comes first.
+    (b"PK\x05\x06", "application/zip"),
     (b"\x1f\x8b", "application/gzip"),
     (b"7z\xbc\xaf\x27\x1c", "application/x-7z-compressed"),
 ];
@@ -140,6 +142,7 @@ mod tests {
         assert_eq!(sniff(b"RIFF\0\0\0\0AVI LIST"), None);
         assert_eq!(sniff(b"OggS\0"), Some("audio/ogg"));
         assert_eq!(sniff(b"PK\x03\x04"), Some("application/zip"));
+        assert_eq!(sniff(b"PK\x05\x06"), Some("application/zip"));
         assert_eq!(sniff(b""), None);
     }
 

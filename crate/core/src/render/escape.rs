@@ -1,25 +1,36 @@
 //! Escaping of untrusted strings for Markdown, YAML and URLs.
 
-/// Escapes one line of plain text for Markdown inline content: the result renders as the
-/// same characters and can neither start a construct (link, emphasis, code, HTML, math,
-/// footnote, Obsidian tag or comment) nor, at the start of a line, a block.
-/// Line breaks become spaces.
-pub(crate) fn md_inline(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    let mut chars = s.chars().peekable();
+/// The characters that always get a backslash in plain text written as Markdown: each
+/// can open a construct somewhere in CommonMark, GFM or a common extension (`\\` escapes,
+/// `` ` `` code, `*` `_` emphasis, `[` `]` links, `<` `>` raw HTML, autolinks and quotes,
+/// `|` table cells, `~` strike-through, `$` math, `#` headings and Obsidian tags, `^`
+/// footnotes). All are ASCII punctuation, so a backslash before them is always a safe
+/// CommonMark escape that renders as the character itself.
+pub(crate) const MD_SPECIAL: &[char] = &[
+    '\\', '`', '*', '_', '[', ']', '<', '>', '|', '~', '$', '#', '^',
+];
+
+/// Appends `text` to `out` as Markdown inline text that renders as the same characters.
+///
+/// This is chatkeep's one Markdown escaper for plain text; every reader and writer that
+/// puts plain text into Markdown goes through it. The rules:
+/// - every character of [`MD_SPECIAL`] gets a backslash;
+/// - `&` gets one when an entity could follow (`&amp;`, `&#38;`), so `Q&A` stays as it is;
+/// - `%` and `=` get one when doubled (Obsidian comments `%%` and highlights `==`);
+/// - every other character is kept as it is.
+///
+/// It only escapes: whitespace and control characters are the caller's to clean
+/// ([`md_inline`] makes line breaks spaces and drops controls, [`md_line`] takes one line). What starts a block at the beginning of a
+/// line is [`md_line`]'s job.
+pub(crate) fn push_md_text(out: &mut String, text: &str) {
+    let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         let next = chars.peek().copied();
         match c {
-            '\n' | '\r' | '\t' | '\u{2028}' | '\u{2029}' | '\u{85}' => {
-                if !out.ends_with(' ') {
-                    out.push(' ');
-                }
-            }
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '$' | '#' | '^' => {
+            c if MD_SPECIAL.contains(&c) => {
                 out.push('\\');
                 out.push(c);
             }
-            // Entities (`&amp;`), Obsidian comments (`%%`) and highlights (`==`).
             '&' if next.is_some_and(|n| n.is_ascii_alphanumeric() || n == '#') => {
                 out.push_str("\\&");
             }
@@ -27,30 +38,64 @@ pub(crate) fn md_inline(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if c.is_control() => {}
             c => out.push(c),
         }
     }
-    let trimmed = out.trim();
-    escape_line_start(trimmed)
 }
 
-/// Escapes what would start a block at the beginning of a line (`- `, `+ `, `1. `, `=`).
-fn escape_line_start(line: &str) -> String {
+/// One line of plain text as Markdown that renders as the same characters, also at the
+/// start of a line: [`push_md_text`], then [`escape_line_start`]. Indentation is kept.
+pub(crate) fn md_line(line: &str) -> String {
+    let indent = line.bytes().take_while(|&b| b == b' ').count();
+    let (lead, rest) = line.split_at(indent);
+    let mut out = String::with_capacity(line.len() + 8);
+    push_md_text(&mut out, rest);
+    if indent > 3 {
+        // Four spaces in: a paragraph's continuation or an indented code block, where no
+        // block marker opens.
+        return format!("{lead}{out}");
+    }
+    format!("{lead}{}", escape_line_start(&out))
+}
+
+/// A line of escaped Markdown (text from [`push_md_text`], or markup that opens with none of
+/// these) with a backslash before a block marker at its start: `-`, `+`, `=` (list items,
+/// setext underlines, thematic breaks) and `1.`, `1)` (ordered lists). `#`, `>`, `*` and
+/// `` ` `` need nothing here: [`push_md_text`] escapes them everywhere.
+pub(crate) fn escape_line_start(line: &str) -> String {
     let bytes = line.as_bytes();
-    match bytes.first() {
-        Some(b'-' | b'+' | b'=') => format!("\\{line}"),
+    let marker_at = match bytes.first() {
+        Some(b'-' | b'+' | b'=') => Some(0),
         Some(b'0'..=b'9') => {
             let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
-            match bytes.get(digits) {
-                Some(b'.' | b')') => {
-                    format!("{}\\{}", &line[..digits], &line[digits..])
-                }
-                _ => line.to_owned(),
-            }
+            matches!(bytes.get(digits), Some(b'.' | b')')).then_some(digits)
         }
-        _ => line.to_owned(),
+        _ => None,
+    };
+    match marker_at {
+        Some(at) => format!("{}\\{}", &line[..at], &line[at..]),
+        None => line.to_owned(),
     }
+}
+
+/// Plain text as one line of Markdown that renders as the same characters and can start
+/// no construct (link, emphasis, code, HTML, math, footnote, Obsidian tag or comment) nor,
+/// at the start of a line, a block. Line breaks and tabs become spaces (one for a run),
+/// and the ends are trimmed. See [`push_md_text`] for the character set.
+pub(crate) fn md_inline(s: &str) -> String {
+    let mut flat = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\n' | '\r' | '\t' | '\u{2028}' | '\u{2029}' | '\u{85}' => {
+                if !flat.ends_with(' ') {
+                    flat.push(' ');
+                }
+            }
+            c if c.is_control() => {}
+            c => flat.push(c),
+        }
+    }
+    md_line(flat.trim())
 }
 
 /// Escapes multi-line plain text as Markdown paragraphs: blank lines separate paragraphs,
@@ -329,6 +374,80 @@ mod tests {
             "\\#tag \\%%c\\%% \\==h\\== \\$x\\$ 5% Q\\&A \\&amp;"
         );
         assert_eq!(md_paragraphs("a\nb\n\n\nc"), "a  \nb\n\nc");
+    }
+
+    /// Every character of the set, alone and inside a word, comes back behind one backslash;
+    /// every other ASCII punctuation character comes back as it is.
+    #[test]
+    fn every_special_character() {
+        for c in MD_SPECIAL {
+            let mut out = String::new();
+            push_md_text(&mut out, &format!("a{c}b"));
+            assert_eq!(out, format!("a\\{c}b"), "{c:?}");
+        }
+        for c in (b'!'..=b'~').map(char::from) {
+            if c.is_ascii_punctuation() && !MD_SPECIAL.contains(&c) {
+                let mut out = String::new();
+                push_md_text(&mut out, &format!("a{c} b"));
+                assert_eq!(out, format!("a{c} b"), "{c:?}");
+            }
+        }
+        let mut out = String::new();
+        push_md_text(&mut out, "&#38; &x &; & %% % == = tab\there\u{7}");
+        assert_eq!(out, "\\&\\#38; \\&x &; & \\%% % \\== = tab\there\u{7}");
+    }
+
+    #[test]
+    fn line_start_markers() {
+        for (line, want) in [
+            ("- a", "\\- a"),
+            ("+ a", "\\+ a"),
+            ("---", "\\---"),
+            ("===", "\\=\\=="),
+            ("== a", "\\== a"),
+            ("1. a", "1\\. a"),
+            ("2024) a", "2024\\) a"),
+            ("   - a", "   \\- a"),
+            ("# a", "\\# a"),
+            ("> a", "\\> a"),
+            ("* a", "\\* a"),
+            ("```", "\\`\\`\\`"),
+            // A number and a dot always: whether a list opens depends on what follows.
+            ("3.14", "3\\.14"),
+            // Not markers: mid-line, a number without `.`/`)`, four spaces in.
+            ("a - b", "a - b"),
+            ("1 a", "1 a"),
+            ("    - a", "    - a"),
+        ] {
+            assert_eq!(md_line(line), want, "{line:?}");
+        }
+        assert_eq!(escape_line_start("**b**"), "**b**");
+        assert_eq!(md_inline("  \n - a"), "\\- a");
+    }
+
+    /// Raw HTML in plain text stays text: no `<` reaches the output unescaped, so no tag,
+    /// comment or autolink can open.
+    #[test]
+    fn raw_html_stays_text() {
+        use pulldown_cmark::{Event, Parser};
+        let text = "<b onclick=x>hi</b> <!-- c --> <https://a.example> &lt;i&gt; <img src=x>";
+        let md = md_inline(text);
+        for event in Parser::new(&md) {
+            assert!(
+                !matches!(
+                    event,
+                    Event::Html(_) | Event::InlineHtml(_) | Event::Start(_)
+                ) || matches!(event, Event::Start(pulldown_cmark::Tag::Paragraph)),
+                "{event:?} in {md}"
+            );
+        }
+        let shown: String = Parser::new(&md)
+            .filter_map(|e| match e {
+                Event::Text(t) => Some(t.into_string()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(shown, text);
     }
 
     #[test]

@@ -305,7 +305,7 @@ impl<R: Read + Seek> ZipExport<R> {
         // A ZIP's table of contents is at its end: a file that starts like a ZIP but has
         // none was cut off (an interrupted download), which deserves its own message.
         let mut magic = [0u8; 4];
-        let starts_like_zip = a.read_exact(&mut magic).is_ok() && magic == *b"PK\x03\x04";
+        let starts_like_zip = a.read_exact(&mut magic).is_ok() && is_zip(&magic);
         a.seek(std::io::SeekFrom::Start(0))?;
         let conversations = ZipArchive::new(a).map_err(|e| match e {
             zip::result::ZipError::InvalidArchive(_) if starts_like_zip => Error::Zip {
@@ -867,9 +867,14 @@ pub enum InputKind {
     Html,
 }
 
+/// Whether a file's first bytes are a ZIP archive's (the one list of signatures, [`crate::mime`]).
+fn is_zip(head: &[u8]) -> bool {
+    crate::mime::sniff(head) == Some("application/zip")
+}
+
 /// Tells what kind of input a file is from its first bytes.
 pub fn sniff(head: &[u8]) -> Result<InputKind> {
-    if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+    if is_zip(head) {
         return Ok(InputKind::Zip);
     }
     let b = head.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(head);
@@ -952,6 +957,7 @@ function render(jsonData) {}</script></html>"#;
     #[test]
     fn sniffing() {
         assert_eq!(sniff(b"PK\x03\x04rest").ok(), Some(InputKind::Zip));
+        assert_eq!(sniff(b"PK\x05\x06").ok(), Some(InputKind::Zip));
         assert_eq!(sniff(b"\xEF\xBB\xBF  [").ok(), Some(InputKind::JsonArray));
         assert_eq!(sniff(b"\n{").ok(), Some(InputKind::JsonObject));
         assert_eq!(sniff(b"<!DOCTYPE html>").ok(), Some(InputKind::Html));

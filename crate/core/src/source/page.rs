@@ -11,7 +11,9 @@
 
 use super::convo::Ctx;
 use crate::model::*;
-use crate::render::escape::{fence_for, longest_run, quote_lines};
+use crate::render::escape::{
+    code_span, escape_line_start, fence_for, md_inline, md_url, push_md_text, quote_lines,
+};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -655,38 +657,21 @@ impl Conv<'_> {
             "strong" | "b" => wrap(self, e, depth, out, "**"),
             "em" | "i" => wrap(self, e, depth, out, "*"),
             "del" | "s" => wrap(self, e, depth, out, "~~"),
-            "code" => {
-                let code = e.text();
-                let ticks = longest_run(&code, '`') + 1;
-                let fence = "`".repeat(ticks);
-                let pad = if code.starts_with('`') || code.ends_with('`') {
-                    " "
-                } else {
-                    ""
-                };
-                out.push_str(&format!("{fence}{pad}{code}{pad}{fence}"));
-            }
+            "code" => out.push_str(&code_span(&e.text())),
             "a" => {
                 let mut text = String::new();
                 self.inline_children(e, depth, &mut text);
-                let href = e.attr("href").unwrap_or("");
-                if safe_url(href) && !text.trim().is_empty() {
-                    out.push_str(&format!(
-                        "[{}]({})",
-                        text.trim(),
-                        href.replace(' ', "%20").replace(')', "%29")
-                    ));
-                } else {
-                    out.push_str(&text);
+                match e.attr("href").and_then(md_url) {
+                    Some(href) if !text.trim().is_empty() => {
+                        out.push_str(&format!("[{}]({href})", text.trim()));
+                    }
+                    _ => out.push_str(&text),
                 }
             }
             "img" => {
                 let alt = escape(e.attr("alt").unwrap_or("image"));
-                match e.attr("src") {
-                    Some(src) if safe_url(src) => out.push_str(&format!(
-                        "![{alt}]({})",
-                        src.replace(' ', "%20").replace(')', "%29")
-                    )),
+                match e.attr("src").and_then(md_url) {
+                    Some(src) => out.push_str(&format!("![{alt}]({src})")),
                     _ => out.push_str(&format!("*[image: {alt}]*")),
                 }
             }
@@ -737,7 +722,7 @@ fn flush(para: &mut String, out: &mut Vec<String>) {
     if !t.is_empty() {
         out.push(
             t.lines()
-                .map(str::trim_start)
+                .map(|l| escape_line_start(l.trim_start()))
                 .collect::<Vec<_>>()
                 .join("\n"),
         );
@@ -745,32 +730,31 @@ fn flush(para: &mut String, out: &mut Vec<String>) {
     para.clear();
 }
 
-/// Text with HTML whitespace collapsed and Markdown markup escaped.
+/// Appends text to `out` with HTML whitespace collapsed and Markdown markup escaped (the
+/// writers' one escaper, [`push_md_text`]).
 fn push_text(out: &mut String, t: &str) {
-    let mut last_space = out.ends_with(' ') || out.ends_with('\n') || out.is_empty();
-    for c in t.chars() {
-        if c.is_whitespace() {
-            if !last_space {
-                out.push(' ');
-                last_space = true;
-            }
-            continue;
-        }
-        last_space = false;
-        if matches!(
-            c,
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '$' | '|' | '~'
-        ) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
+    let after_space = out.ends_with(' ') || out.ends_with('\n') || out.is_empty();
+    push_md_text(out, &collapse_whitespace(t, after_space));
 }
 
+/// Text on one line, whitespace collapsed and markup escaped, with nothing around it.
 fn escape(s: &str) -> String {
-    let mut out = String::new();
-    push_text(&mut out, s);
-    out.trim().to_owned()
+    md_inline(&collapse_whitespace(s, true))
+}
+
+/// HTML's whitespace rule: every run of whitespace is one space, none right after a space.
+fn collapse_whitespace(t: &str, mut after_space: bool) -> String {
+    let mut out = String::with_capacity(t.len());
+    for c in t.chars() {
+        if !c.is_whitespace() {
+            after_space = false;
+            out.push(c);
+        } else if !after_space {
+            out.push(' ');
+            after_space = true;
+        }
+    }
+    out
 }
 
 /// Whether a link or image of the page may be kept: the writers' one allow-list
@@ -1000,6 +984,30 @@ second line</div></div>
             t.messages[1].blocks.last(),
             Some(Block::Image { .. })
         ));
+    }
+
+    /// Text of the page goes through the writers' one escaper: markup characters, block
+    /// markers at a line start (also after `<br>`) and raw HTML stay text; link targets are
+    /// encoded as the writers encode them.
+    #[test]
+    fn page_text_is_escaped_as_the_writers_escape() {
+        let page = r#"<main><div data-app-action-timeline-scroll><div data-turn-key="a">
+            <h4 class="sr-only" data-conversation-role="assistant">ChatGPT said:</h4>
+            <div data-chatgpt-search-message-ids="a1"><div data-markdown-text-style="assistant-message">
+              <p># not a heading</p>
+              <p>1. not a list<br>- nor this</p>
+              <p>&lt;b&gt; ==h== %%c%% x^2 Q&amp;A &amp;amp; <code>a`b</code> <a href="https://a.example/x (1)">link</a></p>
+            </div></div></div></div></main>"#;
+        let (root, _, _) = html::parse(page);
+        let t = read_page(&root, None, None).unwrap_or_default();
+        let Some(Block::Text { markdown }) = t.messages.first().and_then(|m| m.blocks.first())
+        else {
+            panic!("a text block: {t:?}")
+        };
+        assert_eq!(
+            markdown,
+            "\\# not a heading\n\n1\\. not a list  \n\\- nor this\n\n\\<b\\> \\==h\\== \\%%c\\%% x\\^2 Q\\&A \\&amp; ``a`b`` [link](https://a.example/x%20%281%29)"
+        );
     }
 
     /// A page of 2024 article turns numbered `numbers`, each a user message.

@@ -350,7 +350,9 @@ fn fence_line(line: &str) -> Option<(u8, usize, &str, usize)> {
 }
 
 /// The user's words as Markdown that shows them as typed (ChatGPT shows prompts literally):
-/// markup characters are escaped and line breaks kept; fenced code blocks stay code blocks.
+/// each line goes through the writers' one escaper ([`md_line`](crate::render::escape::md_line):
+/// markup characters and block markers at a line start are escaped), line breaks are kept,
+/// fenced code blocks stay code blocks.
 ///
 /// A line is left unescaped only where every CommonMark reader sees code, or raw HTML in it
 /// would be live: inside a real fence, or inside a fence indented by four spaces or more
@@ -390,15 +392,7 @@ pub(crate) fn plain_to_markdown(s: &str) -> String {
         if verbatim {
             out.push_str(line);
         } else {
-            for c in line.chars() {
-                if matches!(
-                    c,
-                    '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '$' | '|' | '~' | '&'
-                ) {
-                    out.push('\\');
-                }
-                out.push(c);
-            }
+            out.push_str(&crate::render::escape::md_line(line));
             // A line followed by another line of the same paragraph: a hard break.
             let next_blank = lines.get(i + 1).is_none_or(|n| n.trim().is_empty());
             if !last && !line.trim().is_empty() && !next_blank {
