@@ -109,6 +109,8 @@ async function streamJsonFile(file, push, each) {
  * is asked for. Read into one buffer, reused, where the browser's file stream allows it
  * (a BYOB reader): a fresh buffer per piece is garbage the worker's heap collects late,
  * which grew the browser by hundreds of megabytes over a 1 GB file.
+ * @param {File} file
+ * @returns {AsyncGenerator<Uint8Array>}
  */
 async function* fileChunks(file) {
   let reader = null;
