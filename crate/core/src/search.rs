@@ -195,27 +195,38 @@ impl Query {
     /// marks dropped ([`clean_snippet`]); `""` when only the title matched. `None` when a
     /// term is missing.
     fn snippet(&self, lower: &str, original: &str) -> Option<String> {
-        let bytes = lower.as_bytes();
-        if self.finders.iter().any(|t| t.find(bytes).is_none()) {
+        if !self.matches(lower.as_bytes()) {
             return None;
         }
-        let Some(title_end) = memchr::memchr(b'\n', bytes) else {
-            return Some(String::new());
-        };
-        let body = title_end + 1;
+        Some(
+            self.first_match(lower)
+                .map_or_else(String::new, |(at, len)| snippet_of(original, at, len)),
+        )
+    }
+
+    /// Whether `lower` holds every term.
+    fn matches(&self, lower: &[u8]) -> bool {
+        self.finders.iter().all(|t| t.find(lower).is_some())
+    }
+
+    /// Where the earliest match after the title is in `lower` (a [`search_text`]), and its
+    /// length; `None` when no term is there.
+    fn first_match(&self, lower: &str) -> Option<(usize, usize)> {
+        let bytes = lower.as_bytes();
+        let body = memchr::memchr(b'\n', bytes)? + 1;
         // Positions found in UTF-8 for a UTF-8 term are character boundaries.
-        let Some((at, len)) = self
-            .finders
+        self.finders
             .iter()
             .filter_map(|t| t.find(&bytes[body..]).map(|k| (body + k, t.needle().len())))
             .min_by_key(|&(k, _)| k)
-        else {
-            return Some(String::new());
-        };
-        let (from, to) = original_range(original, at, at + len);
-        let body = original.find('\n').map_or(original.len(), |n| n + 1);
-        Some(clean_snippet(&snippet_at(original, body, from, to - from)))
     }
+}
+
+/// The cleaned snippet of `original` around the match at `at..at + len` of its lowercase.
+fn snippet_of(original: &str, at: usize, len: usize) -> String {
+    let (from, to) = original_range(original, at, at + len);
+    let body = original.find('\n').map_or(original.len(), |n| n + 1);
+    clean_snippet(&snippet_at(original, body, from, to - from))
 }
 
 /// The snippet of `text` around the match at `at..at + len`, in the message text that
@@ -316,7 +327,7 @@ pub struct Found {
 #[derive(Debug, Default)]
 pub struct SearchIndex {
     /// Every text, lowercased, one after another.
-    lower: Vec<u8>,
+    lower: String,
     /// One bit per byte of `lower`: set where the text had an ASCII capital letter.
     capitals: Vec<u64>,
     /// Every other character whose lowercase differs from it: where its lowercase starts
@@ -361,7 +372,7 @@ impl SearchIndex {
             self.capitals.reserve_exact(self.budget / 64 + 1);
         }
         let mut p = self.lower.len();
-        self.lower.extend_from_slice(text.lower.as_bytes());
+        self.lower.push_str(&text.lower);
         self.capitals.resize(end.div_ceil(64), 0);
         // Walk the original beside its lowercase, noting where they differ.
         for c in text.original.chars() {
@@ -369,7 +380,9 @@ impl SearchIndex {
             if c.is_ascii_uppercase() {
                 self.capitals[p / 64] |= 1 << (p % 64);
                 p += 1;
-            } else if self.lower.get(p..p + len) == Some(c.encode_utf8(&mut [0; 4]).as_bytes()) {
+            } else if self.lower.as_bytes().get(p..p + len)
+                == Some(c.encode_utf8(&mut [0; 4]).as_bytes())
+            {
                 p += len;
             } else {
                 self.cased.push((p as u32, c));
@@ -386,7 +399,7 @@ impl SearchIndex {
     /// Past the budget: frees every text; searches must read the file again.
     fn drop_all(&mut self) {
         self.complete = false;
-        self.lower = Vec::new();
+        self.lower = String::new();
         self.capitals = Vec::new();
         self.cased = Vec::new();
         self.ends = Vec::new();
@@ -408,11 +421,7 @@ impl SearchIndex {
     /// The text of `lower[from..to]` (one conversation's) in its original case, into `out`.
     fn original(&self, from: usize, to: usize, out: &mut String) {
         out.clear();
-        let Some(lower) = self
-            .lower
-            .get(from..to)
-            .and_then(|b| std::str::from_utf8(b).ok())
-        else {
+        let Some(lower) = self.lower.get(from..to) else {
             return;
         };
         let mut cased = self.cased[self.cased.partition_point(|&(k, _)| (k as usize) < from)..]
@@ -435,6 +444,45 @@ impl SearchIndex {
         }
     }
 
+    /// `p` (a position in `lower`), or where the lowercase it is part of starts when it is
+    /// inside a character's lowercase of several characters (İ).
+    fn char_start(&self, p: usize) -> usize {
+        let k = self.cased.partition_point(|&(q, _)| (q as usize) < p);
+        match k.checked_sub(1).map(|k| self.cased[k]) {
+            Some((q, c)) if q as usize + lowercase_len(c) > p => q as usize,
+            _ => p,
+        }
+    }
+
+    /// The snippet of the conversation at `start..` of `lower` (its text `lower`) around the
+    /// match at `at..at + len`, as [`Query::snippet`] cuts it from the whole original: the
+    /// original case is rebuilt only around the match, enough for BEFORE characters back
+    /// (not before the match's line) and AFTER on, each the lowercase of at most two (İ).
+    fn snippet_around(
+        &self,
+        start: usize,
+        lower: &str,
+        at: usize,
+        len: usize,
+        out: &mut String,
+    ) -> String {
+        let line = lower[..at].rfind('\n').map_or(0, |n| n + 1);
+        let back = lower[line..at]
+            .char_indices()
+            .rev()
+            .nth(2 * BEFORE + 1)
+            .map_or(line, |(k, _)| line + k);
+        let from = self.char_start(start + back) - start;
+        let end = at + len;
+        let cut = lower[end..]
+            .char_indices()
+            .nth(2 * (AFTER + 1))
+            .map_or(lower.len(), |(k, _)| end + k);
+        self.original(start + from, start + cut, out);
+        let (f, t) = original_range(out, at - from, end - from);
+        clean_snippet(&snippet_at(out, 0, f, t - f))
+    }
+
     /// The conversations whose text holds every term of `query` ([`query_terms`]), in file
     /// order; `None` for a query without terms (nothing to look for).
     pub fn find(&self, query: &str) -> Option<Found> {
@@ -447,13 +495,15 @@ impl SearchIndex {
         let mut original = String::new();
         for &(index, end) in &self.ends {
             let lower = self.lower.get(start..end).unwrap_or_default();
-            // The original case is rebuilt only for the conversations that match.
-            if query.finders.iter().all(|t| t.find(lower).is_some()) {
-                self.original(start, end, &mut original);
-                let lower = std::str::from_utf8(lower).unwrap_or_default();
-                if let Some(snippet) = query.snippet(lower, &original) {
-                    hits.push(Hit { index, snippet });
-                }
+            // The original case is rebuilt only for the conversations that match, and only
+            // around the match.
+            if query.matches(lower.as_bytes()) {
+                let snippet = query
+                    .first_match(lower)
+                    .map_or_else(String::new, |(at, len)| {
+                        self.snippet_around(start, lower, at, len, &mut original)
+                    });
+                hits.push(Hit { index, snippet });
             }
             start = end;
         }
@@ -731,6 +781,45 @@ mod tests {
         assert!(
             index.bytes() < 2 * (index.lower.len()),
             "kept once, not in both cases"
+        );
+    }
+
+    /// The index rebuilds the original only as far as a snippet reaches: its snippets are
+    /// the scan's (which has the whole text), wherever the match and the other terms are.
+    #[test]
+    fn index_snippets_are_the_scans() {
+        let mut t = read_conversation(JSON).unwrap();
+        let texts = [
+            format!(
+                "Start {} NEEDLE {} Tail END",
+                "İ".repeat(300),
+                "Ab".repeat(300)
+            ),
+            format!("NEEDLE {} end", "İ".repeat(AFTER)),
+            format!("NEEDLE {}", "İ".repeat(AFTER + 1)),
+            format!("{} NEEDLE", "Word ".repeat(100)),
+        ];
+        let mut index = SearchIndex::new(1 << 20);
+        for (i, text) in texts.iter().enumerate() {
+            t.messages[0].blocks = vec![Block::Text {
+                markdown: text.clone(),
+            }];
+            index.add(i, &t);
+        }
+        for query in ["needle", "needle end", "start end", "tail", "i̇i̇", "word"] {
+            let mut scan = SearchScan::new(query);
+            for (i, text) in texts.iter().enumerate() {
+                t.messages[0].blocks = vec![Block::Text {
+                    markdown: text.clone(),
+                }];
+                scan.add(i, &t);
+            }
+            assert_eq!(index.find(query), scan.hits(), "{query}");
+        }
+        assert_eq!(
+            index.find("needle end").map(|f| f.hits.len()),
+            Some(2),
+            "a term past the rebuilt part still counts"
         );
     }
 
