@@ -195,27 +195,38 @@ impl Query {
     /// marks dropped ([`clean_snippet`]); `""` when only the title matched. `None` when a
     /// term is missing.
     fn snippet(&self, lower: &str, original: &str) -> Option<String> {
-        let bytes = lower.as_bytes();
-        if self.finders.iter().any(|t| t.find(bytes).is_none()) {
+        if !self.matches(lower.as_bytes()) {
             return None;
         }
-        let Some(title_end) = memchr::memchr(b'\n', bytes) else {
-            return Some(String::new());
-        };
-        let body = title_end + 1;
+        Some(
+            self.first_match(lower)
+                .map_or_else(String::new, |(at, len)| snippet_of(original, at, len)),
+        )
+    }
+
+    /// Whether `lower` holds every term.
+    fn matches(&self, lower: &[u8]) -> bool {
+        self.finders.iter().all(|t| t.find(lower).is_some())
+    }
+
+    /// Where the earliest match after the title is in `lower` (a [`search_text`]), and its
+    /// length; `None` when no term is there.
+    fn first_match(&self, lower: &str) -> Option<(usize, usize)> {
+        let bytes = lower.as_bytes();
+        let body = memchr::memchr(b'\n', bytes)? + 1;
         // Positions found in UTF-8 for a UTF-8 term are character boundaries.
-        let Some((at, len)) = self
-            .finders
+        self.finders
             .iter()
             .filter_map(|t| t.find(&bytes[body..]).map(|k| (body + k, t.needle().len())))
             .min_by_key(|&(k, _)| k)
-        else {
-            return Some(String::new());
-        };
-        let (from, to) = original_range(original, at, at + len);
-        let body = original.find('\n').map_or(original.len(), |n| n + 1);
-        Some(clean_snippet(&snippet_at(original, body, from, to - from)))
     }
+}
+
+/// The cleaned snippet of `original` around the match at `at..at + len` of its lowercase.
+fn snippet_of(original: &str, at: usize, len: usize) -> String {
+    let (from, to) = original_range(original, at, at + len);
+    let body = original.find('\n').map_or(original.len(), |n| n + 1);
+    clean_snippet(&snippet_at(original, body, from, to - from))
 }
 
 /// The snippet of `text` around the match at `at..at + len`, in the message text that
@@ -307,24 +318,33 @@ pub struct Found {
 /// them without reading the file again. Past the budget, every text is dropped (the memory
 /// is freed) and [`SearchIndex::complete`] says so: searches must then read the file again,
 /// matching each conversation's text as it comes ([`SearchScan`]).
+///
+/// The texts are kept once, lowercased; their original case, which only snippets need, is
+/// kept as the few places where it differs (a bit per byte for ASCII capitals, and each
+/// other character whose lowercase differs) and rebuilt for the conversations a search
+/// finds. The memory for the budget is reserved at the first text, so the arena never
+/// grows by copying (a WebAssembly memory never shrinks: a copy's peak would stay).
 #[derive(Debug, Default)]
 pub struct SearchIndex {
     /// Every text, lowercased, one after another.
     lower: String,
-    /// The same texts in their original case.
-    original: String,
-    /// Per conversation kept: its position in the file and where its texts end in `lower`
-    /// and `original`.
-    ends: Vec<(usize, usize, usize)>,
+    /// One bit per byte of `lower`: set where the text had an ASCII capital letter.
+    capitals: Vec<u64>,
+    /// Every other character whose lowercase differs from it: where its lowercase starts
+    /// in `lower`, and the character, in increasing order of position.
+    cased: Vec<(u32, char)>,
+    /// Per conversation kept: its position in the file and where its text ends in `lower`.
+    ends: Vec<(usize, usize)>,
     budget: usize,
     complete: bool,
 }
 
 impl SearchIndex {
-    /// An empty index that keeps up to `budget` bytes of text (both cases counted).
+    /// An empty index that keeps up to `budget` bytes (texts and what their case needs;
+    /// at most 4 GiB).
     pub fn new(budget: usize) -> Self {
         SearchIndex {
-            budget,
+            budget: budget.min(u32::MAX as usize),
             complete: true,
             ..SearchIndex::default()
         }
@@ -337,17 +357,52 @@ impl SearchIndex {
             return;
         }
         let text = texts(t);
-        if self.bytes() + text.lower.len() + text.original.len() > self.budget {
-            self.complete = false;
-            self.lower = String::new();
-            self.original = String::new();
-            self.ends = Vec::new();
+        // Checked before writing, so the arena never outgrows what was reserved.
+        let end = self.lower.len() + text.lower.len();
+        if self.bytes() + text.lower.len() + (end.div_ceil(64) - self.capitals.len()) * 8
+            > self.budget
+        {
+            self.drop_all();
             return;
         }
+        if self.lower.capacity() == 0 {
+            // Reserved, not written: a WebAssembly memory grows by it, the process only by
+            // what is written.
+            self.lower.reserve_exact(self.budget);
+            self.capitals.reserve_exact(self.budget / 64 + 1);
+        }
+        let mut p = self.lower.len();
         self.lower.push_str(&text.lower);
-        self.original.push_str(&text.original);
-        self.ends
-            .push((index, self.lower.len(), self.original.len()));
+        self.capitals.resize(end.div_ceil(64), 0);
+        // Walk the original beside its lowercase, noting where they differ.
+        for c in text.original.chars() {
+            let len = c.len_utf8();
+            if c.is_ascii_uppercase() {
+                self.capitals[p / 64] |= 1 << (p % 64);
+                p += 1;
+            } else if self.lower.as_bytes().get(p..p + len)
+                == Some(c.encode_utf8(&mut [0; 4]).as_bytes())
+            {
+                p += len;
+            } else {
+                self.cased.push((p as u32, c));
+                p += lowercase_len(c);
+            }
+        }
+        if self.bytes() > self.budget {
+            self.drop_all();
+            return;
+        }
+        self.ends.push((index, self.lower.len()));
+    }
+
+    /// Past the budget: frees every text; searches must read the file again.
+    fn drop_all(&mut self) {
+        self.complete = false;
+        self.lower = String::new();
+        self.capitals = Vec::new();
+        self.cased = Vec::new();
+        self.ends = Vec::new();
     }
 
     /// Whether every conversation added so far is kept (searches can use [`Self::find`]).
@@ -355,9 +410,77 @@ impl SearchIndex {
         self.complete
     }
 
-    /// Bytes of text kept.
+    /// Bytes kept: the texts, their case, and where each conversation's ends.
     pub fn bytes(&self) -> usize {
-        self.lower.len() + self.original.len()
+        self.lower.len()
+            + self.capitals.len() * 8
+            + self.cased.len() * std::mem::size_of::<(u32, char)>()
+            + self.ends.len() * std::mem::size_of::<(usize, usize)>()
+    }
+
+    /// The text of `lower[from..to]` (one conversation's) in its original case, into `out`.
+    fn original(&self, from: usize, to: usize, out: &mut String) {
+        out.clear();
+        let Some(lower) = self.lower.get(from..to) else {
+            return;
+        };
+        let mut cased = self.cased[self.cased.partition_point(|&(k, _)| (k as usize) < from)..]
+            .iter()
+            .peekable();
+        let mut chars = lower.char_indices();
+        while let Some((k, c)) = chars.next() {
+            let p = from + k;
+            if let Some(&(_, o)) = cased.next_if(|&&(q, _)| q as usize == p) {
+                out.push(o);
+                // The rest of its lowercase (one character may lowercase to several).
+                for _ in 1..o.to_lowercase().count() {
+                    chars.next();
+                }
+            } else if c.is_ascii() && self.capitals[p / 64] & (1 << (p % 64)) != 0 {
+                out.push(c.to_ascii_uppercase());
+            } else {
+                out.push(c);
+            }
+        }
+    }
+
+    /// `p` (a position in `lower`), or where the lowercase it is part of starts when it is
+    /// inside a character's lowercase of several characters (İ).
+    fn char_start(&self, p: usize) -> usize {
+        let k = self.cased.partition_point(|&(q, _)| (q as usize) < p);
+        match k.checked_sub(1).map(|k| self.cased[k]) {
+            Some((q, c)) if q as usize + lowercase_len(c) > p => q as usize,
+            _ => p,
+        }
+    }
+
+    /// The snippet of the conversation at `start..` of `lower` (its text `lower`) around the
+    /// match at `at..at + len`, as [`Query::snippet`] cuts it from the whole original: the
+    /// original case is rebuilt only around the match, enough for BEFORE characters back
+    /// (not before the match's line) and AFTER on, each the lowercase of at most two (İ).
+    fn snippet_around(
+        &self,
+        start: usize,
+        lower: &str,
+        at: usize,
+        len: usize,
+        out: &mut String,
+    ) -> String {
+        let line = lower[..at].rfind('\n').map_or(0, |n| n + 1);
+        let back = lower[line..at]
+            .char_indices()
+            .rev()
+            .nth(2 * BEFORE + 1)
+            .map_or(line, |(k, _)| line + k);
+        let from = self.char_start(start + back) - start;
+        let end = at + len;
+        let cut = lower[end..]
+            .char_indices()
+            .nth(2 * (AFTER + 1))
+            .map_or(lower.len(), |(k, _)| end + k);
+        self.original(start + from, start + cut, out);
+        let (f, t) = original_range(out, at - from, end - from);
+        clean_snippet(&snippet_at(out, 0, f, t - f))
     }
 
     /// The conversations whose text holds every term of `query` ([`query_terms`]), in file
@@ -367,15 +490,22 @@ impl SearchIndex {
         if query.is_empty() {
             return None;
         }
-        let (mut lower_start, mut original_start) = (0, 0);
+        let mut start = 0;
         let mut hits = Vec::new();
-        for &(index, lower_end, original_end) in &self.ends {
-            let lower = self.lower.get(lower_start..lower_end);
-            let original = self.original.get(original_start..original_end);
-            if let Some(snippet) = lower.zip(original).and_then(|(l, o)| query.snippet(l, o)) {
+        let mut original = String::new();
+        for &(index, end) in &self.ends {
+            let lower = self.lower.get(start..end).unwrap_or_default();
+            // The original case is rebuilt only for the conversations that match, and only
+            // around the match.
+            if query.matches(lower.as_bytes()) {
+                let snippet = query
+                    .first_match(lower)
+                    .map_or_else(String::new, |(at, len)| {
+                        self.snippet_around(start, lower, at, len, &mut original)
+                    });
                 hits.push(Hit { index, snippet });
             }
-            (lower_start, original_start) = (lower_end, original_end);
+            start = end;
         }
         Some(Found {
             terms: query.terms,
@@ -608,6 +738,88 @@ mod tests {
             snippet,
             Some(format!("…{} needle {}…", "İ".repeat(49), "Ω".repeat(109))),
             "50 characters of the original before, 110 after"
+        );
+    }
+
+    /// The index keeps the text once, lowercased, and rebuilds its original case exactly,
+    /// whatever the script (ASCII capitals, Greek, Cyrillic, İ's two-character lowercase).
+    #[test]
+    fn index_rebuilds_the_original_case() {
+        let mut t = read_conversation(JSON).unwrap();
+        let mut index = SearchIndex::new(1 << 20);
+        let samples = [
+            "Plain ASCII with CAPITALS and snake\\_Case",
+            "ΣΊΣΥΦΟΣ İİstanbul ǅemal Straße ÀÉÎ Москва KELVIN \u{212A}",
+            "今天重大新闻 ＡＢＣ 한국어 MIXED 混合 Text",
+        ];
+        for (i, text) in samples.iter().enumerate() {
+            t.title = format!("Title {i} ÉTÉ");
+            t.messages[0].blocks = vec![Block::Text {
+                markdown: (*text).to_owned(),
+            }];
+            index.add(i, &t);
+        }
+        assert!(index.complete());
+        let mut start = 0;
+        let mut original = String::new();
+        for (k, &(i, end)) in index.ends.iter().enumerate() {
+            t.title = format!("Title {i} ÉTÉ");
+            t.messages[0].blocks = vec![Block::Text {
+                markdown: samples[k].to_owned(),
+            }];
+            index.original(start, end, &mut original);
+            assert_eq!(original, texts(&t).original, "{}", samples[k]);
+            start = end;
+        }
+        assert_eq!(
+            index
+                .find("straße москва")
+                .and_then(|f| f.hits.first().map(|h| h.snippet.clone()))
+                .map(|s| s.contains("ΣΊΣΥΦΟΣ İİstanbul ǅemal Straße ÀÉÎ Москва")),
+            Some(true)
+        );
+        assert!(
+            index.bytes() < 2 * (index.lower.len()),
+            "kept once, not in both cases"
+        );
+    }
+
+    /// The index rebuilds the original only as far as a snippet reaches: its snippets are
+    /// the scan's (which has the whole text), wherever the match and the other terms are.
+    #[test]
+    fn index_snippets_are_the_scans() {
+        let mut t = read_conversation(JSON).unwrap();
+        let texts = [
+            format!(
+                "Start {} NEEDLE {} Tail END",
+                "İ".repeat(300),
+                "Ab".repeat(300)
+            ),
+            format!("NEEDLE {} end", "İ".repeat(AFTER)),
+            format!("NEEDLE {}", "İ".repeat(AFTER + 1)),
+            format!("{} NEEDLE", "Word ".repeat(100)),
+        ];
+        let mut index = SearchIndex::new(1 << 20);
+        for (i, text) in texts.iter().enumerate() {
+            t.messages[0].blocks = vec![Block::Text {
+                markdown: text.clone(),
+            }];
+            index.add(i, &t);
+        }
+        for query in ["needle", "needle end", "start end", "tail", "i̇i̇", "word"] {
+            let mut scan = SearchScan::new(query);
+            for (i, text) in texts.iter().enumerate() {
+                t.messages[0].blocks = vec![Block::Text {
+                    markdown: text.clone(),
+                }];
+                scan.add(i, &t);
+            }
+            assert_eq!(index.find(query), scan.hits(), "{query}");
+        }
+        assert_eq!(
+            index.find("needle end").map(|f| f.hits.len()),
+            Some(2),
+            "a term past the rebuilt part still counts"
         );
     }
 
