@@ -297,34 +297,33 @@ with open(PASSWORD_FILE, "w") as _f:
     _f.write("bench-only-passphrase-quartz-lemon\n")
 
 
-def cpu_best(cmd, times=5):
-    """Best-of-`times` CPU time (user + system) and wall time of a command: CPU time is what
-    redaction adds, and it stays meaningful on a busy machine where wall time does not."""
-    best_cpu, best_wall, best_rss = None, None, 0
-    for _ in range(times):
-        start = time.perf_counter()
-        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        err = p.stderr.read()
-        _, status, usage = os.wait4(p.pid, 0)
-        wall = time.perf_counter() - start
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise RuntimeError(f"{' '.join(cmd)} failed: {err.decode(errors='replace')[-2000:]}")
-        cpu = usage.ru_utime + usage.ru_stime
-        if best_cpu is None or cpu < best_cpu:
-            best_cpu, best_wall, best_rss = cpu, wall, usage.ru_maxrss * 1024
-    return best_cpu, best_wall, best_rss
+def cpu_once(cmd):
+    """One run of a command: its CPU time (user + system), wall time and peak memory."""
+    start = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    err = p.stderr.read()
+    _, status, usage = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed: {err.decode(errors='replace')[-2000:]}")
+    return usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss * 1024
 
 
-def redaction_cost_rows(size):
+def redaction_cost_rows(size, runs=5):
     """Redaction's cost: the same in-process conversion of the real export with and without
-    it (goal: at most +25%), compared by CPU time."""
+    it (goal: at most +25%), compared by CPU time: the median of `runs` runs of each,
+    interleaved (plain, redacted, plain, …) so a change in the machine's load hits both."""
     rows = []
-    for fmt in ("md", "json"):
-        plain, _, _ = cpu_best([BENCH, "convert", FIXTURE, fmt])
-        cpu, wall, rss = cpu_best([BENCH, "convert", FIXTURE, fmt, "redact"])
-        what = "Markdown" if fmt == "md" else "JSON (its source redacted too)"
+    for fmt in ("md", "html", "json"):
+        plain, red = [], []
+        for _ in range(runs):
+            plain.append(cpu_once([BENCH, "convert", FIXTURE, fmt]))
+            red.append(cpu_once([BENCH, "convert", FIXTURE, fmt, "redact"]))
+        p = sorted(x[0] for x in plain)[runs // 2]
+        cpu, wall, rss = sorted(red)[runs // 2]
+        what = {"md": "Markdown", "html": "HTML", "json": "JSON (its source redacted too)"}[fmt]
         rows.append(("Real export (491 conversations)", f"chatkeep in process: export ZIP → {what}, redacted (every kind)", size, wall, rss,
-                     f"+{(cpu / plain - 1) * 100:.0f}% CPU time over the same without redaction ({cpu:.2f} s against {plain:.2f} s)"))
+                     f"+{(cpu / p - 1) * 100:.0f}% CPU time over the same without redaction (median of {runs} interleaved runs: {cpu:.2f} s against {p:.2f} s; load average {os.getloadavg()[0]:.1f})"))
     return rows
 
 

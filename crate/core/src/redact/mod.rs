@@ -219,6 +219,32 @@ pub struct Redactor {
     matches: Vec<Match>,
     view: Unescaped,
     json_buf: String,
+    seen: Seen,
+}
+
+/// What the detectors found in each distinct text this redactor has scanned (as they see
+/// it: [`unescaped`]), so a text met again is not scanned again. The detectors' result
+/// depends only on that text, so reusing it changes nothing in the output. It pays for the
+/// JSON's verbatim `source`, which repeats the conversation: its message parts are the
+/// blocks' texts (a user's text once its escapes are looked through), and ids, keys and
+/// types come back in every node. Short texts are kept too: a lookup is quicker than a scan.
+#[derive(Default)]
+struct Seen {
+    by_text: rustc_hash::FxHashMap<Box<str>, Box<[Match]>>,
+}
+
+impl Seen {
+    /// The detectors' matches in `text` into `out` (cleared first), from the cache when
+    /// `text` was scanned before.
+    fn find(&mut self, d: &detect::Detectors, text: &str, out: &mut Vec<Match>) {
+        if let Some(ms) = self.by_text.get(text) {
+            out.clear();
+            out.extend_from_slice(ms);
+            return;
+        }
+        d.find(text, out);
+        self.by_text.insert(text.into(), out.as_slice().into());
+    }
 }
 
 /// Decodes the inside of a JSON string literal (without its quotes) into `out`; false when
@@ -276,41 +302,57 @@ fn escapable(c: u8) -> bool {
     c.is_ascii_punctuation()
 }
 
-/// `s` with Markdown backslash escapes removed (`ghp\_x` → `ghp_x`; `\\` → `\`).
+/// The unit at `i` that the detectors see rewritten, as (the byte they see, its length):
+/// a Markdown backslash escape (`\_` → `_`), a CRLF or a lone CR (→ `\n`, as the readers
+/// write line ends into the blocks, so the verbatim `source` reads like the blocks).
+fn rewritten(b: &[u8], i: usize) -> Option<(u8, usize)> {
+    match b[i] {
+        b'\\' => b.get(i + 1).filter(|&&c| escapable(c)).map(|&c| (c, 2)),
+        b'\r' => Some((b'\n', if b.get(i + 1) == Some(&b'\n') { 2 } else { 1 })),
+        _ => None,
+    }
+}
+
+/// `s` as the detectors see it: Markdown backslash escapes removed (`ghp\_x` → `ghp_x`;
+/// `\\` → `\`), line ends as `\n`.
 fn unescaped(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.contains('\\') {
+    let b = s.as_bytes();
+    if memchr::memchr2(b'\\', b'\r', b).is_none() {
         return s.into();
     }
-    let b = s.as_bytes();
     let mut out = String::with_capacity(s.len());
     let mut last = 0;
     let mut i = 0;
-    while i + 1 < b.len() {
-        if b[i] == b'\\' && escapable(b[i + 1]) {
-            out.push_str(&s[last..i]);
-            last = i + 1;
-            i += 2;
-        } else {
-            i += 1;
+    while let Some(k) = memchr::memchr2(b'\\', b'\r', &b[i..]) {
+        i += k;
+        match rewritten(b, i) {
+            Some((c, len)) => {
+                out.push_str(&s[last..i]);
+                out.push(char::from(c));
+                i += len;
+                last = i;
+            }
+            None => i += 1,
         }
     }
     out.push_str(&s[last..]);
     out.into()
 }
 
-/// A view of a text with its Markdown backslash escapes removed, and the way back: the
+/// A view of a text as the detectors see it ([`unescaped`]), and the way back: the
 /// detectors scan the view, and a match's offsets are mapped to the original text so the
 /// replacement removes the escaped form (`ghp\_…`) too.
 #[derive(Default)]
 struct Unescaped {
     text: String,
     /// For each byte of `text` (and one past its end), the offset in the original where
-    /// the unit that wrote it starts: the backslash of an escape, else the byte itself.
+    /// the unit that wrote it starts: the backslash of an escape, the CR of a line end,
+    /// else the byte itself.
     map: Vec<usize>,
 }
 
 impl Unescaped {
-    /// Builds the view of `s`; false when `s` has no escape (scan `s` itself).
+    /// Builds the view of `s`; false when `s` has nothing rewritten (scan `s` itself).
     fn build(&mut self, s: &str) -> bool {
         let b = s.as_bytes();
         self.text.clear();
@@ -318,22 +360,23 @@ impl Unescaped {
         let mut last = 0;
         let mut i = 0;
         let mut any = false;
-        while i < b.len() {
-            if b[i] == b'\\' && i + 1 < b.len() && escapable(b[i + 1]) {
-                if !any {
-                    self.text.reserve(s.len());
-                    self.map.reserve(s.len() + 1);
-                    any = true;
-                }
-                self.text.push_str(&s[last..i]);
-                self.map.extend(last..i);
-                self.text.push(char::from(b[i + 1]));
-                self.map.push(i);
-                i += 2;
-                last = i;
-            } else {
+        while let Some(k) = memchr::memchr2(b'\\', b'\r', &b[i..]) {
+            i += k;
+            let Some((c, len)) = rewritten(b, i) else {
                 i += 1;
+                continue;
+            };
+            if !any {
+                self.text.reserve(s.len());
+                self.map.reserve(s.len() + 1);
+                any = true;
             }
+            self.text.push_str(&s[last..i]);
+            self.map.extend(last..i);
+            self.text.push(char::from(c));
+            self.map.push(i);
+            i += len;
+            last = i;
         }
         if !any {
             return false;
@@ -399,6 +442,7 @@ impl Redactor {
             matches: Vec::new(),
             view: Unescaped::default(),
             json_buf: String::new(),
+            seen: Seen::default(),
         }
     }
 
@@ -414,14 +458,14 @@ impl Redactor {
 
     /// [`Self::find`] into `out` (cleared first), reusing the unescaped view's buffers.
     fn find_into(&mut self, text: &str, out: &mut Vec<Match>) {
-        if memchr::memchr(b'\\', text.as_bytes()).is_some() && self.view.build(text) {
-            self.detectors.find(&self.view.text, out);
+        if memchr::memchr2(b'\\', b'\r', text.as_bytes()).is_some() && self.view.build(text) {
+            self.seen.find(&self.detectors, &self.view.text, out);
             for m in out.iter_mut() {
                 m.start = self.view.original(m.start);
                 m.end = self.view.original(m.end);
             }
         } else {
-            self.detectors.find(text, out);
+            self.seen.find(&self.detectors, text, out);
         }
         if !self.allow.is_empty() {
             out.retain(|m| {

@@ -358,3 +358,92 @@ fn account_terms_from_an_export_zip() {
     assert_eq!(e.kind(), "bad_json");
     assert!(e.to_string().contains("user.json"), "{e}");
 }
+
+/// Line ends are read as `\n` (as the readers write them into the blocks): a match next to
+/// a CRLF or a lone CR is found, its offsets are those of the original text (the CRs stay),
+/// and the value found across a CRLF is the one found across a `\n`.
+#[test]
+fn crlf_text_is_read_like_the_blocks() {
+    assert_eq!(
+        red("mail\r\nana@x.org\r\nkey ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789\rend"),
+        "mail\r\n[email 1]\r\nkey [secret 1]\rend"
+    );
+    assert_eq!(
+        red("a\\_b\r\nana\\_lima@firma.de\r\n"),
+        "a\\_b\r\n[email 1]\r\n"
+    );
+    let pem = |nl: &str| {
+        format!(
+            "-----BEGIN PRIVATE KEY-----{nl}MIIEvQIBADANBgkqhkiG9w0BAQEFAASC{nl}-----END PRIVATE KEY-----"
+        )
+    };
+    let mut r = Redactor::new(&all());
+    assert_eq!(r.redact_str(&pem("\n")).as_deref(), Some("[secret 1]"));
+    assert_eq!(r.redact_str(&pem("\r\n")).as_deref(), Some("[secret 1]"));
+    assert_eq!(r.findings().len(), 1, "{:?}", r.findings());
+    assert_eq!(r.findings()[0].count, 2);
+}
+
+/// A text met again is not scanned again, and that changes nothing: each occurrence still
+/// counts, keeps its placeholder, and an allowed value stays allowed.
+#[test]
+fn a_text_met_again_gets_the_same_redaction() {
+    let text = "ana@x.org and bo@y.org, +49 30 1234567";
+    let opts = RedactOptions {
+        allow: vec!["bo@y.org".to_owned()],
+        ..all()
+    };
+    let mut r = Redactor::new(&opts);
+    let first = r.redact_str(text);
+    assert_eq!(first.as_deref(), Some("[email 1] and bo@y.org, [phone 1]"));
+    assert_eq!(r.redact_str(text), first);
+    assert_eq!(r.redact_str("ana@x.org").as_deref(), Some("[email 1]"));
+    assert_eq!(r.findings()[0].count, 3);
+    assert_eq!(r.findings()[1].count, 2);
+    assert_eq!(r.redact_str("nothing here"), None);
+    assert_eq!(r.redact_str("nothing here"), None);
+}
+
+/// The verbatim `source` of an export keeps the user's CRLF line ends and unescaped text,
+/// which the blocks hold as `\n` and escaped Markdown: the secrets are replaced in both, with
+/// the same placeholders, and nothing of them is left in any format.
+#[test]
+fn crlf_source_is_redacted_like_the_blocks() {
+    let key = "sk_live_4eC39HqLyjWDarjtT1zdp7dc";
+    let mail = "ana_lima@firma.de";
+    let json = serde_json::json!({
+        "id": "c1", "title": "CRLF", "current_node": "b",
+        "mapping": {
+            "a": {"id": "a", "parent": null, "children": ["b"], "message": {"id": "a",
+                "author": {"role": "user"}, "content": {"content_type": "text", "parts": [
+                    format!("line one\r\nmail {mail}\r\nkey {key}\r\n\r\nend")
+                ]}}},
+            "b": {"id": "b", "parent": "a", "children": [], "message": {"id": "b",
+                "author": {"role": "assistant"}, "content": {"content_type": "text",
+                "parts": [format!("Noted:\r\n{mail}\r\n")]}}}
+        }
+    })
+    .to_string();
+    let mut t = crate::source::api::read_conversation(&json).unwrap_or_default();
+    assert!(t
+        .source_json
+        .as_deref()
+        .is_some_and(|s| s.contains("\\r\\n")));
+    let opts = RedactOptions {
+        enabled: true,
+        ..RedactOptions::default()
+    };
+    let found = apply(&mut t, &opts);
+    assert_eq!(found.len(), 2, "{found:?}");
+    for format in crate::Format::ALL {
+        let out = crate::render::to_string(&t, format, &crate::Options::default());
+        for v in [key, mail, "lima@", "4eC39Hq"] {
+            assert!(!out.contains(v), "{format:?} still holds {v:?}:\n{out}");
+        }
+    }
+    let src = t.source_json.as_deref().unwrap_or_default();
+    assert!(
+        src.contains("mail [email 1]\\r\\nkey [secret 1]\\r\\n"),
+        "{src}"
+    );
+}
