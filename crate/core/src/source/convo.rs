@@ -172,7 +172,7 @@ fn build<'a, M: IntoNodeMessage<'a>>(
     let mapping = conv.mapping.unwrap_or_default();
     let mut entries: Vec<(Str<'a>, raw::Node<'a, M>)> = mapping.into_iter().collect();
     // Deterministic order whatever the hash map did.
-    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    crate::sort::sort_by(&mut entries, |a, b| a.0.cmp(&b.0));
     let mut messages: Vec<Option<NodeMessage<'a>>> = entries
         .iter_mut()
         .map(|(_, node)| node.message.take().and_then(M::into_node_message))
@@ -276,7 +276,7 @@ fn build<'a, M: IntoNodeMessage<'a>>(
         let mut d: Vec<usize> = (0..n)
             .filter(|&i| !assigned[i] && nodes[i].has_message)
             .collect();
-        d.sort_by(|&a, &b| {
+        crate::sort::sort_by(&mut d, |&a, &b| {
             time(&messages, a)
                 .total_cmp(&time(&messages, b))
                 .then(nodes[a].id.cmp(nodes[b].id))
@@ -1011,7 +1011,7 @@ impl Ctx {
         if spans.is_empty() {
             return s.into();
         }
-        spans.sort_by_key(|s| s.0);
+        crate::sort::sort_by_key(&mut spans, |s| s.0);
         let code = code_ranges(s);
         let mut out = String::with_capacity(s.len());
         let mut pos = 0;
@@ -1040,7 +1040,7 @@ impl Ctx {
         }
         let code = code_ranges(s);
         let mut order: Vec<&raw::ContentRef<'_>> = refs.iter().collect();
-        order.sort_by_key(|r| r.start_idx.unwrap_or(u64::MAX));
+        crate::sort::sort_by_key(&mut order, |r| r.start_idx.unwrap_or(u64::MAX));
         let mut out = String::with_capacity(s.len());
         let mut pos = 0;
         let mut changed = false;
