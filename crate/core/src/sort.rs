@@ -81,7 +81,7 @@ mod tests {
             let mut ours = numbers(seed, n, modulo);
             let mut std = ours.clone();
             sort_by(&mut ours, |a, b| a.0.cmp(&b.0));
-            std.sort_by(|a, b| a.0.cmp(&b.0));
+            std.sort_by_key(|x| x.0);
             assert_eq!(ours, std, "seed {seed}, {n} elements");
 
             let mut ours = numbers(seed, n, modulo);
