@@ -29,6 +29,7 @@ pub mod options;
 pub mod redact;
 pub mod render;
 pub mod search;
+mod sort;
 pub mod source;
 pub mod time_fmt;
 

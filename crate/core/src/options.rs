@@ -190,7 +190,9 @@ impl Options {
         let mut map = Map::new();
         for (k, v) in entries(stored, "the stored settings")? {
             // One key at a time: the others keep their defaults.
-            let one = Value::Object(Map::from_iter([(k.clone(), v.clone())]));
+            let mut one = Map::new();
+            one.insert(k.clone(), v.clone());
+            let one = Value::Object(one);
             if serde_json::from_value::<Options>(one).is_ok() {
                 map.insert(k.clone(), v.clone());
             }

@@ -6,7 +6,7 @@ use chatkeep_core::{naming, render, source, Error, Options};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::{core_error, options_from_js, set, to_js};
+use crate::{core_error, from_js, options_from_js, set, to_js};
 
 /// The result of a conversion, as JavaScript receives it, with `files` (`{fileName, mime,
 /// text}`, or `bytes` instead of `text`: see [`Body`]) and `assets` (the files the Markdown
@@ -111,15 +111,15 @@ pub fn convert_page(
     let opts = options_from_js(options)?;
     let root: page::DomElement = match tree.as_string() {
         Some(json) => serde_json::from_str(&json).map_err(|e| bad_tree(&e.to_string()))?,
-        None => serde_wasm_bindgen::from_value(tree).map_err(|e| bad_tree(&e.to_string()))?,
+        None => from_js(&tree).map_err(|e| bad_tree(&e))?,
     };
     let capture: page::Capture = if capture.is_undefined() || capture.is_null() {
         page::Capture::default()
     } else {
-        serde_wasm_bindgen::from_value(capture).map_err(|e| {
+        from_js(&capture).map_err(|e| {
             core_error(&Error::BadJson {
                 at: "the page reader's report".to_owned(),
-                detail: e.to_string(),
+                detail: e,
             })
         })?
     };

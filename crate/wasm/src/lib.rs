@@ -171,16 +171,33 @@ pub fn is_zip(head: &[u8]) -> bool {
     )
 }
 
-/// A Rust value as a plain JavaScript value.
-pub(crate) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| {
-            js_error(
-                &format!("chatkeep could not return its result: {e}"),
-                KIND_INTERNAL,
-            )
-        })
+/// A Rust value as a plain JavaScript value: written as JSON by `serde_json` and read back
+/// by `JSON.parse`, so that each type's `Serialize` is compiled once (for `serde_json`,
+/// which the core uses too) rather than once more for a JavaScript-value serializer.
+pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
+    let internal = |e: &dyn std::fmt::Display| {
+        js_error(
+            &format!("chatkeep could not return its result: {e}"),
+            KIND_INTERNAL,
+        )
+    };
+    let text = serde_json::to_string(value).map_err(|e| internal(&e))?;
+    js_sys::JSON::parse(&text).map_err(|e| internal(&format!("{e:?}")))
+}
+
+/// A plain JavaScript value read as `T`, through `JSON.stringify` and `serde_json` (as
+/// [`to_js`], one `Deserialize` per type); `undefined` reads as `null`. The error is
+/// `serde_json`'s message.
+pub(crate) fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue) -> Result<T, String> {
+    let text = if value.is_undefined() {
+        "null".to_owned()
+    } else {
+        js_sys::JSON::stringify(value)
+            .map_err(|_| "the value is not plain data".to_owned())?
+            .as_string()
+            .unwrap_or_else(|| "null".to_owned())
+    };
+    serde_json::from_str(&text).map_err(|e| e.to_string())
 }
 
 /// A core error as a JavaScript `Error` with a `kind`, and the `title` of the conversation

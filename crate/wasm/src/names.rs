@@ -112,7 +112,7 @@ pub fn index_files(
     utc_offset_minutes: i32,
 ) -> Result<JsValue, JsValue> {
     fn list<T: serde::de::DeserializeOwned>(v: JsValue, what: &str) -> Result<Vec<T>, JsValue> {
-        serde_wasm_bindgen::from_value(v).map_err(|e| {
+        crate::from_js(&v).map_err(|e| {
             core_error(&Error::Options {
                 detail: format!("the index's {what}: {e}"),
             })

@@ -89,7 +89,7 @@ impl Backup {
     pub fn layout(&self, now_ms: f64, account: Option<&str>, part_bytes: Option<u64>) -> Layout {
         let limit = part_bytes.unwrap_or(PART_BYTES).max(1);
         let mut order: Vec<(&String, &super::Kept)> = self.s.kept.iter().collect();
-        order.sort_by(|a, b| {
+        crate::sort::sort_by(&mut order, |a, b| {
             a.1.create_time
                 .unwrap_or(a.1.update_time)
                 .total_cmp(&b.1.create_time.unwrap_or(b.1.update_time))

@@ -992,7 +992,7 @@ impl Backup {
             Phase::Listing => {
                 // Newest first: what changed last is worth most if the run is cut short.
                 let mut todo: Vec<&Listed> = self.s.listed.values().collect();
-                todo.sort_by(|a, b| {
+                crate::sort::sort_by(&mut todo, |a, b| {
                     b.update_time
                         .unwrap_or(0.0)
                         .total_cmp(&a.update_time.unwrap_or(0.0))

@@ -35,7 +35,7 @@ impl Detectors {
             terms(&self.terms, text, out);
         }
         if out.len() > 1 {
-            out.sort_by(|x, y| x.start.cmp(&y.start).then(y.end.cmp(&x.end)));
+            crate::sort::sort_by(out, |x, y| x.start.cmp(&y.start).then(y.end.cmp(&x.end)));
             let mut end = 0;
             out.retain(|m| {
                 let keep = m.start >= end;

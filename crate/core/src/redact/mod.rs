@@ -419,7 +419,7 @@ impl Redactor {
                 .map(|t| t.chars().flat_map(char::to_lowercase).collect())
                 .collect();
             // Longer terms first: "Ana Lima" before "Ana".
-            t.sort_by_key(|x| std::cmp::Reverse(x.len()));
+            crate::sort::sort_by_key(&mut t, |x| std::cmp::Reverse(x.len()));
             t.dedup();
             t
         } else {

@@ -173,7 +173,7 @@ pub(crate) fn emphasis<'a>(
             out.push(Event::Text(text));
             continue;
         }
-        my_cuts.sort_unstable_by_key(|c| c.0);
+        crate::sort::sort_by_key(&mut my_cuts, |c| c.0);
         let mut pos = 0;
         for (at, tags) in my_cuts {
             if at > pos {

@@ -116,7 +116,14 @@ pub fn write<W: Write>(
         sources: &t.sources,
         warnings: warnings(t),
         redaction: t.redaction.as_ref().map(|n| Redaction {
-            counts: n.counts.iter().map(|(k, c)| (k.label(), *c)).collect(),
+            counts: {
+                // Inserted one by one: `collect` would sort with its own copy of the sort.
+                let mut counts = std::collections::BTreeMap::new();
+                for (k, c) in &n.counts {
+                    counts.insert(k.label(), *c);
+                }
+                counts
+            },
             source: match n.source {
                 crate::redact::SourceMode::Redact => "redacted",
                 crate::redact::SourceMode::Drop => "dropped",

@@ -261,7 +261,7 @@ fn math_ranges(md: &str) -> Vec<Range<usize>> {
 /// `md` with the edits applied, in order; an edit that overlaps an earlier one is left for
 /// the next round.
 fn apply(md: &str, mut edits: Vec<Edit>) -> String {
-    edits.sort_by_key(|e| (e.range.start, e.range.end));
+    crate::sort::sort_by_key(&mut edits, |e| (e.range.start, e.range.end));
     let mut out = String::with_capacity(md.len() + edits.len() * 2);
     let mut at = 0;
     for e in edits {

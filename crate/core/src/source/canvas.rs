@@ -233,7 +233,7 @@ fn middle(a: &[&str], b: &[&str]) -> Vec<(Op, usize, usize)> {
         let end = (k..ops.len())
             .find(|&e| ops[e].0 == Op::Same)
             .unwrap_or(ops.len());
-        ops[k..end].sort_by_key(|o| o.0 == Op::Added);
+        crate::sort::sort_by_key(&mut ops[k..end], |o| o.0 == Op::Added);
         k = end;
     }
     ops

@@ -347,7 +347,7 @@ impl<R: Read + Seek> ZipExport<R> {
             }
             names.push(name);
         }
-        split.sort();
+        crate::sort::sort_by(&mut split, Ord::cmp);
         let plan = match (single, split.is_empty(), chat_html) {
             (_, false, _) => Plan::Json(split.into_iter().map(|(_, i)| i).collect()),
             (Some(i), true, _) => Plan::Json(vec![i]),

@@ -169,7 +169,7 @@ fn turn_numbers(root: &DomElement) -> Vec<u64> {
                 .ok()
         })
         .collect();
-    numbers.sort_unstable();
+    crate::sort::sort_by(&mut numbers, Ord::cmp);
     numbers.dedup();
     numbers
 }

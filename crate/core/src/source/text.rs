@@ -165,7 +165,7 @@ pub(crate) fn code_ranges(s: &str) -> Vec<(usize, usize)> {
         Some((_, _, open)) => out.push((open, s.len())),
         None => inline_spans(prose_start, s.len(), &mut out),
     }
-    out.sort_unstable();
+    crate::sort::sort_by(&mut out, Ord::cmp);
     out
 }
 

@@ -171,7 +171,7 @@ impl Ctx {
         if spans.is_empty() {
             return s.into();
         }
-        spans.sort_by_key(|s| s.0);
+        crate::sort::sort_by_key(&mut spans, |s| s.0);
         let code = code_ranges(s);
         let mut out = String::with_capacity(s.len());
         let mut pos = 0;
@@ -200,7 +200,7 @@ impl Ctx {
         }
         let code = code_ranges(s);
         let mut order: Vec<&raw::ContentRef<'_>> = refs.iter().collect();
-        order.sort_by_key(|r| r.start_idx.unwrap_or(u64::MAX));
+        crate::sort::sort_by_key(&mut order, |r| r.start_idx.unwrap_or(u64::MAX));
         let mut out = String::with_capacity(s.len());
         let mut pos = 0;
         let mut changed = false;

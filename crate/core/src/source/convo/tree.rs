@@ -89,7 +89,7 @@ pub(super) fn build<'a, M: IntoNodeMessage<'a>>(
     let mapping = conv.mapping.unwrap_or_default();
     let mut entries: Vec<(Str<'a>, raw::Node<'a, M>)> = mapping.into_iter().collect();
     // Deterministic order whatever the hash map did.
-    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    crate::sort::sort_by(&mut entries, |a, b| a.0.cmp(&b.0));
     let mut messages: Vec<Option<NodeMessage<'a>>> = entries
         .iter_mut()
         .map(|(_, node)| node.message.take().and_then(M::into_node_message))
@@ -193,7 +193,7 @@ pub(super) fn build<'a, M: IntoNodeMessage<'a>>(
         let mut d: Vec<usize> = (0..n)
             .filter(|&i| !assigned[i] && nodes[i].has_message)
             .collect();
-        d.sort_by(|&a, &b| {
+        crate::sort::sort_by(&mut d, |&a, &b| {
             time(&messages, a)
                 .total_cmp(&time(&messages, b))
                 .then(nodes[a].id.cmp(nodes[b].id))
