@@ -246,7 +246,7 @@ impl Backup {
     /// Seeds the backup from an export (or earlier backup) ZIP: calls `callback(item,
     /// progress)` for each conversation to keep (`{keep: "conversation", id, title,
     /// bytes}`) and each of its files the ZIP holds (`{keep: "file", id, entry, bytes}`);
-    /// `progress` as in `ZipStream.forEach`. Returns `{read, kept, files, unreadable}`.
+    /// `progress` as in `ZipStream.forEachJson`. Returns `{read, kept, files, unreadable}`.
     /// Returning `false` from the callback stops the read.
     ///
     /// # Errors
