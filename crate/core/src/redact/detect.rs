@@ -1215,20 +1215,20 @@ fn prefixed_secret(b: &[u8], i: usize) -> Option<Match> {
     None
 }
 
-/// A Telegram bot token: the bot's id (8–10 digits, `i..e`), `:`, then 35 characters of
-/// `[A-Za-z0-9_-]` with a digit or a capital (`123456:ABCDEF_your_bot_token_here`, an
-/// example's placeholder, is not one).
+/// A Telegram bot token: the bot's id (8–10 digits, `i..e`), `:`, then exactly 35 key
+/// characters that look random (`1234567890:ABCDEF_your_bot_token_here`, an example's
+/// placeholder, is not one).
 fn telegram_token(b: &[u8], i: usize, e: usize) -> Option<Match> {
     if !(8..=10).contains(&(e - i)) || at(b, e) != b':' {
         return None;
     }
     let s = e + 1;
     let mut j = s;
-    while j < b.len() && (b[j].is_ascii_alphanumeric() || matches!(b[j], b'_' | b'-')) {
+    while j < b.len() && is_key_char(b[j]) {
         j += 1;
     }
     let body = &b[s..j];
-    (body.len() == 35 && !is_word(at(b, j)) && looks_random(body)).then_some(Match {
+    (body.len() == 35 && looks_random(body)).then_some(Match {
         kind: Kind::Secret,
         start: i,
         end: j,
