@@ -37,7 +37,7 @@ window.runBench = (mode, extra) => new Promise((resolve) => {
 </script>`;
 
 const WORKER = `
-import init, { JsonStream, Search, convertConversation } from "/pkg/chatkeep_export.js";
+import init, { JsonStream, NameSet, Search, convertConversation } from "/pkg/chatkeep_export.js";
 const CHUNK = 4 << 20;
 function walk(c) {
   // The current branch, root first, and the text of its parts.
@@ -54,16 +54,6 @@ function walk(c) {
     at = c.mapping[at].parent;
   }
   return n + chars;
-}
-async function stream(file, each) {
-  const s = new JsonStream();
-  let n = 0;
-  for (let off = 0; off < file.size; off += CHUNK) {
-    const bytes = new Uint8Array(await file.slice(off, off + CHUNK).arrayBuffer());
-    for (const json of s.push(bytes)) { each(json); n++; }
-  }
-  s.finish();
-  return n;
 }
 onmessage = async ({ data: { mode, file, extra } }) => {
   try {
@@ -87,7 +77,16 @@ onmessage = async ({ data: { mode, file, extra } }) => {
       }
       s.finish();
     } else if (mode === "markdown") {
-      n = await stream(file, (json) => convertConversation(json, { formats: ["markdown"] }));
+      // What the export page's "Save all" does in its worker: each chunk converted in the
+      // core (pushConvert), the files named uniquely, the JSON never leaving the core.
+      const s = new JsonStream();
+      const names = new NameSet();
+      const options = { formats: ["markdown"] };
+      for (let off = 0; off < file.size; off += CHUNK) {
+        const bytes = new Uint8Array(await file.slice(off, off + CHUNK).arrayBuffer());
+        for (const item of s.pushConvert(bytes, options, names)) if (item.converted) n++;
+      }
+      s.finish();
     } else if (mode === "one-click") {
       const out = {};
       for (const [name, json] of Object.entries(extra)) {
@@ -174,8 +173,11 @@ try {
     for (const n of [100, 1000, 5000]) extra[`${n} messages`] = JSON.stringify(longConversation(n));
     console.log(JSON.stringify(await measure(port, "one-click", null, extra)));
   } else {
-    for (const file of process.argv.slice(2)) {
-      const modes = ["baseline", "list", "markdown"];
+    for (const file of process.argv.slice(2).filter((a) => !a.startsWith("--"))) {
+      // `--modes list,markdown` measures only these (the baseline always runs: the ratios
+      // are per round).
+      const only = process.argv.find((a) => a.startsWith("--modes="))?.slice(8).split(",");
+      const modes = ["baseline", "list", "markdown"].filter((m) => !only || m === "baseline" || only.includes(m));
       const { counted, warmUp } = rounds(fs.statSync(file).size);
       const runs = Object.fromEntries(modes.map((m) => [m, []]));
       for (let r = 0; r < counted + warmUp; r++) {
