@@ -230,10 +230,46 @@ pub struct Redactor {
 /// types come back in every node. Short texts are kept too: a lookup is quicker than a scan.
 #[derive(Default)]
 struct Seen {
-    by_text: rustc_hash::FxHashMap<Box<str>, Box<[Match]>>,
+    by_text: HashMap<Box<str>, Box<[Match]>, std::hash::BuildHasherDefault<EndsHasher>>,
+}
+
+/// A hasher for [`Seen`]'s texts that reads a long text's length and its first and last
+/// 64 bytes only, so a lookup costs the same for a 100 KB text as for a short one (the texts
+/// are still compared whole: texts that agree there only share a bucket). Hashing whole
+/// texts was a fifth of redaction's own cost on the real export's JSON.
+#[derive(Default)]
+struct EndsHasher(rustc_hash::FxHasher);
+
+impl std::hash::Hasher for EndsHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const ENDS: usize = 64;
+        if bytes.len() <= 2 * ENDS {
+            self.0.write(bytes);
+        } else {
+            self.0.write_usize(bytes.len());
+            self.0.write(&bytes[..ENDS]);
+            self.0.write(&bytes[bytes.len() - ENDS..]);
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.0.write_u8(i);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0.finish()
+    }
 }
 
 impl Seen {
+    /// Whether `text`, which has no backslash and no line end (a JSON string without
+    /// escapes), was scanned before and nothing was found in it. Such a text is its own view
+    /// unless it ends in whitespace, which the view trims.
+    fn is_clean(&self, text: &str) -> bool {
+        !text.ends_with(char::is_whitespace)
+            && self.by_text.get(text).is_some_and(|ms| ms.is_empty())
+    }
+
     /// The detectors' matches in `text` into `out` (cleared first), from the cache when
     /// `text` was scanned before.
     fn find(&mut self, d: &detect::Detectors, text: &str, out: &mut Vec<Match>) {
@@ -302,38 +338,102 @@ fn escapable(c: u8) -> bool {
     c.is_ascii_punctuation()
 }
 
-/// The unit at `i` that the detectors see rewritten, as (the byte they see, its length):
-/// a Markdown backslash escape (`\_` → `_`), a CRLF or a lone CR (→ `\n`, as the readers
-/// write line ends into the blocks, so the verbatim `source` reads like the blocks).
-fn rewritten(b: &[u8], i: usize) -> Option<(u8, usize)> {
-    match b[i] {
-        b'\\' => b.get(i + 1).filter(|&&c| escapable(c)).map(|&c| (c, 2)),
-        b'\r' => Some((b'\n', if b.get(i + 1) == Some(&b'\n') { 2 } else { 1 })),
-        _ => None,
+/// The units of a text that the detectors see rewritten, in order, as (where the unit
+/// starts, the byte they see, where it ends): a Markdown backslash escape (`\_` → `_`), and
+/// a line end with the spaces before it (`  \n`, `\r\n`, a lone `\r` → `\n`). The readers
+/// write a user's text as escaped Markdown whose lines end with hard-break spaces, and line
+/// ends as `\n`; read this way, the verbatim `source`'s texts read as the blocks' texts, and
+/// [`Seen`] finds them. The spaces taken must follow the unit before.
+struct Rewrites<'a> {
+    b: &'a [u8],
+    /// Where the unit before ended.
+    from: usize,
+    /// Where the search goes on.
+    at: usize,
+    /// The next backslash or CR, and the next space before a `\n`, at or after where they
+    /// were last looked for (`None`: there is none).
+    escape: Option<usize>,
+    space_break: Option<usize>,
+}
+
+/// The searcher for a space before a `\n`, built once (building one per text cost more
+/// than the search).
+static SPACE_BREAK: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b" \n"));
+
+impl<'a> Rewrites<'a> {
+    fn new(b: &'a [u8]) -> Self {
+        Rewrites {
+            b,
+            from: 0,
+            at: 0,
+            escape: memchr::memchr2(b'\\', b'\r', b),
+            space_break: SPACE_BREAK.find(b),
+        }
     }
 }
 
-/// `s` as the detectors see it: Markdown backslash escapes removed (`ghp\_x` → `ghp_x`;
-/// `\\` → `\`), line ends as `\n`.
+impl Iterator for Rewrites<'_> {
+    type Item = (usize, u8, usize);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let b = self.b;
+        loop {
+            let at = self.at;
+            if self.escape.is_some_and(|p| p < at) {
+                self.escape = memchr::memchr2(b'\\', b'\r', &b[at..]).map(|k| at + k);
+            }
+            if self.space_break.is_some_and(|p| p < at) {
+                self.space_break = SPACE_BREAK.find(&b[at..]).map(|k| at + k);
+            }
+            let p = match (self.escape, self.space_break) {
+                (Some(e), Some(s)) => e.min(s),
+                (e, s) => e.or(s)?,
+            };
+            // The line end: the space's `\n`, or the CR.
+            let end_of_line = if b[p] == b' ' { p + 1 } else { p };
+            if b[p] == b'\\' {
+                match b.get(p + 1).filter(|&&c| escapable(c)) {
+                    Some(&c) => return Some(self.unit(p, c, p + 2)),
+                    None => {
+                        self.at = p + 1;
+                        continue;
+                    }
+                }
+            }
+            let mut start = end_of_line;
+            while start > self.from && b[start - 1] == b' ' {
+                start -= 1;
+            }
+            let crlf = b[end_of_line] == b'\r' && b.get(end_of_line + 1) == Some(&b'\n');
+            return Some(self.unit(start, b'\n', end_of_line + if crlf { 2 } else { 1 }));
+        }
+    }
+}
+
+impl Rewrites<'_> {
+    fn unit(&mut self, start: usize, c: u8, end: usize) -> (usize, u8, usize) {
+        self.from = end;
+        self.at = end;
+        (start, c, end)
+    }
+}
+
+/// `s` as the detectors see it: its end trimmed (as the readers trim a user's text),
+/// Markdown backslash escapes removed (`ghp\_x` → `ghp_x`; `\\` → `\`), line ends as `\n`
+/// without the spaces before them ([`Rewrites`]).
 fn unescaped(s: &str) -> std::borrow::Cow<'_, str> {
-    let b = s.as_bytes();
-    if memchr::memchr2(b'\\', b'\r', b).is_none() {
+    let s = s.trim_end();
+    let mut units = Rewrites::new(s.as_bytes()).peekable();
+    if units.peek().is_none() {
         return s.into();
     }
     let mut out = String::with_capacity(s.len());
     let mut last = 0;
-    let mut i = 0;
-    while let Some(k) = memchr::memchr2(b'\\', b'\r', &b[i..]) {
-        i += k;
-        match rewritten(b, i) {
-            Some((c, len)) => {
-                out.push_str(&s[last..i]);
-                out.push(char::from(c));
-                i += len;
-                last = i;
-            }
-            None => i += 1,
-        }
+    for (start, c, end) in units {
+        out.push_str(&s[last..start]);
+        out.push(char::from(c));
+        last = end;
     }
     out.push_str(&s[last..]);
     out.into()
@@ -345,50 +445,43 @@ fn unescaped(s: &str) -> std::borrow::Cow<'_, str> {
 #[derive(Default)]
 struct Unescaped {
     text: String,
-    /// For each byte of `text` (and one past its end), the offset in the original where
-    /// the unit that wrote it starts: the backslash of an escape, the CR of a line end,
-    /// else the byte itself.
-    map: Vec<usize>,
+    /// Each rewritten unit, in order: (the offset in `text` of the byte it became, where it
+    /// starts in the original, where it ends there). Between units the two texts agree
+    /// byte for byte, so this is the whole way back.
+    units: Vec<(usize, usize, usize)>,
 }
 
 impl Unescaped {
-    /// Builds the view of `s`; false when `s` has nothing rewritten (scan `s` itself).
+    /// Builds the view of `s`; false when the view would be `s` itself (scan `s`).
     fn build(&mut self, s: &str) -> bool {
-        let b = s.as_bytes();
         self.text.clear();
-        self.map.clear();
-        let mut last = 0;
-        let mut i = 0;
-        let mut any = false;
-        while let Some(k) = memchr::memchr2(b'\\', b'\r', &b[i..]) {
-            i += k;
-            let Some((c, len)) = rewritten(b, i) else {
-                i += 1;
-                continue;
-            };
-            if !any {
-                self.text.reserve(s.len());
-                self.map.reserve(s.len() + 1);
-                any = true;
-            }
-            self.text.push_str(&s[last..i]);
-            self.map.extend(last..i);
-            self.text.push(char::from(c));
-            self.map.push(i);
-            i += len;
-            last = i;
-        }
-        if !any {
+        self.units.clear();
+        let trimmed = s.trim_end();
+        let mut units = Rewrites::new(trimmed.as_bytes()).peekable();
+        if units.peek().is_none() && trimmed.len() == s.len() {
             return false;
         }
-        self.text.push_str(&s[last..]);
-        self.map.extend(last..=b.len());
+        self.text.reserve(trimmed.len());
+        let mut last = 0;
+        for (start, c, end) in units {
+            self.text.push_str(&trimmed[last..start]);
+            self.units.push((self.text.len(), start, end));
+            self.text.push(char::from(c));
+            last = end;
+        }
+        self.text.push_str(&trimmed[last..]);
         true
     }
 
-    /// The offset in the original text of the view's offset `i`.
+    /// The offset in the original text of the view's offset `i`: a rewritten byte maps to
+    /// where its unit starts (the backslash, the CR, the first space).
     fn original(&self, i: usize) -> usize {
-        self.map.get(i).copied().unwrap_or(i)
+        let k = self.units.partition_point(|u| u.0 <= i);
+        match k.checked_sub(1).and_then(|k| self.units.get(k)) {
+            None => i,
+            Some(&(at, start, _)) if at == i => start,
+            Some(&(at, _, end)) => end + (i - at - 1),
+        }
     }
 }
 
@@ -458,7 +551,7 @@ impl Redactor {
 
     /// [`Self::find`] into `out` (cleared first), reusing the unescaped view's buffers.
     fn find_into(&mut self, text: &str, out: &mut Vec<Match>) {
-        if memchr::memchr2(b'\\', b'\r', text.as_bytes()).is_some() && self.view.build(text) {
+        if self.view.build(text) {
             self.seen.find(&self.detectors, &self.view.text, out);
             for m in out.iter_mut() {
                 m.start = self.view.original(m.start);
@@ -555,6 +648,10 @@ impl Redactor {
                 };
                 self.json_buf = buf;
                 r
+            } else if self.seen.is_clean(inner) {
+                // Met before and found clean: most of the `source`'s strings are keys and
+                // ids met again, and this spares them the view and the allow list.
+                None
             } else {
                 self.redact_str(inner)
             };

@@ -447,3 +447,51 @@ fn crlf_source_is_redacted_like_the_blocks() {
         "{src}"
     );
 }
+
+/// The readers end a user's lines with Markdown's hard-break spaces (`line  \n`) and trim
+/// the text's end, which the verbatim `source` does not. The detectors see line ends without
+/// the spaces before them and no trailing whitespace, so the `source`'s text is found in the
+/// cache, and a match before a line end leaves the spaces in place.
+#[test]
+fn hard_breaks_are_read_like_the_source() {
+    assert_eq!(
+        unescaped("a  \nb\\_c  \r\nd   \ne  f\n \n"),
+        "a\nb_c\nd\ne  f"
+    );
+    // The spaces belong to the line end only after the unit before.
+    assert_eq!(unescaped("x\\_  \ny"), "x_\ny");
+    let mut v = Unescaped::default();
+    let s = "ana@x.org  \nkey\\_x  \r\nend \n";
+    assert!(v.build(s));
+    assert_eq!(v.text, "ana@x.org\nkey_x\nend");
+    let back: Vec<usize> = (0..=v.text.len()).map(|i| v.original(i)).collect();
+    // A rewritten byte maps to where its unit starts (the first space, the backslash).
+    assert_eq!(
+        back,
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 14, 15, 17, 18, 22, 23, 24, 25]
+    );
+    assert_eq!(red(s), "[email 1]  \nkey\\_x  \r\nend \n");
+    assert!(v.build("trailing space "));
+    assert_eq!(v.text, "trailing space");
+    assert!(!v.build("nothing\nto do"));
+
+    // A user's paragraph as the block holds it (escaped, hard breaks, the user's own
+    // trailing space kept, end trimmed) and as the `source` does.
+    let mut r = Redactor::new(&all());
+    let block = "mail ana@x.org   \nphone +49 30 1234567  \n\\- thanks";
+    let source = "mail ana@x.org \nphone +49 30 1234567\n- thanks\n\n";
+    assert_eq!(
+        r.redact_str(block).as_deref(),
+        Some("mail [email 1]   \nphone [phone 1]  \n\\- thanks")
+    );
+    let cached = r.seen.by_text.len();
+    assert_eq!(
+        r.redact_str(source).as_deref(),
+        Some("mail [email 1] \nphone [phone 1]\n- thanks\n\n")
+    );
+    assert_eq!(
+        r.seen.by_text.len(),
+        cached,
+        "the source's text was scanned again"
+    );
+}
