@@ -341,7 +341,10 @@ pub(crate) fn close_open_fence(md: &str) -> String {
 fn swallowing_fence(md: &str) -> Option<usize> {
     use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
     const SENTINEL: &str = "chatkeep-sentinel-5b1e";
-    if !md.contains("```") && !md.contains("~~~") {
+    // memchr's searcher: `str::contains` here was 4% of converting the real export to
+    // Markdown (every answer is looked through).
+    let has = |fence: &[u8]| memchr::memmem::find(md.as_bytes(), fence).is_some();
+    if !has(b"```") && !has(b"~~~") {
         return None;
     }
     let probe = format!("{md}\n\n{SENTINEL}");
@@ -351,7 +354,10 @@ fn swallowing_fence(md: &str) -> Option<usize> {
         match event {
             Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(_))) => open = Some(range.start),
             Event::End(TagEnd::CodeBlock) => open = None,
-            Event::Text(t) if t.contains(SENTINEL) => return open.filter(|o| *o < md.len()),
+            // Only the probe's own line can hold it, not a chat text that quotes it.
+            Event::Text(t) if range.end > md.len() && t.contains(SENTINEL) => {
+                return open.filter(|o| *o < md.len())
+            }
             _ => {}
         }
     }
@@ -499,5 +505,10 @@ mod tests {
         assert_eq!(close_open_fence("- a\n  ```\n  x"), "- a\n  ```\n  x");
         assert_eq!(close_open_fence("> ```\n> x"), "> ```\n> x");
         assert_eq!(close_open_fence("x ``` y"), "x ``` y");
+        // A chat text that quotes the probe's sentinel does not stop the search early.
+        assert_eq!(
+            close_open_fence("chatkeep-sentinel-5b1e\n\n```\ncode"),
+            "chatkeep-sentinel-5b1e\n\n```\ncode\n```"
+        );
     }
 }
