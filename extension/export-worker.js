@@ -402,7 +402,9 @@ async function open(file) {
   /** @type {FailedConversation[]} */
   const errors = [];
   search?.free();
-  search = new Search(TEXT_BUDGET);
+  // Given the file's size, the core keeps nothing when the text cannot fit the budget,
+  // rather than reserving it first (a wasm memory keeps its peak).
+  search = new Search(TEXT_BUDGET, total);
   let jsonBytes = 0;
   let jsonComplete = true;
   let index = 0;

@@ -557,6 +557,13 @@ impl SearchScan {
     }
 }
 
+/// At least how many bytes of `conversations.json` each byte of search text comes from: the
+/// text is about a third of the JSON (343 MB of a generated 1 GB export, made of the real
+/// export's conversations; 64 MB holds the text of about 190 MB). A file more than this many
+/// times the budget cannot have its text kept; one with an unusually small share of text
+/// below this is still tried.
+pub const JSON_PER_TEXT_BYTE: usize = 4;
+
 /// The search of an opened file: its texts kept in a [`SearchIndex`] (`Search::Kept`), or,
 /// for a file whose texts did not fit, a [`SearchScan`] for one query made while the file is
 /// read again (`Search::Scan`). Which one answers a query is decided here, not by callers.
@@ -572,6 +579,20 @@ impl Search {
     /// A search that keeps up to `budget` bytes of text.
     pub fn kept(budget: usize) -> Self {
         Search::Kept(SearchIndex::new(budget))
+    }
+
+    /// [`Search::kept`] for a file whose conversations hold `json_bytes` of JSON: when
+    /// their text cannot fit `budget` (more than [`JSON_PER_TEXT_BYTE`] times it), nothing is
+    /// kept from the start and searches read the file again, as they would once the texts
+    /// outgrew the budget, without first reserving the budget: a WebAssembly memory keeps
+    /// its peak, so that reservation stayed in the browser for as long as the file was open
+    /// (64 MB of the export page's growth opening a 1 GB export).
+    pub fn kept_for(budget: usize, json_bytes: usize) -> Self {
+        let mut index = SearchIndex::new(budget);
+        if json_bytes / JSON_PER_TEXT_BYTE > index.budget {
+            index.complete = false;
+        }
+        Search::Kept(index)
     }
 
     /// A search for `query`, made as the conversations are read.
@@ -700,6 +721,19 @@ mod tests {
         );
         assert_eq!(SearchScan::new("").hits(), None);
         assert!(index.complete());
+        // A file whose text cannot fit keeps nothing from the start (no budget reserved).
+        let mut big = Search::kept_for(1 << 20, 5 << 20);
+        assert!(!big.complete());
+        big.add(0, &t);
+        assert_eq!((big.complete(), big.bytes()), (false, 0));
+        assert_eq!(
+            big.find("voilà").map(|f| f.hits.len()),
+            Some(0),
+            "nothing kept: searches read the file again"
+        );
+        let mut fits = Search::kept_for(1 << 20, 4 << 20);
+        fits.add(0, &t);
+        assert!(fits.complete() && fits.bytes() > 0);
         let mut small = SearchIndex::new(2 * search_text(&t).len() + 5);
         small.add(0, &t);
         assert!(small.complete());

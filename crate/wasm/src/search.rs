@@ -50,11 +50,17 @@ pub struct Search {
 
 #[wasm_bindgen]
 impl Search {
-    /// A search that keeps up to `budget` bytes of text.
+    /// A search that keeps up to `budget` bytes of text; given `jsonBytes`, the size of the
+    /// file's conversations, it keeps nothing from the start when their text cannot fit
+    /// (searches then read the file again; see `Search::kept_for` in the core).
     #[wasm_bindgen(constructor)]
-    pub fn new(budget: f64) -> Search {
+    pub fn new(budget: f64, json_bytes: Option<f64>) -> Search {
+        let budget = budget.max(0.0) as usize;
         Search {
-            search: search::Search::kept(budget.max(0.0) as usize),
+            search: match json_bytes {
+                Some(n) => search::Search::kept_for(budget, n.max(0.0) as usize),
+                None => search::Search::kept(budget),
+            },
         }
     }
 
