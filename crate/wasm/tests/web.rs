@@ -316,7 +316,8 @@ fn json_stream_splits_chunks_anywhere() {
     stream.finish().expect("complete");
     assert_eq!(found.len(), 2);
     let summary = get(
-        &export_conversation_index(found[1].clone(), 1, &mut Search::new(1e6)).expect("index"),
+        &export_conversation_index(found[1].clone(), 1, &mut Search::new(1e6, None))
+            .expect("index"),
         "summary",
     );
     assert_eq!(get(&summary, "title").as_string().as_deref(), Some("Pic"));
@@ -333,7 +334,7 @@ fn json_stream_indexes_without_handing_json_over() {
     let array = format!("[ {HELLO},\n{broken} , {WITH_IMAGE}]");
     let mut stream = JsonStream::new();
     let mut entries = Vec::new();
-    let mut search = Search::new(1e6);
+    let mut search = Search::new(1e6, None);
     for chunk in array.as_bytes().chunks(5) {
         entries.extend(
             stream
@@ -405,7 +406,7 @@ fn json_stream_indexes_without_handing_json_over() {
         "a scan finds what the kept texts find"
     );
     assert!(!scan.complete());
-    let mut small = Search::new(8.0);
+    let mut small = Search::new(8.0, None);
     JsonStream::new()
         .push_index(array.as_bytes(), &mut small)
         .expect("pushes");
@@ -413,6 +414,19 @@ fn json_stream_indexes_without_handing_json_over() {
         !small.complete() && small.bytes() == 0.0,
         "past its budget, nothing is kept"
     );
+    // Told the file's size, a search whose text cannot fit keeps nothing from the start;
+    // one that can keeps it all.
+    let mut told = Search::new(1e6, Some(5e6));
+    assert!(!told.complete(), "nothing kept from the start");
+    JsonStream::new()
+        .push_index(array.as_bytes(), &mut told)
+        .expect("pushes");
+    assert!(!told.complete() && told.bytes() == 0.0);
+    let mut fits = Search::new(1e6, Some(array.len() as f64));
+    JsonStream::new()
+        .push_index(array.as_bytes(), &mut fits)
+        .expect("pushes");
+    assert!(fits.complete() && fits.bytes() > 0.0);
     assert_error(Err(get(&entries[1], "error")), Some("conversation"));
     assert!(get(&entries[1], "summary").is_undefined());
     assert_eq!(
