@@ -173,11 +173,11 @@ try {
     for (const n of [100, 1000, 5000]) extra[`${n} messages`] = JSON.stringify(longConversation(n));
     console.log(JSON.stringify(await measure(port, "one-click", null, extra)));
   } else {
+    // `--modes=list,markdown` measures only these (the baseline always runs: the ratios
+    // are per round).
+    const only = process.argv.find((a) => a.startsWith("--modes="))?.slice(8).split(",");
+    const modes = ["baseline", "list", "markdown"].filter((m) => !only || m === "baseline" || only.includes(m));
     for (const file of process.argv.slice(2).filter((a) => !a.startsWith("--"))) {
-      // `--modes list,markdown` measures only these (the baseline always runs: the ratios
-      // are per round).
-      const only = process.argv.find((a) => a.startsWith("--modes="))?.slice(8).split(",");
-      const modes = ["baseline", "list", "markdown"].filter((m) => !only || m === "baseline" || only.includes(m));
       const { counted, warmUp } = rounds(fs.statSync(file).size);
       const runs = Object.fromEntries(modes.map((m) => [m, []]));
       for (let r = 0; r < counted + warmUp; r++) {

@@ -590,7 +590,7 @@ impl Search {
     pub fn kept_for(budget: usize, json_bytes: usize) -> Self {
         let mut index = SearchIndex::new(budget);
         if json_bytes / JSON_PER_TEXT_BYTE > index.budget {
-            index.complete = false;
+            index.drop_all();
         }
         Search::Kept(index)
     }

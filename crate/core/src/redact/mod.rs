@@ -390,8 +390,6 @@ impl Iterator for Rewrites<'_> {
                 (Some(e), Some(s)) => e.min(s),
                 (e, s) => e.or(s)?,
             };
-            // The line end: the space's `\n`, or the CR.
-            let end_of_line = if b[p] == b' ' { p + 1 } else { p };
             if b[p] == b'\\' {
                 match b.get(p + 1).filter(|&&c| escapable(c)) {
                     Some(&c) => return Some(self.unit(p, c, p + 2)),
@@ -401,6 +399,8 @@ impl Iterator for Rewrites<'_> {
                     }
                 }
             }
+            // The line end: the space's `\n`, or the CR.
+            let end_of_line = if b[p] == b' ' { p + 1 } else { p };
             let mut start = end_of_line;
             while start > self.from && b[start - 1] == b' ' {
                 start -= 1;
@@ -429,14 +429,26 @@ fn unescaped(s: &str) -> std::borrow::Cow<'_, str> {
         return s.into();
     }
     let mut out = String::with_capacity(s.len());
+    write_view(s, units, &mut out, |_| {});
+    out.into()
+}
+
+/// Writes the view of `s` (already trimmed) with its rewritten `units` into `out`, calling
+/// `unit` with each as (the offset in `out` of the byte it became, its start, its end).
+fn write_view(
+    s: &str,
+    units: impl Iterator<Item = (usize, u8, usize)>,
+    out: &mut String,
+    mut unit: impl FnMut((usize, usize, usize)),
+) {
     let mut last = 0;
     for (start, c, end) in units {
         out.push_str(&s[last..start]);
+        unit((out.len(), start, end));
         out.push(char::from(c));
         last = end;
     }
     out.push_str(&s[last..]);
-    out.into()
 }
 
 /// A view of a text as the detectors see it ([`unescaped`]), and the way back: the
@@ -462,14 +474,8 @@ impl Unescaped {
             return false;
         }
         self.text.reserve(trimmed.len());
-        let mut last = 0;
-        for (start, c, end) in units {
-            self.text.push_str(&trimmed[last..start]);
-            self.units.push((self.text.len(), start, end));
-            self.text.push(char::from(c));
-            last = end;
-        }
-        self.text.push_str(&trimmed[last..]);
+        let kept = &mut self.units;
+        write_view(trimmed, units, &mut self.text, |u| kept.push(u));
         true
     }
 
