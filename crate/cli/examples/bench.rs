@@ -104,8 +104,12 @@ fn main() {
         }
         Some("convert") => {
             let path = &args[2];
-            // `read`: the readers alone, no rendering.
-            let read_only = args.get(3).map(String::as_str) == Some("read");
+            // `read`: the readers alone, no rendering; `list`: what opening an export on the
+            // export page does with each conversation (its summary and its search text).
+            let read_only = matches!(args.get(3).map(String::as_str), Some("read" | "list"));
+            let list = args.get(3).map(String::as_str) == Some("list");
+            let mut search = chatkeep_core::search::Search::kept(128 << 20);
+            let mut listed = 0usize;
             let format = match args.get(3).map(String::as_str) {
                 Some("html") => Format::Html,
                 Some("json") => Format::Json,
@@ -130,6 +134,11 @@ fn main() {
                         }
                         chatkeep_core::redact::apply(&mut t, &opts.redact);
                     }
+                    if list {
+                        let summary = chatkeep_core::model::Summary::from(&t);
+                        listed += summary.title.len();
+                        search.add(n, &t);
+                    }
                     if !read_only {
                         out.clear();
                         render::write(&t, format, &opts, "assets", &mut out);
@@ -151,7 +160,10 @@ fn main() {
                 );
                 read_json(f, &mut Progress::default(), &mut on).unwrap_or_else(|e| panic!("{e}"));
             }
-            println!("{n} conversations, {bytes} bytes of {}", format.extension());
+            println!(
+                "{n} conversations, {bytes} bytes of {}, {listed} title bytes listed",
+                format.extension()
+            );
         }
         Some("redact") => redact_corpus(&args[2]),
         Some("generate") => {

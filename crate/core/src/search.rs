@@ -14,85 +14,215 @@ use crate::{Block, Transcript};
 /// what the conversation shows. Lowercasing is Unicode's (`str::to_lowercase`), which
 /// matches JavaScript's `toLowerCase()` for the text a search box receives.
 pub fn search_text(t: &Transcript) -> String {
-    texts(t).lower
+    let mut text = Texts::default();
+    text.fill(t);
+    text.lower
 }
 
-/// A conversation's [`search_text`] and the same text in its original case (character for
-/// character: each character of `original` is lowercased into `lower`).
+/// A conversation's [`search_text`], and where its original case differs from it: enough to
+/// rebuild the original ([`restore`]) for the few conversations a search shows.
+#[derive(Debug, Default)]
 struct Texts {
     lower: String,
-    original: String,
+    /// Where `lower` has a lowercased ASCII capital, in increasing order.
+    capitals: Vec<u32>,
+    /// Every other character whose lowercase differs from it: where its lowercase starts
+    /// in `lower`, and the character, in increasing order of position.
+    cased: Vec<(u32, char)>,
 }
 
-fn texts(t: &Transcript) -> Texts {
-    let mut out = Texts {
-        lower: String::new(),
-        original: String::new(),
-    };
-    push_collapsed(&mut out.lower, Some(&mut out.original), &t.title, false);
-    for m in t.visible_messages() {
-        out.lower.push('\n');
-        out.original.push('\n');
-        for b in &m.blocks {
-            let (text, markdown) = match b {
-                Block::Text { markdown } => (markdown.as_str(), true),
-                Block::Code { code, .. } => (code.as_str(), false),
-                Block::ExecutionOutput { text }
-                | Block::Transcription { text, .. }
-                | Block::Quote { text, .. } => (text.as_str(), false),
-                Block::Canvas { content, .. } => (content.as_str(), false),
-                _ => continue,
-            };
-            push_collapsed(&mut out.lower, Some(&mut out.original), text, markdown);
-            out.lower.push(' ');
-            out.original.push(' ');
-        }
-        if out.lower.ends_with(' ') {
-            out.lower.pop();
-            out.original.pop();
+impl Texts {
+    /// Makes this the text of `t` (reusing its buffers).
+    fn fill(&mut self, t: &Transcript) {
+        self.lower.clear();
+        self.capitals.clear();
+        self.cased.clear();
+        self.push_collapsed(&t.title, false);
+        for m in t.visible_messages() {
+            self.lower.push('\n');
+            for b in &m.blocks {
+                let (text, markdown) = match b {
+                    Block::Text { markdown } => (markdown.as_str(), true),
+                    Block::Code { code, .. } => (code.as_str(), false),
+                    Block::ExecutionOutput { text }
+                    | Block::Transcription { text, .. }
+                    | Block::Quote { text, .. } => (text.as_str(), false),
+                    Block::Canvas { content, .. } => (content.as_str(), false),
+                    _ => continue,
+                };
+                self.push_collapsed(text, markdown);
+                self.lower.push(' ');
+            }
+            if self.lower.ends_with(' ') {
+                self.lower.pop();
+            }
         }
     }
-    out
+
+    /// [`push_collapsed`], noting where the case differs.
+    fn push_collapsed(&mut self, text: &str, markdown: bool) {
+        push_collapsed(
+            &mut self.lower,
+            &mut Some((&mut self.capitals, &mut self.cased)),
+            text,
+            markdown,
+        );
+    }
 }
+
+/// Where [`push_collapsed`] notes the places whose case it changed (see [`Texts`]).
+type CaseNotes<'a> = Option<(&'a mut Vec<u32>, &'a mut Vec<(u32, char)>)>;
+
+/// ASCII whitespace as `char::is_whitespace` has it (with U+000B, unlike
+/// `u8::is_ascii_whitespace`).
+fn ascii_space(b: u8) -> bool {
+    matches!(b, b'\t'..=b'\r' | b' ')
+}
+
+/// What [`push_collapsed`] does with each byte of a run of ASCII: copies it (`PLAIN`), notes
+/// it as a capital (`CAPITAL`), or looks closer (`SPACE`: ASCII whitespace as
+/// `char::is_whitespace` has it; `BACKSLASH`; `OTHER`: not ASCII).
+const ASCII_CLASS: [u8; 256] = {
+    let mut class = [OTHER; 256];
+    let mut b = 0;
+    while b < 0x80 {
+        class[b] = match b as u8 {
+            b'\t'..=b'\r' | b' ' => SPACE,
+            b'A'..=b'Z' => CAPITAL,
+            b'\\' => BACKSLASH,
+            _ => PLAIN,
+        };
+        b += 1;
+    }
+    class
+};
+const PLAIN: u8 = 0;
+const CAPITAL: u8 = 1;
+const SPACE: u8 = 2;
+const BACKSLASH: u8 = 3;
+const OTHER: u8 = 4;
 
 /// Appends `text` lowercased, with each run of whitespace (newlines included) as one space;
 /// with `markdown`, a backslash before ASCII punctuation (an escape) is dropped. With
-/// `original`, the same characters in their own case go there.
-fn push_collapsed(out: &mut String, mut original: Option<&mut String>, text: &str, markdown: bool) {
-    // One pass over the characters, with fast paths for ASCII and for scripts without
-    // case (most of a CJK text): lowercasing char by char through the Unicode tables is the
-    // slowest part of indexing an export otherwise.
+/// `notes`, where the case changed (positions in `out`).
+fn push_collapsed(out: &mut String, notes: &mut CaseNotes<'_>, text: &str, markdown: bool) {
+    // Runs of ASCII letters are copied and lowercased whole; other characters go one by
+    // one, with a fast path for scripts without case (most of a CJK text): lowercasing
+    // char by char through the Unicode tables is the slowest part of indexing otherwise.
+    let bytes = text.as_bytes();
     let mut need_space = !(out.is_empty() || out.ends_with([' ', '\n']));
     let mut in_word = false;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c.is_whitespace() {
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 && ascii_space(b) {
             if in_word {
                 need_space = true;
                 in_word = false;
             }
+            i += 1;
+            continue;
+        }
+        let c = if b < 0x80 {
+            b as char
+        } else {
+            match text[i..].chars().next() {
+                Some(c) => c,
+                None => break,
+            }
+        };
+        if b >= 0x80 && c.is_whitespace() {
+            if in_word {
+                need_space = true;
+                in_word = false;
+            }
+            i += c.len_utf8();
             continue;
         }
         if need_space {
             out.push(' ');
-            if let Some(o) = original.as_deref_mut() {
-                o.push(' ');
-            }
             need_space = false;
         }
         in_word = true;
-        if markdown && c == '\\' && chars.peek().is_some_and(char::is_ascii_punctuation) {
+        if b < 0x80 {
+            if markdown && b == b'\\' && bytes.get(i + 1).is_some_and(u8::is_ascii_punctuation) {
+                i += 1;
+                continue;
+            }
+            // The run of ASCII up to the next non-ASCII character, (in Markdown) backslash,
+            // or whitespace other than one space between two ASCII characters (copied as it
+            // is): the character at `i` is part of it even when it is a backslash.
+            let at = out.len();
+            let mut end = i;
+            while let Some(&b) = bytes.get(end) {
+                match ASCII_CLASS[b as usize] {
+                    PLAIN => {}
+                    CAPITAL => {
+                        if let Some((capitals, _)) = notes.as_mut() {
+                            capitals.push((at + end - i) as u32);
+                        }
+                    }
+                    SPACE
+                        if b == b' '
+                            && bytes
+                                .get(end + 1)
+                                .is_some_and(|&n| ASCII_CLASS[n as usize] != SPACE && n < 0x80) => {
+                    }
+                    BACKSLASH if end == i || !markdown => {}
+                    _ => break,
+                }
+                end += 1;
+            }
+            out.push_str(&text[i..end]);
+            out[at..].make_ascii_lowercase();
+            i = end;
             continue;
         }
-        if let Some(o) = original.as_deref_mut() {
-            o.push(c);
-        }
-        if c.is_ascii() {
-            out.push(c.to_ascii_lowercase());
-        } else if caseless(c) {
+        i += c.len_utf8();
+        if caseless(c) {
             out.push(c);
+            continue;
+        }
+        let at = out.len();
+        let mut same = true;
+        for (n, l) in c.to_lowercase().enumerate() {
+            same &= n == 0 && l == c;
+            out.push(l);
+        }
+        if !same {
+            if let Some((_, cased)) = notes.as_mut() {
+                cased.push((at as u32, c));
+            }
+        }
+    }
+}
+
+/// Rebuilds the original case of `lower` (a text starting at `from` of the text that
+/// `cased` and `capital` describe) into `out`: `cased` from the first entry at or after
+/// `from`, `capital(p)` whether position `p` was an ASCII capital (asked in increasing
+/// order, for ASCII characters only).
+fn restore(
+    lower: &str,
+    from: usize,
+    cased: &[(u32, char)],
+    mut capital: impl FnMut(usize) -> bool,
+    out: &mut String,
+) {
+    out.clear();
+    let mut cased = cased.iter().peekable();
+    let mut chars = lower.char_indices();
+    while let Some((k, c)) = chars.next() {
+        let p = from + k;
+        if let Some(&(_, o)) = cased.next_if(|&&(q, _)| q as usize == p) {
+            out.push(o);
+            // The rest of its lowercase (one character may lowercase to several).
+            for _ in 1..o.to_lowercase().count() {
+                chars.next();
+            }
+        } else if c.is_ascii() && capital(p) {
+            out.push(c.to_ascii_uppercase());
         } else {
-            out.extend(c.to_lowercase());
+            out.push(c);
         }
     }
 }
@@ -141,14 +271,14 @@ pub fn query_terms(query: &str) -> Vec<String> {
     for (i, part) in query.split('"').enumerate() {
         if i % 2 == 1 {
             let mut phrase = String::new();
-            push_collapsed(&mut phrase, None, part, false);
+            push_collapsed(&mut phrase, &mut None, part, false);
             if !phrase.is_empty() {
                 terms.push(phrase);
             }
         } else {
             for word in part.split_whitespace() {
                 let mut term = String::new();
-                push_collapsed(&mut term, None, word, false);
+                push_collapsed(&mut term, &mut None, word, false);
                 terms.push(term);
             }
         }
@@ -187,21 +317,6 @@ impl Query {
     /// The terms it looks for ([`query_terms`]): what a result list highlights.
     pub fn terms(&self) -> &[String] {
         &self.terms
-    }
-
-    /// If `lower` (a [`search_text`]) holds every term, the snippet a result list shows: the
-    /// message text around the earliest match after the title, cut from `original` (the
-    /// same text in its own case), on one line, with `…` where it is cut and the Markdown
-    /// marks dropped ([`clean_snippet`]); `""` when only the title matched. `None` when a
-    /// term is missing.
-    fn snippet(&self, lower: &str, original: &str) -> Option<String> {
-        if !self.matches(lower.as_bytes()) {
-            return None;
-        }
-        Some(
-            self.first_match(lower)
-                .map_or_else(String::new, |(at, len)| snippet_of(original, at, len)),
-        )
     }
 
     /// Whether `lower` holds every term.
@@ -337,6 +452,8 @@ pub struct SearchIndex {
     ends: Vec<(usize, usize)>,
     budget: usize,
     complete: bool,
+    /// The text being added (its buffers reused from one conversation to the next).
+    text: Texts,
 }
 
 impl SearchIndex {
@@ -356,10 +473,14 @@ impl SearchIndex {
         if !self.complete {
             return;
         }
-        let text = texts(t);
+        self.text.fill(t);
+        let text = &self.text;
         // Checked before writing, so the arena never outgrows what was reserved.
         let end = self.lower.len() + text.lower.len();
-        if self.bytes() + text.lower.len() + (end.div_ceil(64) - self.capitals.len()) * 8
+        if self.bytes()
+            + text.lower.len()
+            + (end.div_ceil(64) - self.capitals.len()) * 8
+            + text.cased.len() * std::mem::size_of::<(u32, char)>()
             > self.budget
         {
             self.drop_all();
@@ -371,24 +492,18 @@ impl SearchIndex {
             self.lower.reserve_exact(self.budget);
             self.capitals.reserve_exact(self.budget / 64 + 1);
         }
-        let mut p = self.lower.len();
+        let p = self.lower.len();
         self.lower.push_str(&text.lower);
         self.capitals.resize(end.div_ceil(64), 0);
-        // Walk the original beside its lowercase, noting where they differ.
-        for c in text.original.chars() {
-            let len = c.len_utf8();
-            if c.is_ascii_uppercase() {
-                self.capitals[p / 64] |= 1 << (p % 64);
-                p += 1;
-            } else if self.lower.as_bytes().get(p..p + len)
-                == Some(c.encode_utf8(&mut [0; 4]).as_bytes())
-            {
-                p += len;
-            } else {
-                self.cased.push((p as u32, c));
-                p += lowercase_len(c);
-            }
+        for &k in &text.capitals {
+            let q = p + k as usize;
+            self.capitals[q / 64] |= 1 << (q % 64);
         }
+        self.cased.extend(
+            text.cased
+                .iter()
+                .map(|&(k, c)| ((p + k as usize) as u32, c)),
+        );
         if self.bytes() > self.budget {
             self.drop_all();
             return;
@@ -420,28 +535,19 @@ impl SearchIndex {
 
     /// The text of `lower[from..to]` (one conversation's) in its original case, into `out`.
     fn original(&self, from: usize, to: usize, out: &mut String) {
-        out.clear();
         let Some(lower) = self.lower.get(from..to) else {
+            out.clear();
             return;
         };
-        let mut cased = self.cased[self.cased.partition_point(|&(k, _)| (k as usize) < from)..]
-            .iter()
-            .peekable();
-        let mut chars = lower.char_indices();
-        while let Some((k, c)) = chars.next() {
-            let p = from + k;
-            if let Some(&(_, o)) = cased.next_if(|&&(q, _)| q as usize == p) {
-                out.push(o);
-                // The rest of its lowercase (one character may lowercase to several).
-                for _ in 1..o.to_lowercase().count() {
-                    chars.next();
-                }
-            } else if c.is_ascii() && self.capitals[p / 64] & (1 << (p % 64)) != 0 {
-                out.push(c.to_ascii_uppercase());
-            } else {
-                out.push(c);
-            }
-        }
+        let cased = &self.cased[self.cased.partition_point(|&(k, _)| (k as usize) < from)..];
+        let capitals = &self.capitals;
+        restore(
+            lower,
+            from,
+            cased,
+            |p| capitals[p / 64] & (1 << (p % 64)) != 0,
+            out,
+        );
     }
 
     /// `p` (a position in `lower`), or where the lowercase it is part of starts when it is
@@ -520,6 +626,9 @@ impl SearchIndex {
 pub struct SearchScan {
     query: Query,
     hits: Vec<Hit>,
+    /// The text being matched, and a hit's original case (buffers reused).
+    text: Texts,
+    original: String,
 }
 
 impl SearchScan {
@@ -528,6 +637,8 @@ impl SearchScan {
         SearchScan {
             query: Query::new(query),
             hits: Vec::new(),
+            text: Texts::default(),
+            original: String::new(),
         }
     }
 
@@ -536,10 +647,22 @@ impl SearchScan {
         if self.query.is_empty() {
             return;
         }
-        let text = texts(t);
-        if let Some(snippet) = self.query.snippet(&text.lower, &text.original) {
-            self.hits.push(Hit { index, snippet });
+        self.text.fill(t);
+        let text = &self.text;
+        if !self.query.matches(text.lower.as_bytes()) {
+            return;
         }
+        // The original case is rebuilt only for the conversations that match.
+        let snippet = self
+            .query
+            .first_match(&text.lower)
+            .map_or_else(String::new, |(at, len)| {
+                let mut capitals = text.capitals.iter().peekable();
+                let capital = |p: usize| capitals.next_if(|&&q| q as usize == p).is_some();
+                restore(&text.lower, 0, &text.cased, capital, &mut self.original);
+                snippet_of(&self.original, at, len)
+            });
+        self.hits.push(Hit { index, snippet });
     }
 
     /// How many conversations it found so far.
@@ -650,6 +773,76 @@ impl Search {
 
 #[cfg(test)]
 mod tests {
+    /// `text` as `push_collapsed` makes it, written the plain way: words split at Unicode
+    /// whitespace, Markdown escapes dropped, lowercased when `lower` (else the original).
+    fn reference(text: &str, markdown: bool, lower: bool) -> String {
+        let mut out = String::new();
+        for word in text.split_whitespace() {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            let mut chars = word.chars().peekable();
+            while let Some(c) = chars.next() {
+                if markdown && c == '\\' && chars.peek().is_some_and(char::is_ascii_punctuation) {
+                    continue;
+                }
+                if lower {
+                    out.extend(c.to_lowercase());
+                } else {
+                    out.push(c);
+                }
+            }
+        }
+        out
+    }
+
+    /// [`search_text`] (lowercased) or its original, written the plain way.
+    fn reference_text(t: &Transcript, lower: bool) -> String {
+        let mut out = reference(&t.title, false, lower);
+        for m in t.visible_messages() {
+            let blocks: Vec<String> = m
+                .blocks
+                .iter()
+                .filter_map(|b| match b {
+                    Block::Text { markdown } => Some(reference(markdown, true, lower)),
+                    Block::Code { code: text, .. }
+                    | Block::ExecutionOutput { text }
+                    | Block::Transcription { text, .. }
+                    | Block::Quote { text, .. }
+                    | Block::Canvas { content: text, .. } => Some(reference(text, false, lower)),
+                    _ => None,
+                })
+                .filter(|s| !s.is_empty())
+                .collect();
+            out.push('\n');
+            out.push_str(&blocks.join(" "));
+        }
+        out
+    }
+
+    /// The original case of `lower` rebuilt from its notes.
+    fn rebuilt(lower: &str, capitals: &[u32], cased: &[(u32, char)]) -> String {
+        let mut capitals = capitals.iter().peekable();
+        let mut out = String::new();
+        restore(
+            lower,
+            0,
+            cased,
+            |p| capitals.next_if(|&&q| q as usize == p).is_some(),
+            &mut out,
+        );
+        out
+    }
+
+    /// What a search shows for a text (`lower`) whose original is `original`.
+    fn snippet_in(query: &Query, lower: &str, original: &str) -> Option<String> {
+        query.matches(lower.as_bytes()).then(|| {
+            query
+                .first_match(lower)
+                .map_or_else(String::new, |(at, len)| snippet_of(original, at, len))
+        })
+    }
+
     use super::*;
     use crate::source::api::read_conversation;
 
@@ -667,7 +860,7 @@ mod tests {
 
     #[test]
     fn snippet_shows_the_earliest_match_after_the_title() {
-        let snippet = |text: &str, q: &str| Query::new(q).snippet(text, text);
+        let snippet = |text: &str, q: &str| snippet_in(&Query::new(q), text, text);
         let text = "hello world\nfirst line\nsecond line mentions rust here";
         assert_eq!(
             snippet(text, "rust").as_deref(),
@@ -767,7 +960,7 @@ mod tests {
         );
         // "İ" lowercases to two characters ("i̇"): the positions still line up.
         let long = format!("x\n{}İİ needle {}", "İ".repeat(70), "Ω".repeat(120));
-        let snippet = Query::new("needle").snippet(&long.to_lowercase(), &long);
+        let snippet = snippet_in(&Query::new("needle"), &long.to_lowercase(), &long);
         assert_eq!(
             snippet,
             Some(format!("…{} needle {}…", "İ".repeat(49), "Ω".repeat(109))),
@@ -802,7 +995,8 @@ mod tests {
                 markdown: samples[k].to_owned(),
             }];
             index.original(start, end, &mut original);
-            assert_eq!(original, texts(&t).original, "{}", samples[k]);
+            assert_eq!(original, reference_text(&t, false), "{}", samples[k]);
+            assert_eq!(&index.lower[start..end], reference_text(&t, true));
             start = end;
         }
         assert_eq!(
@@ -941,40 +1135,80 @@ mod tests {
 
     /// The fast paths give what lowercasing every character through the Unicode tables,
     /// word by word, gives.
+    /// Over the real export (when present): every conversation's kept text and its rebuilt
+    /// original case are what the plain char-by-char way gives, and a scan's snippet is
+    /// the kept index's.
+    #[test]
+    fn real_export_texts_match_the_plain_way() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/fixtures/export/chatgpt-export-2026-01.zip");
+        let Ok(file) = std::fs::File::open(&path) else {
+            assert!(
+                std::env::var_os("CHATKEEP_SKIP_REAL").is_some(),
+                "the real export fixture is missing at {}",
+                path.display()
+            );
+            return;
+        };
+        let open = || file.try_clone().map(std::io::BufReader::new);
+        let mut export =
+            crate::source::export::ZipExport::open(open().unwrap(), open().unwrap()).unwrap();
+        let mut index = SearchIndex::new(1 << 30);
+        let mut scan = SearchScan::new("the");
+        let (mut n, mut original) = (0, String::new());
+        export
+            .for_each(&mut |r, _| {
+                let t = r.unwrap();
+                index.add(n, &t);
+                scan.add(n, &t);
+                let start = n.checked_sub(1).map_or(0, |k| index.ends[k].1);
+                let end = index.ends[n].1;
+                assert_eq!(
+                    &index.lower[start..end],
+                    reference_text(&t, true),
+                    "{}",
+                    t.id
+                );
+                index.original(start, end, &mut original);
+                assert_eq!(original, reference_text(&t, false), "{}", t.id);
+                n += 1;
+                std::ops::ControlFlow::Continue(())
+            })
+            .unwrap();
+        assert!(n > 400 && index.complete());
+        let found = index.find("the").unwrap();
+        assert!(found.hits.len() > 100);
+        assert_eq!(Some(found), scan.hits());
+    }
+
     #[test]
     fn same_as_char_by_char_lowercasing() {
-        fn reference(text: &str, markdown: bool) -> String {
-            let mut out = String::new();
-            for word in text.split_whitespace() {
-                if !out.is_empty() {
-                    out.push(' ');
-                }
-                let mut chars = word.chars().peekable();
-                while let Some(c) = chars.next() {
-                    if markdown && c == '\\' && chars.peek().is_some_and(char::is_ascii_punctuation)
-                    {
-                        continue;
-                    }
-                    out.extend(c.to_lowercase());
-                }
-            }
-            out
-        }
         let samples = [
             "  Hello\tWORLD \n\n ",
             "今天重大新闻 概览：ＡＢＣ　全角 ＳＰＡＣＥ",
             "ΣΊΣΥΦΟΣ İstanbul ǅemal Straße",
             "한국어 테스트 MIXED 混合 Text",
             "\\*not bold\\* \\\\ back\\slash\\",
+            "a\u{b}b\u{85}c\u{a0}d\u{3000}e\u{2028}f \\\\\\*x\\",
+            "Ǆ ﬃ K Å ẞ ΐ İ\tMiXeD\r\nCase_With-ASCII.Punct!",
             "",
         ];
         for text in samples {
             for markdown in [false, true] {
                 let mut out = String::new();
-                let mut original = String::new();
-                push_collapsed(&mut out, Some(&mut original), text, markdown);
-                assert_eq!(out, reference(text, markdown), "{text:?}");
-                assert_eq!(out, reference(&original, false), "{text:?}");
+                let (mut capitals, mut cased) = (Vec::new(), Vec::new());
+                push_collapsed(
+                    &mut out,
+                    &mut Some((&mut capitals, &mut cased)),
+                    text,
+                    markdown,
+                );
+                assert_eq!(out, reference(text, markdown, true), "{text:?}");
+                assert_eq!(
+                    rebuilt(&out, &capitals, &cased),
+                    reference(text, markdown, false),
+                    "{text:?}"
+                );
             }
         }
     }
