@@ -24,7 +24,7 @@ import { sampler, treeRss } from "./rss.mjs";
 import { median, rounds } from "./rounds.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const PKG = path.join(ROOT, "extension", "pkg");
+const PKG = process.env.CHATKEEP_PKG || path.join(ROOT, "extension", "pkg");
 
 const PAGE = `<!doctype html><meta charset="utf-8"><input type="file" id="f">
 <script type="module">
