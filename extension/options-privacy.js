@@ -38,6 +38,7 @@ export function fillPrivacy(form, redact) {
   for (const box of kindBoxes(form)) box.checked = redact.kinds.includes(box.value);
   fields.redact_terms.value = redact.terms.join("\n");
   fields.redact_drop_files.checked = redact.drop_files;
+  // Ticked by default: the core leaves the JSON's `source` out unless told to redact inside it.
   fields.redact_drop_source.checked = redact.source === "drop";
   for (const box of allowBoxes(form)) box.checked = !redact.allow.includes(box.value);
   showKinds(form, redact.enabled);

@@ -3,11 +3,13 @@
 // them by the wasm core itself.
 //
 // Storage (through browser.js): `options` holds the core options that differ from
-// defaultOptions(), plus `utc_offset_minutes` always; `extension` holds `save_as` and
+// defaultOptions() (the core's changedOptions(): the `redact` object field by field, so a
+// field never changed takes a later version's default), plus `utc_offset_minutes` always;
+// `extension` holds `save_as` and
 // `time_zone` ("local": the browser's offset, refreshed on every save; "utc").
 
 import { loadSettings, saveSettings } from "./browser.js";
-import init, { defaultOptions, convertConversation, mergeOptions, redactionFindings, unknownPlaceholders, version } from "./pkg/chatkeep_save.js";
+import init, { changedOptions, defaultOptions, convertConversation, mergeOptions, redactionFindings, unknownPlaceholders, version } from "./pkg/chatkeep_save.js";
 import { fillPrivacy, readPrivacy, showFindings, writeMarked } from "./options-privacy.js";
 import { $, inputs } from "./dom.js";
 import { errorOf } from "./messages.js";
@@ -447,14 +449,10 @@ function scheduleSave() {
 async function save({ quiet = false } = {}) {
   clearTimeout(saveTimer);
   saveTimer = undefined;
-  /** @type {Record<string, unknown>} */
-  const options = {};
-  for (const [key, value] of Object.entries(current())) {
-    if (key === "utc_offset_minutes" || JSON.stringify(value) !== JSON.stringify(defaults()[key])) {
-      options[key] = structuredClone(value);
-    }
-  }
   try {
+    /** @type {Record<string, unknown>} */
+    const options = changedOptions(current());
+    options.utc_offset_minutes = current().utc_offset_minutes;
     await saveSettings({ options, extension: { ...state.extension } });
     if (!quiet && $("save-status").dataset.kind !== "ok") setStatus("Saved", "ok");
     if (!quiet) cardStatus("Saved", "ok");

@@ -445,7 +445,7 @@ export function scenarios(browser) {
     checkGolden(browser, "api/basic-markdown", dir, result.files[0]);
   });
 
-  add("redaction in the stored options reaches the save: the title, the file name and the text", async (t, d) => {
+  add("redaction in the stored options reaches the save: the title, the file name and the text; the JSON's source is left out unless kept", async (t, d) => {
     await d.setStoredOptions({ formats: ["markdown", "json"], redact: { enabled: true, terms: ["cheat sheet"] } });
     t.after(() => d.setStoredOptions(null));
     await d.open(`/c/${BASIC}`);
@@ -456,8 +456,16 @@ export function scenarios(browser) {
     assert.match(md, /^redacted: \{name: 1\}$/m);
     assert.match(md, /^\*Redacted by chatkeep: 1 name\.\*$/m);
     const json = JSON.parse(readText(dir, "2024-12-29 Markdown [name 1].json"));
-    assert.deepEqual(json.redaction, { counts: { name: 1 }, source: "redacted", files_dropped: 0 });
-    assert.ok(!/cheat sheet/i.test(JSON.stringify(json.source)), "the term is gone from the JSON's source");
+    assert.deepEqual(json.redaction, { counts: { name: 1 }, source: "dropped", files_dropped: 0 });
+    assert.equal(json.source, null, "a redacted JSON leaves its source out by default");
+    // Asked to redact inside it (the options page's box unticked): kept, the term replaced.
+    await d.setStoredOptions({ formats: ["json"], redact: { enabled: true, terms: ["cheat sheet"], source: "redact" } });
+    const kept = await saveAndCollect(t, d, undefined, { count: 1 });
+    const keptJson = JSON.parse(readText(kept.dir, "2024-12-29 Markdown [name 1].json"));
+    assert.deepEqual(keptJson.redaction, { counts: { name: 1 }, source: "redacted", files_dropped: 0 });
+    const source = JSON.stringify(keptJson.source);
+    assert.ok(keptJson.source !== null && source.includes("[name 1]"), "the source is kept, redacted inside");
+    assert.ok(!/cheat sheet/i.test(source), "the term is gone from the JSON's source");
   });
 
   add("Copy as Markdown (redacted): the text handed to the clipboard has placeholders, even with redaction off for saves", async (t, d) => {

@@ -409,6 +409,37 @@ describe("what a person sees, in Chromium", () => {
     await opts.close();
   });
 
+  it("options page Privacy: leaving out the JSON's original data is ticked by default and stored only when unticked", async () => {
+    const sw = await worker();
+    await sw.evaluate(() => chrome.storage.sync.clear());
+    const opts = await context.newPage();
+    await opts.goto(ext("options.html"));
+    await opts.waitForFunction(() => document.getElementById("preview-file-name").textContent.length > 0);
+    const box = opts.locator("#redact-drop-source");
+    await opts.locator("#redact-enabled").check();
+    assert.equal(await box.isChecked(), true, "the core's default: left out");
+    /** Waits a while (the page saves 400 ms after a change) for the stored `redact` object
+     *  to be `want`, then checks it is. */
+    const storedRedact = async (/** @type {object} */ want) => {
+      const read = () => opts.evaluate(async () => (await chrome.storage.sync.get("options")).options?.redact);
+      for (let waited = 0; waited < 5000 && JSON.stringify(await read()) !== JSON.stringify(want); waited += 100) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.deepEqual(await read(), want);
+    };
+    // Only what differs from the defaults is stored: a later default for `source` applies.
+    await storedRedact({ enabled: true });
+    await box.uncheck();
+    await storedRedact({ enabled: true, source: "redact" });
+    await opts.reload();
+    await opts.waitForFunction(() => document.getElementById("preview-file-name").textContent.length > 0);
+    assert.equal(await box.isChecked(), false, "the stored choice: redacted inside");
+    await box.check();
+    await storedRedact({ enabled: true });
+    await sw.evaluate(() => chrome.storage.sync.clear());
+    await opts.close();
+  });
+
   it("options page at 1280 and 700 px: the preview in reach, screenshots, no serious accessibility issue", async () => {
     const opts = await context.newPage();
     for (const width of WIDTHS) {

@@ -6,8 +6,9 @@
 //! - `bench convert FILE FORMAT`: chatkeep in-process, streaming, rendering every conversation
 //!   to a string (no disk writes; FORMAT `read` stops after reading). Prints the count and
 //!   bytes written.
-//!   A fifth argument `redact` redacts every conversation first (every kind; the `source`
-//!   too when FORMAT is json), to measure redaction's cost.
+//!   A fifth argument `redact` redacts every conversation first (every kind, the JSON's
+//!   `source` left out: the default), to measure redaction's cost; `redact-keep-source`
+//!   redacts inside the JSON's `source` instead (the CLI's `--redact-keep-source`).
 //! - `bench redact CORPUS_DIR`: precision and recall per kind on the labelled corpus
 //!   (`tests/redact/`), one JSON line.
 //! - `bench generate OUT MEGABYTES FIXTURE`: a deterministic export of about that size, made
@@ -115,11 +116,17 @@ fn main() {
                 Some("json") => Format::Json,
                 _ => Format::Markdown,
             };
-            let redact = args.get(4).map(String::as_str) == Some("redact");
+            let redact = args.get(4).map(String::as_str);
+            let keep_source = redact == Some("redact-keep-source");
             let opts = Options {
                 formats: vec![format],
                 redact: chatkeep_core::redact::RedactOptions {
-                    enabled: redact,
+                    enabled: redact == Some("redact") || keep_source,
+                    source: if keep_source {
+                        chatkeep_core::redact::SourceMode::Redact
+                    } else {
+                        chatkeep_core::redact::SourceMode::default()
+                    },
                     ..Default::default()
                 },
                 ..Options::default()
@@ -206,7 +213,7 @@ fn main() {
             println!("{i} conversations, {} bytes", written + 1);
         }
         _ => {
-            eprintln!("usage: bench parse FILE | convert FILE [md|html|json|read] | generate OUT MEGABYTES FIXTURE");
+            eprintln!("usage: bench parse FILE | convert FILE [md|html|json|read] [redact|redact-keep-source] | redact CORPUS_DIR | generate OUT MEGABYTES FIXTURE");
             std::process::exit(2);
         }
     }

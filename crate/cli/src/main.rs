@@ -104,7 +104,12 @@ struct ConvertArgs {
     /// Also redact the words and names in FILE (one per line), as [name N].
     #[arg(long, value_name = "FILE")]
     redact_terms: Option<PathBuf>,
-    /// With redaction: leave the JSON's verbatim `source` out instead of redacting inside it.
+    /// With redaction, redact inside the JSON's verbatim `source` instead of leaving it out
+    /// (slower).
+    #[arg(long, conflicts_with = "redact_drop_source")]
+    redact_keep_source: bool,
+    /// With redaction, leave the JSON's verbatim `source` out: the default, accepted for
+    /// older scripts.
     #[arg(long)]
     redact_drop_source: bool,
     /// Write everything into one AES-256 encrypted ZIP (OUT.zip beside --out OUT, or --out
@@ -237,7 +242,10 @@ fn redact_options(a: &ConvertArgs) -> Result<RedactOptions> {
             .map(str::to_owned)
             .collect();
     }
-    if a.redact_drop_source {
+    // Neither: the core's default (left out). Both: clap refuses them.
+    if a.redact_keep_source {
+        r.source = SourceMode::Redact;
+    } else if a.redact_drop_source {
         r.source = SourceMode::Drop;
     }
     Ok(r)

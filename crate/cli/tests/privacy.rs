@@ -98,12 +98,9 @@ fn redacted_save_holds_no_secret_in_any_format() {
         .expect("json")
         .1;
     let v: serde_json::Value = serde_json::from_slice(json).expect("valid JSON");
-    assert_eq!(v["redaction"]["source"], "redacted");
+    assert_eq!(v["redaction"]["source"], "dropped");
     assert_eq!(v["redaction"]["counts"]["email"], 1);
-    assert!(
-        v["source"]["mapping"]["a"].is_object(),
-        "the source is kept, redacted"
-    );
+    assert!(v["source"].is_null(), "the source is left out by default");
     // Only e-mail addresses: the key stays.
     let only = dir.join("only-email");
     let o = bin()
@@ -126,6 +123,73 @@ fn redacted_save_holds_no_secret_in_any_format() {
         .expect("run");
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown redaction kind \"faces\""));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The JSON of a redacted save of `input` with `flags`, and what the CLI wrote to stderr.
+fn redacted_json(input: &Path, out: &Path, flags: &[&str]) -> (serde_json::Value, String) {
+    let o = bin()
+        .args([
+            "convert", "--quiet", "--format", "json", "--redact", "--out",
+        ])
+        .arg(out)
+        .args(flags)
+        .arg(input)
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(o.status.success(), "{flags:?}: {stderr}");
+    let written = files(out);
+    assert_eq!(written.len(), 1, "{flags:?}");
+    let text = String::from_utf8_lossy(&written[0].1).into_owned();
+    for secret in [EMAIL, KEY, "12345678", "firma.de"] {
+        assert!(!text.contains(secret), "{flags:?}: the JSON holds {secret}");
+    }
+    let v = serde_json::from_str(&text).expect("valid JSON");
+    (v, stderr)
+}
+
+/// `--redact-keep-source` redacts inside the JSON's `source` instead of leaving it out;
+/// `--redact-drop-source`, the default's name, still works; both at once is a usage error.
+#[test]
+fn the_source_is_left_out_unless_kept() {
+    let dir = temp_dir("source");
+    let input = conversation(&dir);
+    let (kept, _) = redacted_json(&input, &dir.join("keep"), &["--redact-keep-source"]);
+    assert_eq!(kept["redaction"]["source"], "redacted");
+    assert!(
+        kept["source"]["mapping"]["a"].is_object(),
+        "the source is kept, redacted inside"
+    );
+    let part = kept["source"]["mapping"]["a"]["message"]["content"]["parts"][0]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        part.contains("[email 1]") && part.contains("[secret 1]"),
+        "{part}"
+    );
+    let (dropped, _) = redacted_json(&input, &dir.join("drop"), &["--redact-drop-source"]);
+    assert_eq!(dropped["redaction"]["source"], "dropped");
+    assert!(dropped["source"].is_null());
+    let both = bin()
+        .args([
+            "convert",
+            "--redact",
+            "--redact-keep-source",
+            "--redact-drop-source",
+        ])
+        .arg("--out")
+        .arg(dir.join("both"))
+        .arg(&input)
+        .output()
+        .expect("run");
+    assert_eq!(both.status.code(), Some(2), "a usage error");
+    let stderr = String::from_utf8_lossy(&both.stderr);
+    assert!(
+        stderr.contains("--redact-keep-source") && stderr.contains("--redact-drop-source"),
+        "{stderr}"
+    );
+    assert!(!dir.join("both").exists(), "nothing written");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -210,6 +210,38 @@ impl Options {
             detail: e.to_string(),
         })
     }
+
+    /// What of these options differs from [`Options::default`], as the object to store for
+    /// the user (the extension's settings; [`Options::merged`] reads it back to these same
+    /// options). An object option (`redact`) keeps only its fields that differ, so a field
+    /// the user never changed takes the default of whichever version reads it, not the one
+    /// of the version that wrote it. Nothing differs: an empty object.
+    pub fn changes(&self) -> Value {
+        let this = serde_json::to_value(self).unwrap_or_default();
+        let defaults = serde_json::to_value(Options::default()).unwrap_or_default();
+        differing(&this, &defaults).unwrap_or_else(|| Value::Object(Map::new()))
+    }
+}
+
+/// `value` where it differs from `base`: for two objects, the keys whose values differ
+/// (compared the same way); otherwise `value` itself. `None`: nothing differs.
+fn differing(value: &Value, base: &Value) -> Option<Value> {
+    match (value, base) {
+        (Value::Object(v), Value::Object(b)) => {
+            let out: Map<String, Value> = v
+                .iter()
+                .filter_map(|(k, x)| {
+                    let d = match b.get(k) {
+                        Some(y) => differing(x, y)?,
+                        None => x.clone(),
+                    };
+                    Some((k.clone(), d))
+                })
+                .collect();
+            (!out.is_empty()).then_some(Value::Object(out))
+        }
+        _ => (value != base).then(|| value.clone()),
+    }
 }
 
 /// The non-null entries of an options object (`null`: none).
@@ -296,6 +328,48 @@ mod merge_tests {
         assert!(with(vec![Format::Markdown], Images::Link).needs_files());
         assert!(!with(vec![Format::Markdown], Images::Omit).needs_files());
         assert!(!with(vec![Format::Json], Images::Embed).needs_files());
+    }
+
+    /// What is stored is what differs, an object option field by field: a field left alone
+    /// is not stored and takes the default of the version that reads it (redaction's
+    /// `source`, now left out by default); a field the user set is kept, even to what is
+    /// now the default of another version.
+    #[test]
+    fn only_what_differs_is_stored_and_reads_back() {
+        assert_eq!(Options::default().changes(), json!({}));
+        let mut o = Options {
+            formats: vec![Format::Html, Format::Json],
+            timestamps: false,
+            ..Options::default()
+        };
+        o.redact.enabled = true;
+        o.redact.terms = vec!["Ana".to_owned()];
+        let stored = o.changes();
+        assert_eq!(
+            stored,
+            json!({"formats": ["html", "json"], "timestamps": false,
+                   "redact": {"enabled": true, "terms": ["Ana"]}})
+        );
+        assert_eq!(Options::merged(&stored, &Value::Null).ok(), Some(o.clone()));
+        assert_eq!(
+            Options::merged(&stored, &Value::Null)
+                .map(|o| o.redact.source)
+                .ok(),
+            Some(crate::redact::SourceMode::Drop),
+            "never chosen: the default"
+        );
+        o.redact.source = crate::redact::SourceMode::Redact;
+        let stored = o.changes();
+        assert_eq!(stored["redact"]["source"], "redact");
+        assert_eq!(Options::merged(&stored, &Value::Null).ok(), Some(o));
+        let kept = Options::merged(&json!({"redact": {"source": "redact"}}), &Value::Null)
+            .map(|o| o.redact.source)
+            .ok();
+        assert_eq!(
+            kept,
+            Some(crate::redact::SourceMode::Redact),
+            "chosen: kept"
+        );
     }
 
     #[test]

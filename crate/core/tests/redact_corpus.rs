@@ -4,7 +4,7 @@
 //! issue 15; the benchmark prints the same figures). A redacted save of the corpus in every
 //! format contains none of its values.
 
-use chatkeep_core::redact::{self, Kind, RedactOptions, Redactor};
+use chatkeep_core::redact::{self, Kind, RedactOptions, Redactor, SourceMode};
 use chatkeep_core::{render, Block, Format, Message, Options, Role, Transcript};
 #[path = "../../../tests/redact/scoring.rs"]
 mod scoring;
@@ -17,6 +17,15 @@ fn corpus() -> (Vec<Case>, Vec<String>) {
 
 fn opts(terms: Vec<String>) -> RedactOptions {
     scoring::options(terms)
+}
+
+/// As [`opts`], with the JSON's verbatim `source` redacted inside (the opt-in) instead of
+/// left out: the hard case for a test that no value survives in any format.
+fn opts_keeping_source(terms: Vec<String>) -> RedactOptions {
+    RedactOptions {
+        source: SourceMode::Redact,
+        ..opts(terms)
+    }
 }
 
 #[test]
@@ -49,7 +58,7 @@ fn corpus_precision_and_recall() {
 
 /// One conversation holding every corpus text that must change, in every place a save
 /// writes: the title, text, a code block, a citation, an image's alt text and file name,
-/// and the verbatim `source`. No value survives in any format.
+/// and the verbatim `source` (redacted inside, the opt-in). No value survives in any format.
 #[test]
 fn no_corpus_value_survives_a_redacted_save() {
     let (cases, terms) = corpus();
@@ -101,7 +110,7 @@ fn no_corpus_value_survives_a_redacted_save() {
         attribution: None,
     });
     t.source_json = Some(serde_json::json!({"id": "c1", "parts": source_parts}).to_string());
-    let ropts = opts(terms);
+    let ropts = opts_keeping_source(terms);
     redact::apply(&mut t, &ropts);
     let note = t
         .redaction
@@ -149,7 +158,7 @@ fn no_corpus_value_survives_a_redacted_save() {
 /// The corpus as a user would type it: every text that must change is a *user* message of
 /// a conversation read by the real reader, which keeps a user's words as escaped Markdown
 /// (`ghp\_…`, `\*`, `\[`), and the title is one of them too. No value survives, escaped or
-/// not, in any format, the JSON's verbatim `source` included.
+/// not, in any format, the JSON's verbatim `source` included (redacted inside, the opt-in).
 #[test]
 fn no_corpus_value_survives_in_escaped_user_text() {
     let (cases, terms) = corpus();
@@ -187,7 +196,11 @@ fn no_corpus_value_survives_in_escaped_user_text() {
         escaped > 20,
         "the reader escapes user text ({escaped} messages with `\\_`)"
     );
-    redact::apply(&mut t, &opts(terms));
+    redact::apply(&mut t, &opts_keeping_source(terms));
+    assert!(
+        t.source_json.is_some(),
+        "the source is kept, redacted inside"
+    );
     for format in Format::ALL {
         let out = render::to_string(&t, format, &Options::default());
         for c in &positives {

@@ -132,6 +132,19 @@ pub fn merge_options(stored: JsValue, call: JsValue) -> Result<JsValue, JsValue>
     to_js(&merged)
 }
 
+/// What of `options` differs from the defaults (`changedOptions(options)` → an object), as
+/// the options page stores it: an object option (`redact`) keeps only its fields that
+/// differ, so a field the user never changed takes a later version's default
+/// ([`Options::changes`]).
+///
+/// # Errors
+///
+/// Kind `options` naming an unknown key or wrong value.
+#[wasm_bindgen(js_name = changedOptions)]
+pub fn changed_options(options: JsValue) -> Result<JsValue, JsValue> {
+    to_js(&options_from_js(options)?.changes())
+}
+
 /// Where a URL points on ChatGPT (`classifyUrl(url)` → `{kind: "conversation", id}`,
 /// `{kind: "share", id}`, `{kind: "chatgpt", temporary}` or `{kind: "other"}`).
 ///

@@ -46,6 +46,44 @@ fn the_options_redact_every_format_and_the_file_name() {
             "{name}"
         );
     }
+    // The JSON leaves its verbatim source out by default, and says so.
+    let json_of = |out: &JsValue| {
+        Array::from(&get(out, "files"))
+            .iter()
+            .find(|f| get(f, "mime").as_string().as_deref() == Some("application/json"))
+            .map(|f| js(&get(&f, "text").as_string().unwrap_or_default()))
+            .expect("a JSON file")
+    };
+    let dropped = json_of(&out);
+    assert!(get(&dropped, "source").is_null());
+    assert_eq!(
+        get(&get(&dropped, "redaction"), "source")
+            .as_string()
+            .as_deref(),
+        Some("dropped")
+    );
+    // Asked to redact inside it: kept, redacted.
+    let kept = convert_conversation(
+        CHAT,
+        js(r#"{"formats":["json"],"redact":{"enabled":true,"source":"redact"}}"#),
+        JsValue::UNDEFINED,
+    )
+    .expect("converts");
+    let kept = json_of(&kept);
+    assert_eq!(
+        get(&get(&kept, "redaction"), "source")
+            .as_string()
+            .as_deref(),
+        Some("redacted")
+    );
+    let source = JSON::stringify(&get(&kept, "source"))
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_default();
+    assert!(
+        source.contains("[email 1]") && !source.contains("ana@firma.de"),
+        "{source}"
+    );
     let off = convert_conversation(
         CHAT,
         js(r#"{"redact":{"enabled":false}}"#),

@@ -5,9 +5,9 @@
 #![cfg(target_arch = "wasm32")]
 
 use chatkeep_wasm::{
-    conversation_assets, convert_conversation, convert_export_conversation, convert_page,
-    convert_share_page, default_options, export_conversation_index, merge_options, version, Backup,
-    JsonStream, NameSet, Search, ZipStream,
+    changed_options, conversation_assets, convert_conversation, convert_export_conversation,
+    convert_page, convert_share_page, default_options, export_conversation_index, merge_options,
+    version, Backup, JsonStream, NameSet, Search, ZipStream,
 };
 use js_sys::{Array, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
@@ -788,6 +788,49 @@ fn merge_options_drops_stale_stored_keys_and_refuses_unknown_call_keys() {
     );
     assert_error(
         merge_options(JsValue::NULL, parse(r#"{"format":["json"]}"#)),
+        Some("options"),
+    );
+}
+
+/// What the options page stores is what differs from the defaults, the `redact` object field
+/// by field: read back, a field never changed (the JSON's `source`) takes the default, left
+/// out; one the user set (`"redact"`) is kept.
+#[wasm_bindgen_test]
+fn changed_options_store_only_what_differs() {
+    let parse = |s: &str| JSON::parse(s).expect("JSON");
+    let text = |v: &JsValue| {
+        JSON::stringify(v)
+            .ok()
+            .and_then(|s| s.as_string())
+            .unwrap_or_default()
+    };
+    let options = merge_options(
+        parse(r#"{"redact":{"enabled":true},"timestamps":false}"#),
+        JsValue::NULL,
+    )
+    .expect("merges");
+    let stored = changed_options(options).expect("compares");
+    assert_eq!(
+        text(&stored),
+        r#"{"redact":{"enabled":true},"timestamps":false}"#
+    );
+    let read = merge_options(stored, JsValue::NULL).expect("reads back");
+    assert_eq!(
+        get(&get(&read, "redact"), "source").as_string().as_deref(),
+        Some("drop")
+    );
+    let chosen =
+        merge_options(parse(r#"{"redact":{"source":"redact"}}"#), JsValue::NULL).expect("merges");
+    assert_eq!(
+        text(&changed_options(chosen).expect("compares")),
+        r#"{"redact":{"source":"redact"}}"#
+    );
+    assert_eq!(
+        text(&changed_options(JsValue::NULL).expect("defaults")),
+        "{}"
+    );
+    assert_error(
+        changed_options(parse(r#"{"format":["json"]}"#)),
         Some("options"),
     );
 }

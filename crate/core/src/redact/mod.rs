@@ -3,7 +3,8 @@
 //!
 //! Guarantees:
 //! - Within one conversation a value always gets the same placeholder, wherever it appears
-//!   (title, text, code, citations, alt text, file names, the JSON's `source`).
+//!   (title, text, code, citations, alt text, file names, and the JSON's `source` when it is
+//!   redacted inside rather than left out, see [`SourceMode`]).
 //! - Placeholders hold no backtick, no newline and no Markdown that opens a construct, so a
 //!   code fence or a table stays intact.
 //! - Every kind can be switched off ([`RedactOptions::kinds`]); a value in
@@ -104,13 +105,20 @@ impl Kind {
 }
 
 /// What happens to the JSON's verbatim `source` object when redacting.
+///
+/// Left out by default: a redacted save is made for sharing, and the `source` is everything
+/// ChatGPT stores, fields chatkeep does not read included (ids, file pointers, custom
+/// instructions, tool internals). The detectors find patterns, not every personal detail in
+/// free text, so the fewer places such details can hide in, the safer the save. Redacting
+/// inside it is the choice of whoever needs the raw object in a redacted save (it also costs
+/// more: the `source` repeats the conversation).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SourceMode {
     /// Redacted inside, with the same placeholders; everything else kept verbatim.
-    #[default]
     Redact,
-    /// Left out (`"source": null`).
+    /// Left out (`"source": null`). The default.
+    #[default]
     Drop,
 }
 
@@ -128,7 +136,7 @@ pub struct RedactOptions {
     pub allow: Vec<String>,
     /// Replace images, attachments and audio by a one-line note and drop their bytes.
     pub drop_files: bool,
-    /// What happens to the JSON's `source`.
+    /// What happens to the JSON's `source` (default: left out, [`SourceMode::Drop`]).
     pub source: SourceMode,
 }
 
@@ -140,7 +148,7 @@ impl Default for RedactOptions {
             terms: Vec::new(),
             allow: Vec::new(),
             drop_files: false,
-            source: SourceMode::Redact,
+            source: SourceMode::Drop,
         }
     }
 }
@@ -717,7 +725,7 @@ impl Redactor {
 
 /// Redacts a transcript in place: title, url, every block of every message (main line and
 /// branches, hidden ones too), asset names and alt text, citations, warnings, and the
-/// verbatim `source` (redacted inside or dropped, as `opts.source` says). Sets
+/// verbatim `source` (left out or redacted inside, as `opts.source` says). Sets
 /// [`Transcript::redaction`] and returns the findings. Does nothing and returns nothing
 /// when `opts.enabled` is false.
 pub fn apply(t: &mut Transcript, opts: &RedactOptions) -> Vec<Finding> {

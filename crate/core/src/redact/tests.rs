@@ -244,7 +244,7 @@ fn escaped_markdown_hides_nothing() {
 
 /// Every place a user's typed text reaches the model escaped — message text, the title, a
 /// file name, an inline code span — is redacted, in the Markdown, HTML and JSON (typed
-/// blocks and `source`) of a save read by the real reader.
+/// blocks and `source`, redacted inside: the opt-in) of a save read by the real reader.
 #[test]
 fn escaped_user_text_in_every_format() {
     let key = "sk_live_4eC39HqLyjWDarjtT1zdp7dc";
@@ -271,6 +271,7 @@ fn escaped_user_text_in_every_format() {
     );
     let opts = RedactOptions {
         enabled: true,
+        source: SourceMode::Redact,
         ..RedactOptions::default()
     };
     apply(&mut t, &opts);
@@ -302,6 +303,59 @@ fn escaped_user_text_in_every_format() {
         v["source"]["mapping"].is_object(),
         "the source is kept, redacted inside"
     );
+}
+
+/// By default a redacted save leaves the verbatim `source` out: the JSON writes
+/// `"source": null` and says `"dropped"`; the Markdown and HTML say what was replaced and
+/// nothing about the `source`. Redacting inside it is asked for with [`SourceMode::Redact`].
+#[test]
+fn the_source_is_left_out_by_default() {
+    assert_eq!(RedactOptions::default().source, SourceMode::Drop);
+    assert_eq!(SourceMode::default(), SourceMode::Drop);
+    let json = r#"{"id":"c1","title":"Hi","current_node":"a","mapping":{
+  "a":{"id":"a","parent":null,"children":[],"message":{"id":"a","author":{"role":"user"},
+       "content":{"content_type":"text","parts":["I am ana@firma.de"]},
+       "metadata":{"note":"unread by chatkeep: Ana Lima, Rua Augusta 12"}}}}}"#;
+    let read = crate::source::api::read_conversation(json).unwrap_or_default();
+    assert!(read.source_json.is_some());
+    let opts = crate::Options {
+        formats: crate::Format::ALL.to_vec(),
+        redact: RedactOptions {
+            enabled: true,
+            ..RedactOptions::default()
+        },
+        ..crate::Options::default()
+    };
+    let t = prepared(&read, &opts);
+    assert_eq!(t.source_json, None);
+    let out = crate::render::to_string(&t, crate::Format::Json, &opts);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
+    assert_eq!(v["redaction"]["source"], "dropped", "{}", v["redaction"]);
+    assert!(v["source"].is_null(), "{}", v["source"]);
+    assert!(!out.contains("Rua Augusta") && !out.contains("ana@firma.de"));
+    for format in [crate::Format::Markdown, crate::Format::Html] {
+        let out = crate::render::to_string(&t, format, &opts);
+        assert!(out.contains("Redacted by chatkeep: 1 email."), "{format:?}");
+        assert!(!out.contains("dropped") && !out.contains("ana@firma.de"));
+    }
+    // Opted in: the source is kept, redacted inside, and the JSON says so.
+    let keep = crate::Options {
+        redact: RedactOptions {
+            source: SourceMode::Redact,
+            ..opts.redact.clone()
+        },
+        ..opts.clone()
+    };
+    let t = prepared(&read, &keep);
+    let out = crate::render::to_string(&t, crate::Format::Json, &keep);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
+    assert_eq!(v["redaction"]["source"], "redacted");
+    assert!(v["source"]["mapping"]["a"].is_object());
+    assert!(
+        out.contains("Rua Augusta"),
+        "a pattern-free detail stays inside"
+    );
+    assert!(!out.contains("ana@firma.de"));
 }
 
 #[test]
@@ -405,8 +459,9 @@ fn a_text_met_again_gets_the_same_redaction() {
 }
 
 /// The verbatim `source` of an export keeps the user's CRLF line ends and unescaped text,
-/// which the blocks hold as `\n` and escaped Markdown: the secrets are replaced in both, with
-/// the same placeholders, and nothing of them is left in any format.
+/// which the blocks hold as `\n` and escaped Markdown: redacted inside (the opt-in), the
+/// secrets are replaced in both, with the same placeholders, and nothing of them is left in
+/// any format.
 #[test]
 fn crlf_source_is_redacted_like_the_blocks() {
     let key = "sk_live_4eC39HqLyjWDarjtT1zdp7dc";
@@ -431,6 +486,7 @@ fn crlf_source_is_redacted_like_the_blocks() {
         .is_some_and(|s| s.contains("\\r\\n")));
     let opts = RedactOptions {
         enabled: true,
+        source: SourceMode::Redact,
         ..RedactOptions::default()
     };
     let found = apply(&mut t, &opts);
