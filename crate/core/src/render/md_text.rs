@@ -41,8 +41,8 @@ pub(crate) fn chat_markdown(md: &str) -> String {
 /// that can start a tag, comment, declaration, processing instruction or autolink (followed
 /// by a letter, `/`, `!` or `?`; an e-mail autolink, whose address may start otherwise, is a
 /// `mailto:` link and safe), or a `]` that ends a link's text or label (followed by `(`, `[`
-/// or, in a definition, `:`). Text without any (three quarters of the real export's, by bytes) skips the
-/// two parses.
+/// or, in a definition, `:`). Text without any (three quarters of the real export's, by
+/// bytes) skips the two parses.
 fn may_be_unsafe(md: &str) -> bool {
     let bytes = md.as_bytes();
     memchr::memchr2_iter(b'<', b']', bytes).any(|i| match (bytes[i], bytes.get(i + 1)) {
