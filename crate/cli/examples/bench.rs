@@ -107,8 +107,8 @@ fn main() {
             let path = &args[2];
             // `read`: the readers alone, no rendering; `list`: what opening an export on the
             // export page does with each conversation (its summary and its search text).
-            let read_only = matches!(args.get(3).map(String::as_str), Some("read" | "list"));
             let list = args.get(3).map(String::as_str) == Some("list");
+            let read_only = list || args.get(3).map(String::as_str) == Some("read");
             let mut search = chatkeep_core::search::Search::kept(128 << 20);
             let mut listed = 0usize;
             let format = match args.get(3).map(String::as_str) {

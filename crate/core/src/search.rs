@@ -59,6 +59,13 @@ impl Texts {
         }
     }
 
+    /// The text in its original case, into `out`.
+    fn original(&self, out: &mut String) {
+        let mut capitals = self.capitals.iter().peekable();
+        let capital = |p: usize| capitals.next_if(|&&q| q as usize == p).is_some();
+        restore(&self.lower, 0, &self.cased, capital, out);
+    }
+
     /// [`push_collapsed`], noting where the case differs.
     fn push_collapsed(&mut self, text: &str, markdown: bool) {
         push_collapsed(
@@ -72,12 +79,6 @@ impl Texts {
 
 /// Where [`push_collapsed`] notes the places whose case it changed (see [`Texts`]).
 type CaseNotes<'a> = Option<(&'a mut Vec<u32>, &'a mut Vec<(u32, char)>)>;
-
-/// ASCII whitespace as `char::is_whitespace` has it (with U+000B, unlike
-/// `u8::is_ascii_whitespace`).
-fn ascii_space(b: u8) -> bool {
-    matches!(b, b'\t'..=b'\r' | b' ')
-}
 
 /// What [`push_collapsed`] does with each byte of a run of ASCII: copies it (`PLAIN`), notes
 /// it as a capital (`CAPITAL`), or looks closer (`SPACE`: ASCII whitespace as
@@ -115,14 +116,6 @@ fn push_collapsed(out: &mut String, notes: &mut CaseNotes<'_>, text: &str, markd
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        if b < 0x80 && ascii_space(b) {
-            if in_word {
-                need_space = true;
-                in_word = false;
-            }
-            i += 1;
-            continue;
-        }
         let c = if b < 0x80 {
             b as char
         } else {
@@ -131,7 +124,7 @@ fn push_collapsed(out: &mut String, notes: &mut CaseNotes<'_>, text: &str, markd
                 None => break,
             }
         };
-        if b >= 0x80 && c.is_whitespace() {
+        if c.is_whitespace() {
             if in_word {
                 need_space = true;
                 in_word = false;
@@ -164,10 +157,9 @@ fn push_collapsed(out: &mut String, notes: &mut CaseNotes<'_>, text: &str, markd
                     }
                     SPACE
                         if b == b' '
-                            && bytes
-                                .get(end + 1)
-                                .is_some_and(|&n| ASCII_CLASS[n as usize] != SPACE && n < 0x80) => {
-                    }
+                            && bytes.get(end + 1).is_some_and(|&n| {
+                                !matches!(ASCII_CLASS[n as usize], SPACE | OTHER)
+                            }) => {}
                     BACKSLASH if end == i || !markdown => {}
                     _ => break,
                 }
@@ -504,10 +496,6 @@ impl SearchIndex {
                 .iter()
                 .map(|&(k, c)| ((p + k as usize) as u32, c)),
         );
-        if self.bytes() > self.budget {
-            self.drop_all();
-            return;
-        }
         self.ends.push((index, self.lower.len()));
     }
 
@@ -657,9 +645,7 @@ impl SearchScan {
             .query
             .first_match(&text.lower)
             .map_or_else(String::new, |(at, len)| {
-                let mut capitals = text.capitals.iter().peekable();
-                let capital = |p: usize| capitals.next_if(|&&q| q as usize == p).is_some();
-                restore(&text.lower, 0, &text.cased, capital, &mut self.original);
+                text.original(&mut self.original);
                 snippet_of(&self.original, at, len)
             });
         self.hits.push(Hit { index, snippet });
@@ -817,20 +803,6 @@ mod tests {
             out.push('\n');
             out.push_str(&blocks.join(" "));
         }
-        out
-    }
-
-    /// The original case of `lower` rebuilt from its notes.
-    fn rebuilt(lower: &str, capitals: &[u32], cased: &[(u32, char)]) -> String {
-        let mut capitals = capitals.iter().peekable();
-        let mut out = String::new();
-        restore(
-            lower,
-            0,
-            cased,
-            |p| capitals.next_if(|&&q| q as usize == p).is_some(),
-            &mut out,
-        );
         out
     }
 
@@ -1195,20 +1167,12 @@ mod tests {
         ];
         for text in samples {
             for markdown in [false, true] {
-                let mut out = String::new();
-                let (mut capitals, mut cased) = (Vec::new(), Vec::new());
-                push_collapsed(
-                    &mut out,
-                    &mut Some((&mut capitals, &mut cased)),
-                    text,
-                    markdown,
-                );
-                assert_eq!(out, reference(text, markdown, true), "{text:?}");
-                assert_eq!(
-                    rebuilt(&out, &capitals, &cased),
-                    reference(text, markdown, false),
-                    "{text:?}"
-                );
+                let mut texts = Texts::default();
+                texts.push_collapsed(text, markdown);
+                assert_eq!(texts.lower, reference(text, markdown, true), "{text:?}");
+                let mut original = String::new();
+                texts.original(&mut original);
+                assert_eq!(original, reference(text, markdown, false), "{text:?}");
             }
         }
     }
