@@ -1,4 +1,4 @@
-// The browsers the whole-account backup is driven in, for tests/e2e/backup.test.mjs and
+// The browsers the whole-account backup is driven in, for tests/e2e/backup.mjs and
 // bench/backup.mjs: each driver launches Debian's browser with the built extension and a
 // persistent profile (so it can be closed and launched again), downloads into its own
 // folder, and talks to the background.

@@ -1,4 +1,6 @@
-// The export-file page (extension/export.html) end to end: the real 491-conversation export
+// The export-file page (extension/export.html) end to end, shared by
+// export-page-chromium.test.mjs and export-page-firefox.test.mjs (one file per browser, so
+// that `node --test` runs the two at once): the real 491-conversation export
 // (../shared/fixtures/export/chatgpt-export-2026-01.zip) and the small fixtures of
 // tests/fixtures/export, opened in the built extension (dist/chromium in Chromium through
 // Playwright; dist/firefox in Firefox ESR through Puppeteer), listed, searched, previewed
@@ -9,21 +11,17 @@
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { after, before, describe, it } from "node:test";
-import { chromium } from "playwright-core";
-import puppeteer from "puppeteer-core";
-import { FIREFOX_UUID, firefoxExtensionPrefs, GECKO_ID, OUT, requireDist, ROOT } from "./harness.mjs";
+import { OUT, ROOT } from "./harness.mjs";
 import { assertSameFiles, openEncrypted } from "./sevenzip.mjs";
 
-const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
-const FIREFOX = process.env.FIREFOX_BIN ?? "/usr/bin/firefox-esr";
-const REAL_EXPORT = path.resolve(ROOT, "../shared/fixtures/export/chatgpt-export-2026-01.zip");
+export const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
+export const FIREFOX = process.env.FIREFOX_BIN ?? "/usr/bin/firefox-esr";
+export const REAL_EXPORT = path.resolve(ROOT, "../shared/fixtures/export/chatgpt-export-2026-01.zip");
 const REAL_COUNT = 491;
 const FIXTURES = path.join(ROOT, "tests/fixtures/export");
-const SHOTS = process.env.EXPORT_PAGE_SHOTS === "1";
+export const SHOTS = process.env.EXPORT_PAGE_SHOTS === "1";
 
 /**
  * Entry names of a ZIP file, via python3's zipfile, after checking every entry's CRC and
@@ -84,7 +82,7 @@ async function openFile(d, file, { rows }) {
   return state;
 }
 
-async function checkRealExport(d, t) {
+export async function checkRealExport(d, t) {
   const opened = await openFile(d, REAL_EXPORT, { rows: REAL_COUNT });
   t.diagnostic(`${d.name}: opened the real export (${REAL_COUNT} conversations, 17 MB ZIP, 88 MB JSON) in ${opened.seconds.toFixed(2)} s`);
   // Virtualized: only the visible rows (and a few more) exist.
@@ -196,7 +194,7 @@ async function checkRealExport(d, t) {
   assert.match(result, /Saved 491 conversations/);
 }
 
-async function checkSmallExports(d, t, tmp) {
+export async function checkSmallExports(d, t, tmp) {
   // The split ZIP fixture: 3 conversations from conversations-000/-001.json, images.
   const zip = path.join(tmp, "split-export.zip");
   zipFolder(path.join(FIXTURES, "zip-split/input"), zip);
@@ -287,7 +285,7 @@ async function checkEncryptedSave(d, tmp, plainZip) {
 /** With redaction on (the stored settings: two words), "Review what is redacted" lists what
  *  is replaced in the conversations chosen (all three), each value with the conversations it
  *  is in; a value unticked there is kept as it is in the saved files, the others replaced. */
-async function checkRedactionReview(d, tmp) {
+export async function checkRedactionReview(d, tmp) {
   const store = (options) =>
     d.eval((o) => {
       const sync = (globalThis.browser ?? globalThis.chrome).storage.sync;
@@ -380,120 +378,12 @@ async function checkRedactionReview(d, tmp) {
   }
 }
 
-function readdirNames(dir) {
+export function readdirNames(dir) {
   return execFileSync("ls", ["-1", dir]).toString().split("\n").filter(Boolean);
 }
 
-// ---------------------------------------------------------------------------------------
-// Chromium
-// ---------------------------------------------------------------------------------------
 
-describe("export page in Chromium", () => {
-  let context;
-  let page;
-  let tmp;
-  let url;
-  const d = { name: "chromium" };
-
-  before(async () => {
-    const dist = requireDist("chromium");
-    tmp = mkdtempSync(path.join(os.tmpdir(), "chatkeep-export-page-"));
-    context = await chromium.launchPersistentContext(path.join(tmp, "profile"), {
-      executablePath: CHROMIUM,
-      headless: true,
-      acceptDownloads: true,
-      viewport: { width: 1440, height: 900 },
-      env: { ...process.env, TZ: "UTC" },
-      args: ["--headless=new", "--no-sandbox", `--load-extension=${dist}`, `--disable-extensions-except=${dist}`, "--no-first-run", "--disable-background-networking"],
-    });
-    const sw = context.serviceWorkers()[0] ?? (await context.waitForEvent("serviceworker", { timeout: 15000 }));
-    url = `chrome-extension://${new URL(sw.url()).host}/export.html`;
-    page = await context.newPage();
-    page.on("pageerror", (e) => console.error("page error:", e.message));
-    Object.assign(d, {
-      goto: () => page.goto(url),
-      setFile: (file) => page.setInputFiles("#file-input", file),
-      eval: (fn, arg) => page.evaluate(fn, arg),
-      waitFor: (fn, timeout, arg) => page.waitForFunction(fn, arg, { timeout, polling: 50 }),
-      click: (sel) => page.click(sel),
-      focus: (sel) => page.focus(sel),
-      press: (key) => page.keyboard.press(key === " " ? "Space" : key),
-      type: (sel, text) => page.fill(sel, text),
-      download: async (action, timeout = 60000) => {
-        const wait = page.waitForEvent("download", { timeout });
-        await action();
-        const dl = await wait;
-        const to = path.join(tmp, `dl-${Date.now()}-${dl.suggestedFilename()}`);
-        await dl.saveAs(to);
-        return { name: dl.suggestedFilename(), path: to };
-      },
-      saveAll: async (action, timeout = 60000) => {
-        // The stand-in picker: a file of the private file system (a FileSystemFileHandle
-        // like the one the real picker gives), named as the page suggests.
-        await page.evaluate(() => {
-          delete document.documentElement.dataset.saveSeconds;
-          window.showSaveFilePicker = async ({ suggestedName }) => {
-            window.pickedName = suggestedName;
-            const dir = await navigator.storage.getDirectory();
-            return dir.getFileHandle(suggestedName, { create: true });
-          };
-        });
-        await action();
-        await page.waitForFunction(() => document.documentElement.dataset.saveSeconds, null, { timeout, polling: 100 });
-        const name = await page.evaluate(() => window.pickedName);
-        const bytes = await page.evaluate(async (n) => {
-          const dir = await navigator.storage.getDirectory();
-          const file = await (await dir.getFileHandle(n)).getFile();
-          const b = new Uint8Array(await file.arrayBuffer());
-          let s = "";
-          for (let i = 0; i < b.length; i += 0x8000) s += String.fromCharCode(...b.subarray(i, i + 0x8000));
-          await dir.removeEntry(n);
-          return btoa(s);
-        }, name);
-        const to = path.join(tmp, `picked-${Date.now()}-${name}`);
-        writeFileSync(to, Buffer.from(bytes, "base64"));
-        return { name, path: to };
-      },
-    });
-    await d.goto();
-  });
-
-  after(async () => {
-    await context?.close();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
-  });
-
-  it("opens, lists, searches, previews and saves the real export", { skip: !existsSync(REAL_EXPORT) && `${REAL_EXPORT} is missing` }, async (t) => {
-    await checkRealExport(d, t);
-    if (SHOTS) {
-      mkdirSync(OUT, { recursive: true });
-      await screenshots(page);
-    }
-    await d.click("#close-file");
-  });
-
-  it("saves the small fixtures as the CLI does, lists the broken conversation, and explains a file that is not an export", async (t) => {
-    await checkSmallExports(d, t, tmp);
-  });
-
-  it("reviews what redaction replaces in the conversations chosen; a value unticked there is kept in the save", async () => {
-    await checkRedactionReview(d, tmp);
-  });
-
-  it("cancels while reading, and is ready for another file", { skip: !existsSync(REAL_EXPORT) && `${REAL_EXPORT} is missing` }, async () => {
-    await d.setFile(REAL_EXPORT);
-    await d.waitFor(() => !document.getElementById("progress-card").hidden, 10000);
-    await d.click("#cancel-open");
-    const after = await d.eval(() => ({
-      open: !document.getElementById("open-card").hidden,
-      progress: !document.getElementById("progress-card").hidden,
-      browser: !document.getElementById("browser").hidden,
-    }));
-    assert.deepEqual(after, { open: true, progress: false, browser: false });
-  });
-});
-
-async function screenshots(page) {
+export async function screenshots(page) {
   // A search, two conversations selected, the third previewed.
   await page.evaluate(() => document.getElementById("save-result").replaceChildren());
   await page.fill("#search", "python");
@@ -509,109 +399,3 @@ async function screenshots(page) {
   }
   await page.emulateMedia({ colorScheme: "light" });
 }
-
-// ---------------------------------------------------------------------------------------
-// Firefox
-// ---------------------------------------------------------------------------------------
-
-describe("export page in Firefox", { skip: !existsSync(FIREFOX) && `${FIREFOX} is missing` }, () => {
-  let browser;
-  let page;
-  let tmp;
-  const d = { name: "firefox" };
-
-  before(async () => {
-    const dist = requireDist("firefox");
-    tmp = mkdtempSync(path.join(os.tmpdir(), "chatkeep-export-page-ff-"));
-    browser = await puppeteer.launch({
-      browser: "firefox",
-      executablePath: FIREFOX,
-      headless: true,
-      env: { ...process.env, TZ: "UTC", MOZ_REMOTE_ALLOW_SYSTEM_ACCESS: "1" },
-      extraPrefsFirefox: firefoxExtensionPrefs(tmp),
-    });
-    assert.equal(await browser.installExtension(dist), GECKO_ID);
-    page = (await browser.pages())[0] ?? (await browser.newPage());
-    const url = `moz-extension://${FIREFOX_UUID}/export.html`;
-    // As firefox.test.mjs: navigate by BiDi and wait for the document.
-    await page.mainFrame().browsingContext.navigate(url, "complete");
-    for (let i = 0; i < 100; i++) {
-      const ready = await page.evaluate((u) => location.href === u && document.readyState === "complete", url).catch(() => false);
-      if (ready) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const waitFor = async (fn, timeout = 30000, arg) => {
-      const deadline = Date.now() + timeout;
-      for (;;) {
-        if (await page.evaluate(fn, arg).catch(() => false)) return;
-        if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${fn}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    };
-    Object.assign(d, {
-      // Loads the page again (a BiDi goto to a moz-extension:// URL never ends: see above).
-      goto: async () => {
-        await page.evaluate(() => {
-          window.reloading = true;
-          location.reload();
-        });
-        await waitFor(() => !window.reloading && document.readyState === "complete", 10000);
-      },
-      setFile: async (file) => {
-        const input = await page.$("#file-input");
-        await input.uploadFile(file);
-      },
-      eval: (fn, arg) => page.evaluate(fn, arg),
-      waitFor,
-      click: (sel) => page.evaluate((s) => document.querySelector(s).click(), sel),
-      focus: (sel) => page.focus(sel),
-      press: (key) => page.keyboard.press(key),
-      type: async (sel, text) => {
-        await page.evaluate((s, v) => {
-          const input = document.querySelector(s);
-          input.value = v;
-          input.dispatchEvent(new Event("input"));
-        }, sel, text);
-      },
-      // Downloads land in `tmp` under the page's names; wait for the new file to settle.
-      download: async (action, timeout = 60000) => {
-        const before = new Set(readdirNames(tmp));
-        await action();
-        const deadline = Date.now() + timeout;
-        let last = "";
-        for (;;) {
-          const fresh = readdirNames(tmp).filter((n) => !before.has(n) && !n.endsWith(".part") && n !== "profile");
-          if (fresh.length) {
-            const p = path.join(tmp, fresh[0]);
-            const sizeNow = `${fresh[0]}:${readFileSync(p).length}`;
-            if (sizeNow === last && !readdirNames(tmp).some((n) => n.endsWith(".part"))) return { name: fresh[0], path: p };
-            last = sizeNow;
-          }
-          if (Date.now() > deadline) throw new Error(`no download in ${tmp} after ${timeout} ms`);
-          await new Promise((r) => setTimeout(r, 300));
-        }
-      },
-      // No save picker in Firefox: the ZIP is written into the private file system and
-      // downloaded from there.
-      saveAll: (action, timeout) => d.download(action, timeout),
-    });
-  });
-
-  after(async () => {
-    await browser?.close();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
-  });
-
-  it("opens, lists, searches, previews and saves the real export", { skip: !existsSync(REAL_EXPORT) && `${REAL_EXPORT} is missing` }, async (t) => {
-    await checkRealExport(d, t);
-    await d.click("#close-file");
-  });
-
-  it("saves the small fixtures as the CLI does, and explains a file that is not an export", async (t) => {
-    await checkSmallExports(d, t, tmp);
-  });
-
-  it("reviews what redaction replaces in the conversations chosen; a value unticked there is kept in the save", async () => {
-    await checkRedactionReview(d, tmp);
-  });
-});
