@@ -339,7 +339,11 @@ test_fuzz_smoke() {
         section "Installing cargo-fuzz $CARGO_FUZZ_VERSION"
         cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --force
     fi
-    RUNS=${FUZZ_RUNS:-3000} LOG=/dev/null "$ROOT/fuzz/campaign.sh"
+    # Built at opt-level 1 (in its own folder, so a campaign's opt-level 3 build is kept): on
+    # 2 cores it compiles in about 106 s instead of 136 and runs the 18,000 inputs in about
+    # 19 s either way (opt-level 0 compiles in 58 s but runs them in 240 s).
+    CARGO_PROFILE_RELEASE_OPT_LEVEL=1 TARGET_DIR=target-smoke RUNS=${FUZZ_RUNS:-3000} LOG=/dev/null \
+        "$ROOT/fuzz/campaign.sh"
 }
 
 # Mozilla's linter on the Firefox package: no errors and no warnings allowed.

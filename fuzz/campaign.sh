@@ -6,7 +6,8 @@
 #   fuzz/campaign.sh                    # all six targets, 10M executions each
 #   RUNS=1000000 fuzz/campaign.sh zip   # one target, 1M executions
 #   MAX_LEN=16384 fuzz/campaign.sh page_tree   # inputs up to 16 KB (default 64 KB)
-#   RUNS=3000 LOG=/dev/null fuzz/campaign.sh   # what `./build.sh test` runs
+#   RUNS=3000 LOG=/dev/null fuzz/campaign.sh   # about what `./build.sh test` runs (it builds at
+#                                             # opt-level 1 into TARGET_DIR=target-smoke)
 #
 # Built without a sanitizer (-s none): chatkeep has no unsafe code, so AddressSanitizer
 # would only slow the search (2–3×); panics, overflows (debug assertions), hangs
@@ -21,9 +22,10 @@ targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=(json_stream zip chat_html share_page page_tree writers)
 failed=0
 [[ -d corpus ]] || python3 seed.py
-cargo fuzz build -O -a -s none --target-dir target-nosan
+TARGET_DIR=${TARGET_DIR:-target-nosan}
+cargo fuzz build -O -a -s none --target-dir "$TARGET_DIR"
 for t in "${targets[@]}"; do
-    bin=target-nosan/x86_64-unknown-linux-gnu/release/$t
+    bin=$TARGET_DIR/x86_64-unknown-linux-gnu/release/$t
     mkdir -p "corpus/$t" "artifacts/$t"
     log=$(mktemp)
     start=$(date +%s)
