@@ -116,15 +116,15 @@ fn push_collapsed(out: &mut String, notes: &mut CaseNotes<'_>, text: &str, markd
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        let c = if b < 0x80 {
-            b as char
+        let (c, space) = if b < 0x80 {
+            (b as char, ASCII_CLASS[b as usize] == SPACE)
         } else {
             match text[i..].chars().next() {
-                Some(c) => c,
+                Some(c) => (c, c.is_whitespace()),
                 None => break,
             }
         };
-        if c.is_whitespace() {
+        if space {
             if in_word {
                 need_space = true;
                 in_word = false;

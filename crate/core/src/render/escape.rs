@@ -6,9 +6,7 @@
 /// `|` table cells, `~` strike-through, `$` math, `#` headings and Obsidian tags, `^`
 /// footnotes). All are ASCII punctuation, so a backslash before them is always a safe
 /// CommonMark escape that renders as the character itself.
-pub(crate) const MD_SPECIAL: &[char] = &[
-    '\\', '`', '*', '_', '[', ']', '<', '>', '|', '~', '$', '#', '^',
-];
+pub(crate) const MD_SPECIAL: &[u8] = b"\\`*_[]<>|~$#^";
 
 /// Appends `text` to `out` as Markdown inline text that renders as the same characters.
 ///
@@ -23,39 +21,66 @@ pub(crate) const MD_SPECIAL: &[char] = &[
 /// ([`md_inline`] makes line breaks spaces and drops controls, [`md_line`] takes one line). What starts a block at the beginning of a
 /// line is [`md_line`]'s job.
 pub(crate) fn push_md_text(out: &mut String, text: &str) {
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        let next = chars.peek().copied();
-        match c {
-            c if MD_SPECIAL.contains(&c) => {
-                out.push('\\');
-                out.push(c);
-            }
-            '&' if next.is_some_and(|n| n.is_ascii_alphanumeric() || n == '#') => {
-                out.push_str("\\&");
-            }
-            '%' | '=' if next == Some(c) => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
+    // Byte by byte (every character the rules name is ASCII, and a byte under 0x80 is
+    // always a whole character), copying the runs between escapes whole: the one-click
+    // save and the export page run this on every user message.
+    let bytes = text.as_bytes();
+    out.reserve(text.len());
+    let mut from = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape = match MD_ESCAPE[b as usize] {
+            ALWAYS => true,
+            AMPERSAND => bytes
+                .get(i + 1)
+                .is_some_and(|n| n.is_ascii_alphanumeric() || *n == b'#'),
+            DOUBLED => bytes.get(i + 1) == Some(&b),
+            _ => false,
+        };
+        if escape {
+            // `i` is an ASCII byte, so a character boundary.
+            out.push_str(&text[from..i]);
+            out.push('\\');
+            from = i;
         }
     }
+    out.push_str(&text[from..]);
 }
+
+/// What [`push_md_text`] does before each byte: nothing (`KEEP`, also every byte of a
+/// character outside ASCII), a backslash (`ALWAYS`: [`MD_SPECIAL`]), one when an entity
+/// could follow (`AMPERSAND`), one when the next byte is the same (`DOUBLED`: `%`, `=`).
+const MD_ESCAPE: [u8; 256] = {
+    let mut class = [KEEP; 256];
+    let mut i = 0;
+    while i < MD_SPECIAL.len() {
+        class[MD_SPECIAL[i] as usize] = ALWAYS;
+        i += 1;
+    }
+    class[b'&' as usize] = AMPERSAND;
+    class[b'%' as usize] = DOUBLED;
+    class[b'=' as usize] = DOUBLED;
+    class
+};
+const KEEP: u8 = 0;
+const ALWAYS: u8 = 1;
+const AMPERSAND: u8 = 2;
+const DOUBLED: u8 = 3;
 
 /// One line of plain text as Markdown that renders as the same characters, also at the
 /// start of a line: [`push_md_text`], then [`escape_line_start`]. Indentation is kept.
 pub(crate) fn md_line(line: &str) -> String {
     let indent = line.bytes().take_while(|&b| b == b' ').count();
-    let (lead, rest) = line.split_at(indent);
     let mut out = String::with_capacity(line.len() + 8);
-    push_md_text(&mut out, rest);
-    if indent > 3 {
-        // Four spaces in: a paragraph's continuation or an indented code block, where no
-        // block marker opens.
-        return format!("{lead}{out}");
+    out.push_str(&line[..indent]);
+    push_md_text(&mut out, &line[indent..]);
+    // Four spaces in: a paragraph's continuation or an indented code block, where no block
+    // marker opens.
+    if indent <= 3 {
+        if let Some(at) = line_start_marker(&out[indent..]) {
+            out.insert(indent + at, '\\');
+        }
     }
-    format!("{lead}{}", escape_line_start(&out))
+    out
 }
 
 /// A line of escaped Markdown (text from [`push_md_text`], or markup that opens with none of
@@ -63,18 +88,22 @@ pub(crate) fn md_line(line: &str) -> String {
 /// setext underlines, thematic breaks) and `1.`, `1)` (ordered lists). `#`, `>`, `*` and
 /// `` ` `` need nothing here: [`push_md_text`] escapes them everywhere.
 pub(crate) fn escape_line_start(line: &str) -> String {
+    match line_start_marker(line) {
+        Some(at) => format!("{}\\{}", &line[..at], &line[at..]),
+        None => line.to_owned(),
+    }
+}
+
+/// Where [`escape_line_start`] puts its backslash, if anywhere.
+fn line_start_marker(line: &str) -> Option<usize> {
     let bytes = line.as_bytes();
-    let marker_at = match bytes.first() {
+    match bytes.first() {
         Some(b'-' | b'+' | b'=') => Some(0),
         Some(b'0'..=b'9') => {
             let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
             matches!(bytes.get(digits), Some(b'.' | b')')).then_some(digits)
         }
         _ => None,
-    };
-    match marker_at {
-        Some(at) => format!("{}\\{}", &line[..at], &line[at..]),
-        None => line.to_owned(),
     }
 }
 
@@ -386,13 +415,14 @@ mod tests {
     /// every other ASCII punctuation character comes back as it is.
     #[test]
     fn every_special_character() {
-        for c in MD_SPECIAL {
+        for &c in MD_SPECIAL {
+            let c = char::from(c);
             let mut out = String::new();
             push_md_text(&mut out, &format!("a{c}b"));
             assert_eq!(out, format!("a\\{c}b"), "{c:?}");
         }
         for c in (b'!'..=b'~').map(char::from) {
-            if c.is_ascii_punctuation() && !MD_SPECIAL.contains(&c) {
+            if c.is_ascii_punctuation() && !MD_SPECIAL.contains(&(c as u8)) {
                 let mut out = String::new();
                 push_md_text(&mut out, &format!("a{c} b"));
                 assert_eq!(out, format!("a{c} b"), "{c:?}");
@@ -401,6 +431,55 @@ mod tests {
         let mut out = String::new();
         push_md_text(&mut out, "&#38; &x &; & %% % == = tab\there\u{7}");
         assert_eq!(out, "\\&\\#38; \\&x &; & \\%% % \\== = tab\there\u{7}");
+    }
+
+    /// The byte-wise escaper writes what the rules say character by character, on random
+    /// texts of the characters that matter, a space, a line break and characters of 2, 3 and
+    /// 4 bytes (so that a rule's "next character" is sometimes not ASCII).
+    #[test]
+    fn byte_wise_escaping_is_the_rules() {
+        fn by_the_rules(text: &str) -> String {
+            let mut out = String::new();
+            let mut chars = text.chars().peekable();
+            while let Some(c) = chars.next() {
+                let next = chars.peek().copied();
+                let escape = c.is_ascii() && MD_SPECIAL.contains(&(c as u8))
+                    || c == '&' && next.is_some_and(|n| n.is_ascii_alphanumeric() || n == '#')
+                    || matches!(c, '%' | '=') && next == Some(c);
+                if escape {
+                    out.push('\\');
+                }
+                out.push(c);
+            }
+            out
+        }
+        let alphabet: Vec<char> = "\\`*_[]<>|~$#^&%=-+.)1aZ#; \né中😀".chars().collect();
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        for _ in 0..20_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let len = (seed % 12) as usize;
+            let text: String = (0..len)
+                .map(|k| alphabet[((seed >> (k * 5)) % alphabet.len() as u64) as usize])
+                .collect();
+            let mut out = String::new();
+            push_md_text(&mut out, &text);
+            assert_eq!(out, by_the_rules(&text), "{text:?}");
+            let line = format!("{}{text}", " ".repeat((seed >> 60) as usize % 6));
+            assert_eq!(md_line(&line), old_md_line(&line, by_the_rules), "{line:?}");
+        }
+    }
+
+    /// [`md_line`] as it was written before: escape the rest, then the line start.
+    fn old_md_line(line: &str, escape: fn(&str) -> String) -> String {
+        let indent = line.bytes().take_while(|&b| b == b' ').count();
+        let (lead, rest) = line.split_at(indent);
+        let out = escape(rest);
+        if indent > 3 {
+            return format!("{lead}{out}");
+        }
+        format!("{lead}{}", escape_line_start(&out))
     }
 
     #[test]

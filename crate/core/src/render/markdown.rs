@@ -190,9 +190,9 @@ fn footnotes<W: Write>(t: &Transcript, body: &str, out: &mut W) -> fmt::Result {
 /// The source numbers referenced as `[^N]` in `md`, in `1..=max`.
 pub(crate) fn footnote_refs(md: &str, max: usize) -> BTreeSet<usize> {
     let mut used = BTreeSet::new();
-    let mut rest = md;
-    while let Some(i) = rest.find("[^") {
-        rest = &rest[i + 2..];
+    for i in memchr::memmem::find_iter(md.as_bytes(), b"[^") {
+        // After the ASCII `[^`: a character boundary.
+        let rest = &md[i + 2..];
         let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
         if digits > 0 && rest.as_bytes().get(digits) == Some(&b']') {
             if let Ok(n) = rest[..digits].parse::<usize>() {

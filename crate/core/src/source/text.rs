@@ -172,7 +172,7 @@ pub(crate) fn code_ranges(s: &str) -> Vec<(usize, usize)> {
 /// ChatGPT's directive blocks (`:::contextList` … `:::`) as plain content: the fence lines
 /// go (a blank line keeps the blocks apart), what is inside stays. Code is left alone.
 pub(crate) fn strip_directives(s: &str) -> Cow<'_, str> {
-    if !s.contains(":::") {
+    if memchr::memmem::find(s.as_bytes(), b":::").is_none() {
         return Cow::Borrowed(s);
     }
     let code = code_ranges(s);
@@ -206,7 +206,8 @@ pub(crate) fn strip_directives(s: &str) -> Cow<'_, str> {
 /// Moves footnote references that follow the last `|` of a table row into its last cell
 /// (`| 371,000 |[^1]` → `| 371,000 [^1] |`): after the row's end, GFM drops them.
 pub(crate) fn citations_into_cells(s: &str) -> Cow<'_, str> {
-    if !s.contains("|[^") && !s.contains("| [^") {
+    let b = s.as_bytes();
+    if memchr::memmem::find(b, b"|[^").is_none() && memchr::memmem::find(b, b"| [^").is_none() {
         return Cow::Borrowed(s);
     }
     let code = code_ranges(s);
