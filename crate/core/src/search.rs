@@ -172,7 +172,10 @@ fn push_collapsed(out: &mut String, notes: &mut CaseNotes<'_>, text: &str, markd
         }
         i += c.len_utf8();
         if caseless(c) {
-            out.push(c);
+            // With the characters without case that follow it (most of a CJK text), whole.
+            let end = i + caseless_run(&bytes[i..]);
+            out.push_str(&text[i - c.len_utf8()..end]);
+            i = end;
             continue;
         }
         let at = out.len();
@@ -187,6 +190,32 @@ fn push_collapsed(out: &mut String, notes: &mut CaseNotes<'_>, text: &str, markd
             }
         }
     }
+}
+
+/// How many bytes at the start of `b` (a `str`'s, from a character boundary) are characters
+/// without case (see [`caseless`]) other than whitespace, with a single space before any of
+/// them: [`push_collapsed`] copies them as they are. All of them are three bytes long.
+fn caseless_run(b: &[u8]) -> usize {
+    let mut end = 0;
+    loop {
+        let at = if b.get(end) == Some(&b' ') {
+            end + 1
+        } else {
+            end
+        };
+        let Some(&[b0, b1, b2]) = b.get(at..at + 3) else {
+            break;
+        };
+        if !(0xE0..=0xEF).contains(&b0) {
+            break;
+        }
+        let code = u32::from(b0 & 0x0F) << 12 | u32::from(b1 & 0x3F) << 6 | u32::from(b2 & 0x3F);
+        match char::from_u32(code) {
+            Some(d) if caseless(d) && !d.is_whitespace() => end = at + 3,
+            _ => break,
+        }
+    }
+    end
 }
 
 /// Rebuilds the original case of `lower` (a text starting at `from` of the text that
@@ -1160,6 +1189,9 @@ mod tests {
             "今天重大新闻 概览：ＡＢＣ　全角 ＳＰＡＣＥ",
             "ΣΊΣΥΦΟΣ İstanbul ǅemal Straße",
             "한국어 테스트 MIXED 混合 Text",
+            // Runs of characters without case, with single and other spaces between them.
+            "가 나  다\u{3000}라 마\n바 사A아 中 文字 﨑 가 ",
+            " 가 \u{3000}나\t다 \\가",
             "\\*not bold\\* \\\\ back\\slash\\",
             "a\u{b}b\u{85}c\u{a0}d\u{3000}e\u{2028}f \\\\\\*x\\",
             "Ǆ ﬃ K Å ẞ ΐ İ\tMiXeD\r\nCase_With-ASCII.Punct!",
