@@ -189,20 +189,33 @@ fn footnotes<W: Write>(t: &Transcript, body: &str, out: &mut W) -> fmt::Result {
 
 /// The source numbers referenced as `[^N]` in `md`, in `1..=max`.
 pub(crate) fn footnote_refs(md: &str, max: usize) -> BTreeSet<usize> {
-    let mut used = BTreeSet::new();
-    for i in memchr::memmem::find_iter(md.as_bytes(), b"[^") {
+    footnote_spans(md, max)
+        .into_iter()
+        .map(|(_, _, n)| n)
+        .collect()
+}
+
+/// The `[^N]` references in `md` (N in `1..=max`), in order, each with its byte span: the
+/// writer's footnotes and the reader's renumbering of sources both find them here.
+pub(crate) fn footnote_spans(md: &str, max: usize) -> Vec<(usize, usize, usize)> {
+    let mut out = Vec::new();
+    for start in memchr::memmem::find_iter(md.as_bytes(), b"[^") {
         // After the ASCII `[^`: a character boundary.
-        let rest = &md[i + 2..];
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        if digits > 0 && rest.as_bytes().get(digits) == Some(&b']') {
-            if let Ok(n) = rest[..digits].parse::<usize>() {
-                if (1..=max).contains(&n) {
-                    used.insert(n);
-                }
+        let digits = md[start + 2..]
+            .bytes()
+            .take_while(u8::is_ascii_digit)
+            .count();
+        let end = start + 2 + digits;
+        if digits == 0 || md.as_bytes().get(end) != Some(&b']') {
+            continue;
+        }
+        if let Ok(n) = md[start + 2..end].parse::<usize>() {
+            if (1..=max).contains(&n) {
+                out.push((start, end + 1, n));
             }
         }
     }
-    used
+    out
 }
 
 /// What the Markdown writer needs to render blocks.

@@ -4,33 +4,9 @@
 
 use super::{message::owned, text_helpers::marker_code_block, Ctx};
 use crate::model::*;
+use crate::render::markdown::footnote_spans;
 use crate::source::raw::{self, Str};
 use crate::source::text::{code_ranges, strip_markers};
-
-/// The `[^N]` references in `md` (N in `1..=max`), in order, each with its byte span.
-fn footnote_spans(md: &str, max: usize) -> Vec<(usize, usize, usize)> {
-    let mut out = Vec::new();
-    let mut from = 0;
-    while let Some(i) = md[from..].find("[^") {
-        let start = from + i;
-        let digits = md[start + 2..]
-            .bytes()
-            .take_while(u8::is_ascii_digit)
-            .count();
-        let end = start + 2 + digits;
-        from = start + 2;
-        if digits == 0 || md.as_bytes().get(end) != Some(&b']') {
-            continue;
-        }
-        if let Ok(n) = md[start + 2..end].parse::<usize>() {
-            if (1..=max).contains(&n) {
-                out.push((start, end + 1, n));
-                from = end + 1;
-            }
-        }
-    }
-    out
-}
 
 /// Renumbers the sources by their first reference in what is shown: the main line's shown
 /// messages in order, then its hidden ones, then the branches; sources never referenced
