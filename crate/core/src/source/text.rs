@@ -206,8 +206,11 @@ pub(crate) fn strip_directives(s: &str) -> Cow<'_, str> {
 /// Moves footnote references that follow the last `|` of a table row into its last cell
 /// (`| 371,000 |[^1]` → `| 371,000 [^1] |`): after the row's end, GFM drops them.
 pub(crate) fn citations_into_cells(s: &str) -> Cow<'_, str> {
+    // Only a text with `|[^` or `| [^` can change: one scan for `[^`, each checked for the
+    // `|` before it (instead of one scan per pattern).
     let b = s.as_bytes();
-    if memchr::memmem::find(b, b"|[^").is_none() && memchr::memmem::find(b, b"| [^").is_none() {
+    let after_bar = |i: usize| b[..i].ends_with(b"|") || b[..i].ends_with(b"| ");
+    if !memchr::memmem::find_iter(b, b"[^").any(after_bar) {
         return Cow::Borrowed(s);
     }
     let code = code_ranges(s);
@@ -480,6 +483,9 @@ mod tests {
             "```\n| x |[^1]\n```\n"
         );
         assert_eq!(citations_into_cells("|[^1]"), "|[^1]");
+        // With a space between the row's end and the reference, and first in the text.
+        assert_eq!(citations_into_cells("| 1 | 2 | [^1]\n"), "| 1 | 2 [^1] |\n");
+        assert_eq!(citations_into_cells("[^1] |"), "[^1] |");
     }
 
     #[test]
